@@ -1,0 +1,183 @@
+import { createHash } from "node:crypto";
+import { Command, END, type LangGraphRunnableConfig } from "@langchain/langgraph";
+import { invokeAgent } from "./agent-host.js";
+import type { AgentResult, DirectiveOffer } from "./agent-protocol.js";
+import type { Bus } from "./bus.js";
+import { toTroupeError, TroupeError, type ErrorInfo } from "./errors.js";
+import type { EventSink } from "./events.js";
+import type { ChatMessage } from "./messages.js";
+import type { RecordStore } from "./record-store.js";
+import { stepsOfLatestTurn, usageOf, type Step, type TeamStateUpdate, type TeamStateValue } from "./team-state.js";
+import type { Limits } from "./team-spec.js";
+
+/** What the runtime tells nodes about the run they are part of. */
+export interface RunContext {
+  runId: string;
+  threadId: string;
+  /** "replay" answers agents from the records and never calls them. */
+  mode: "live" | "replay";
+  emit: EventSink;
+  signal: AbortSignal;
+  /** Ask agents to stream model deltas. */
+  stream: boolean;
+}
+
+/** One request a pattern wants to make of an agent. */
+export interface AgentCall {
+  task: string;
+  messages?: ChatMessage[];
+  offers?: DirectiveOffer[];
+  input?: unknown;
+  context?: string;
+}
+
+/** Where the graph goes next and what else changes. */
+export interface Outcome {
+  goto: string | string[];
+  update?: TeamStateUpdate;
+}
+
+export interface AgentNodePlan<S extends TeamStateValue = TeamStateValue> {
+  /** The request to make, or an outcome to take without calling the agent. */
+  prepare(state: S): AgentCall | { skip: Outcome };
+  /** Turns the agent's result into the next step. */
+  commit(state: S, result: AgentResult, call: AgentCall): Outcome;
+}
+
+export type AgentNodeFn<S extends TeamStateValue = TeamStateValue> = (state: S, config: LangGraphRunnableConfig) => Promise<Command>;
+
+export interface AgentNodeDeps {
+  bus: Bus;
+  records: RecordStore;
+  limits: Limits;
+  runs: ReadonlyMap<string, RunContext>;
+}
+
+export const RUN_ID_KEY = "troupe_run_id";
+
+/**
+ * Builds a graph node that calls one agent through the bus: checks limits, reports events, answers
+ * from the records on replay, records live answers, and turns failures into a failed state with
+ * the partial result kept (the run never crashes halfway through a checkpoint).
+ */
+export function createAgentNode<S extends TeamStateValue>(deps: AgentNodeDeps, agent: string, plan: AgentNodePlan<S>): AgentNodeFn<S> {
+  return async (state, config) => {
+    const run = runOf(deps.runs, config);
+    const prepared = plan.prepare(state);
+    if ("skip" in prepared) return toCommand(prepared.skip);
+    const call = prepared;
+    const limitError = checkTurnLimit(state, deps.limits);
+    if (limitError) return failed(limitError);
+
+    const turn = state.turn + 1;
+    run.emit({ type: "agent.started", agent, task: call.task, turn });
+    const request = {
+      runId: run.runId,
+      threadId: run.threadId,
+      agent,
+      task: call.task,
+      messages: call.messages ?? [],
+      ...(call.input === undefined ? {} : { input: call.input }),
+      context: call.context ?? "",
+      offers: call.offers ?? [],
+      idempotencyKey: `${run.threadId}:${state.userTurn}:${turn}:${agent}`,
+      stream: run.stream,
+      ...(deps.limits.agentTimeoutMs ? { deadline: Date.now() + deps.limits.agentTimeoutMs } : {}),
+    };
+    const key = recordKey(state.userTurn, turn, request);
+    let result: AgentResult;
+    let replayed = false;
+    try {
+      if (run.mode === "replay") {
+        const recorded = (await deps.records.get(run.threadId, key)) as AgentResult | undefined;
+        if (!recorded) {
+          throw new TroupeError("REPLAY_MISS", `no recorded answer for agent ${agent} at turn ${turn}; the thread diverged from what was recorded, replay with live: true (--live) to call the model`);
+        }
+        result = recorded;
+        replayed = true;
+      } else {
+        result = await invokeAgent(deps.bus, request, { signal: run.signal, ...(deps.limits.agentTimeoutMs ? { timeoutMs: deps.limits.agentTimeoutMs } : {}) });
+        await deps.records.put(run.threadId, key, result);
+      }
+    } catch (error) {
+      const info = toTroupeError(error, "INTERNAL", `agent ${agent}`).toInfo();
+      if (info.code === "ABORTED") throw toTroupeError(error);
+      return failed(info, { activeAgent: agent });
+    }
+
+    run.emit({ type: "agent.completed", agent, output: result.output, usage: result.usage, directive: result.directive, replayed });
+    const step: Step = {
+      userTurn: state.userTurn,
+      turn,
+      agent,
+      task: call.task,
+      output: result.output,
+      directive: result.directive.type,
+      ...(result.directive.type === "finish" ? {} : { to: result.directive.to }),
+      usage: result.usage,
+    };
+    if (result.directive.type !== "finish") {
+      run.emit({ type: "handoff", from: agent, to: result.directive.to, task: result.directive.task, kind: result.directive.type });
+    }
+    const base: TeamStateUpdate = {
+      transcripts: { [agent]: result.messages },
+      outputs: { [agent]: result.output },
+      steps: [step],
+      turn: 1,
+      usage: result.usage,
+      activeAgent: agent,
+    };
+    const budgetError = checkBudget([...stepsOfLatestTurn(state), step], deps.limits);
+    if (budgetError) return failed(budgetError, base);
+    const outcome = plan.commit(state, result, call);
+    return toCommand({ goto: outcome.goto, update: { ...base, ...outcome.update } });
+  };
+}
+
+export function runOf(runs: ReadonlyMap<string, RunContext>, config: LangGraphRunnableConfig): RunContext {
+  const id = config.configurable?.[RUN_ID_KEY];
+  const run = typeof id === "string" ? runs.get(id) : undefined;
+  if (!run) throw new TroupeError("INTERNAL", "graph node ran outside a Troupe run; call team.run or team.stream, not the graph directly");
+  return run;
+}
+
+/** A finished outcome: the team's answer becomes the run's output and joins the conversation. */
+export function finishOutcome(output: unknown, update: TeamStateUpdate = {}): Outcome {
+  const text = typeof output === "string" ? output : JSON.stringify(output);
+  return {
+    goto: END,
+    update: { ...update, status: "completed", output, messages: [{ role: "assistant", content: [{ type: "text", text: text || "(empty answer)" }] }] },
+  };
+}
+
+function failed(error: ErrorInfo, update: TeamStateUpdate = {}): Command {
+  return new Command({ goto: END, update: { ...update, status: "failed", error } });
+}
+
+function toCommand(outcome: Outcome): Command {
+  return new Command({ goto: outcome.goto, ...(outcome.update ? { update: outcome.update } : {}) });
+}
+
+function checkTurnLimit(state: TeamStateValue, limits: Limits): ErrorInfo | undefined {
+  if (state.turn < limits.maxTurns) return undefined;
+  return new TroupeError("MAX_TURNS_EXCEEDED", `the team used all ${limits.maxTurns} turns (limits.maxTurns) without finishing; raise the limit or narrow the task`, {
+    details: { maxTurns: limits.maxTurns },
+  }).toInfo();
+}
+
+function checkBudget(steps: Step[], limits: Limits): ErrorInfo | undefined {
+  const usage = usageOf(steps);
+  const tokens = usage.inputTokens + usage.outputTokens;
+  if (limits.maxTokens !== undefined && tokens > limits.maxTokens) {
+    return new TroupeError("BUDGET_EXCEEDED", `the run used ${tokens} tokens, over limits.maxTokens ${limits.maxTokens}`, { details: { tokens, maxTokens: limits.maxTokens } }).toInfo();
+  }
+  if (limits.maxCostUsd !== undefined && usage.costUsd > limits.maxCostUsd) {
+    return new TroupeError("BUDGET_EXCEEDED", `the run cost $${usage.costUsd}, over limits.maxCostUsd $${limits.maxCostUsd}`, { details: { costUsd: usage.costUsd, maxCostUsd: limits.maxCostUsd } }).toInfo();
+  }
+  return undefined;
+}
+
+function recordKey(userTurn: number, turn: number, request: { agent: string; task: string; messages: unknown; input?: unknown; offers: unknown }): string {
+  const body = JSON.stringify([userTurn, turn, request.agent, request.task, request.messages, request.input ?? null, request.offers]);
+  return `agent:${createHash("sha256").update(body).digest("hex")}`;
+}

@@ -1,0 +1,74 @@
+import { z } from "zod";
+import { ChatMessageSchema } from "./messages.js";
+import { UsageSchema } from "./usage.js";
+
+/**
+ * Coordination a pattern offers an agent for one request. Each becomes tools the model can call:
+ * `route` -> `delegate({ agent, task })`, `finish` -> `finish({ answer })`,
+ * `handoff` -> `transfer_to_<agent>({ task, reason, input? })`.
+ */
+export const TargetSchema = z.object({ name: z.string(), description: z.string() });
+export const DirectiveOfferSchema = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("route"), targets: z.array(TargetSchema).min(1) }),
+  z.object({ kind: z.literal("finish") }),
+  z.object({
+    kind: z.literal("handoff"),
+    targets: z.array(TargetSchema.extend({ inputSchema: z.record(z.string(), z.unknown()).optional() })),
+    /** Targets the pattern knows but this agent may not transfer to: refused as a tool error. */
+    refused: z.array(z.string()).default([]),
+  }),
+]);
+export type DirectiveOffer = z.infer<typeof DirectiveOfferSchema>;
+
+/** How an agent's answer steers the team. */
+export const DirectiveSchema = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("finish") }),
+  z.object({ type: z.literal("route"), to: z.string(), task: z.string(), toolUseId: z.string() }),
+  z.object({
+    type: z.literal("handoff"),
+    to: z.string(),
+    task: z.string(),
+    reason: z.string(),
+    input: z.unknown().optional(),
+    toolUseId: z.string(),
+  }),
+]);
+export type Directive = z.infer<typeof DirectiveSchema>;
+
+/** One request to an agent; crosses the bus, so it is plain data validated at both ends. */
+export const AgentRequestSchema = z.object({
+  runId: z.string(),
+  threadId: z.string(),
+  agent: z.string(),
+  /** New user text for the agent; may be empty when continuing with tool results. */
+  task: z.string(),
+  /** The agent's conversation so far. */
+  messages: z.array(ChatMessageSchema),
+  /** Typed input for agents with an input schema. */
+  input: z.unknown().optional(),
+  /** Extra system context from the pattern (who the teammates are, what the tools mean). */
+  context: z.string().default(""),
+  offers: z.array(DirectiveOfferSchema).default([]),
+  /** Epoch milliseconds after which the caller no longer waits. */
+  deadline: z.number().optional(),
+  idempotencyKey: z.string(),
+  /** Ask the agent to stream model deltas as events. */
+  stream: z.boolean().default(false),
+  trace: z.record(z.string(), z.string()).default({}),
+});
+export type AgentRequest = z.input<typeof AgentRequestSchema>;
+export type ParsedAgentRequest = z.output<typeof AgentRequestSchema>;
+
+export const AgentResultSchema = z.object({
+  agent: z.string(),
+  /** Text answer, or the validated structured output when the agent has an output schema. */
+  output: z.unknown(),
+  /** The agent's conversation after this request (a pending directive's tool_use is left unanswered). */
+  messages: z.array(ChatMessageSchema),
+  usage: UsageSchema,
+  directive: DirectiveSchema,
+});
+export type AgentResult = z.infer<typeof AgentResultSchema>;
+
+/** Service name an agent answers on, on any bus. */
+export const agentService = (name: string): string => `agent.${name}.invoke`;

@@ -1,0 +1,64 @@
+import type { z } from "zod";
+import type { BaseCheckpointSaver } from "@langchain/langgraph-checkpoint";
+import type { RunnableConfig } from "@langchain/core/runnables";
+import type { StateSnapshot } from "@langchain/langgraph";
+import type { AgentNodeFn, AgentNodePlan } from "./agent-node.js";
+import type { Agent } from "./define-agent.js";
+import type { TeamStateValue } from "./team-state.js";
+import type { TeamSpec } from "./team-spec.js";
+
+/** One thing wrong with a spec, at a path such as `agents.writer.tools[0]`. */
+export interface SpecProblem {
+  path: string;
+  message: string;
+}
+
+/** A compiled graph as the runtime drives it (a LangGraph CompiledStateGraph fits). */
+export interface RunnableTeamGraph {
+  stream(input: unknown, options?: Record<string, unknown>): Promise<AsyncIterable<unknown>>;
+  getState(config: RunnableConfig): Promise<StateSnapshot>;
+  getStateHistory(config: RunnableConfig): AsyncIterable<StateSnapshot>;
+  getGraphAsync(config?: RunnableConfig): Promise<{ drawMermaid(options?: Record<string, unknown>): string }>;
+}
+
+/** What a pattern's `compile` returns: an uncompiled LangGraph StateGraph fits. */
+export interface CompilableGraph {
+  compile(options: { checkpointer?: BaseCheckpointSaver; name?: string }): unknown;
+}
+
+/** What a pattern gets to build its graph. */
+export interface CompileContext {
+  spec: TeamSpec;
+  /** Every agent of the team, resolved. */
+  agents: ReadonlyMap<string, Agent>;
+  /** A graph node that calls `agent` through the bus (limits, events, records, failures handled). */
+  agentNode<S extends TeamStateValue>(agent: string, plan: AgentNodePlan<S>): AgentNodeFn<S>;
+}
+
+export interface PatternDefinition<Options extends z.ZodObject = z.ZodObject> {
+  name: string;
+  description: string;
+  /** The pattern's own top-level spec keys (e.g. `supervisor`); strict. */
+  options: Options;
+  /** Checks across keys: referenced agents exist, every agent is reachable, ... */
+  check?(spec: TeamSpec & z.output<Options>): SpecProblem[];
+  compile(spec: TeamSpec & z.output<Options>, ctx: CompileContext): CompilableGraph;
+}
+
+/**
+ * Defines a coordination pattern: its own spec keys, cross-checks, and how a spec compiles to a
+ * LangGraph StateGraph. Register it with a team loader to use it by name from YAML.
+ *
+ * @example
+ * const pipeline = definePattern({
+ *   name: "pipeline", description: "agents in a fixed order",
+ *   options: z.object({ order: z.array(z.string()) }).strict(),
+ *   compile: (spec, ctx) => buildPipelineGraph(spec, ctx),
+ * });
+ */
+export function definePattern<Options extends z.ZodObject>(definition: PatternDefinition<Options>): PatternDefinition<Options> {
+  return definition;
+}
+
+/** A pattern with its option types erased, as registries hold them. */
+export type AnyPattern = PatternDefinition<z.ZodObject>;

@@ -1,0 +1,94 @@
+import { z } from "zod";
+import { TroupeError } from "./errors.js";
+import type { ToolSpec } from "./model-client.js";
+
+/** What a tool's `run` receives besides its input. */
+export interface ToolContext {
+  runId: string;
+  threadId: string;
+  agent: string;
+  /** thread:checkpoint:toolCall — the same on resume and replay, so side effects can be deduplicated. */
+  idempotencyKey: string;
+  signal: AbortSignal;
+}
+
+export interface ToolConfig<I extends z.ZodType, O> {
+  name: string;
+  description: string;
+  input: I;
+  run: (input: z.infer<I>, ctx: ToolContext) => Promise<O> | O;
+  /** Makes the tool a saga step: undoes a completed call when the run fails. */
+  compensate?: (input: z.infer<I>, output: O, ctx: ToolContext) => Promise<void> | void;
+  /** Safe to call twice with the same input. */
+  idempotent?: boolean;
+  timeoutMs?: number;
+}
+
+/** A tool ready for agents: validated input, JSON Schema for models. */
+export interface Tool<I extends z.ZodType = z.ZodType, O = unknown> extends ToolConfig<I, O> {
+  readonly kind: "troupe.tool";
+  readonly spec: ToolSpec;
+  /** Validates input against the schema, then runs. Throws TOOL_INPUT_INVALID naming the bad field. */
+  invoke(input: unknown, ctx: ToolContext): Promise<O>;
+}
+
+const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
+
+/**
+ * Defines a tool an agent can call. Input is validated with the zod schema before `run`.
+ *
+ * @example
+ * const searchNotes = defineTool({
+ *   name: "search_notes", description: "Search the team's notes",
+ *   input: z.object({ query: z.string() }),
+ *   run: async ({ query }) => notes.search(query),
+ * });
+ */
+export function defineTool<I extends z.ZodType, O>(config: ToolConfig<I, O>): Tool<I, O> {
+  if (!TOOL_NAME.test(config.name)) {
+    throw new TroupeError("SPEC_INVALID", `tool name "${config.name}" must match ${TOOL_NAME} (letters, digits, _ and -)`);
+  }
+  const spec: ToolSpec = { name: config.name, description: config.description, inputSchema: jsonSchemaOf(config.input) };
+  return {
+    ...config,
+    kind: "troupe.tool",
+    spec,
+    async invoke(input, ctx) {
+      const parsed = config.input.safeParse(input);
+      if (!parsed.success) {
+        throw new TroupeError("TOOL_INPUT_INVALID", `tool ${config.name}: ${formatZodIssues(parsed.error)}`, {
+          details: { tool: config.name },
+        });
+      }
+      return config.run(parsed.data, ctx);
+    },
+  };
+}
+
+export function isTool(value: unknown): value is Tool {
+  return typeof value === "object" && value !== null && (value as { kind?: unknown }).kind === "troupe.tool";
+}
+
+/** JSON Schema (draft 2020-12 minus $schema) of a zod schema, as the Messages API wants it. */
+export function jsonSchemaOf(schema: z.ZodType): Record<string, unknown> {
+  const json = z.toJSONSchema(schema, { target: "draft-2020-12", unrepresentable: "any" }) as Record<string, unknown>;
+  delete json.$schema;
+  return json;
+}
+
+/** "query: expected string, received number; limit: too big" */
+export function formatZodIssues(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => `${issue.path.length ? formatPath(issue.path) + ": " : ""}${issue.message}`)
+    .join("; ");
+}
+
+/** ["agents", "writer", "tools", 0] -> "agents.writer.tools[0]" */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = "";
+  for (const part of path) {
+    if (typeof part === "number") out += `[${part}]`;
+    else out += out ? `.${String(part)}` : String(part);
+  }
+  return out;
+}

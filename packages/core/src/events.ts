@@ -1,0 +1,35 @@
+import type { ErrorInfo } from "./errors.js";
+import type { ModelDelta } from "./model-client.js";
+import type { Usage } from "./usage.js";
+import type { Directive } from "./agent-protocol.js";
+
+interface Base {
+  runId: string;
+  threadId: string;
+  /** ISO time the event happened. */
+  at: string;
+}
+
+/** Everything a run reports while it works, in the order it happens. */
+export type TroupeEvent =
+  | (Base & { type: "run.started"; input: string | null; mode: "live" | "replay"; from?: string })
+  | (Base & { type: "agent.started"; agent: string; task: string; turn: number })
+  | (Base & { type: "model.delta"; agent: string; delta: ModelDelta })
+  | (Base & { type: "tool.called"; agent: string; tool: string; input: unknown; output?: unknown; error?: ErrorInfo; durationMs: number; reused?: boolean })
+  | (Base & { type: "agent.completed"; agent: string; output: unknown; usage: Usage; directive: Directive; replayed: boolean })
+  | (Base & { type: "handoff"; from: string; to: string; task: string; kind: "route" | "handoff" })
+  | (Base & { type: "checkpoint.saved"; checkpointId: string; step: number })
+  | (Base & { type: "run.completed"; output: unknown; usage: Usage })
+  | (Base & { type: "run.failed"; error: ErrorInfo });
+
+export type TroupeEventType = TroupeEvent["type"];
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+/** An event before the runtime stamps it with run, thread and time. */
+export type EventBody = DistributiveOmit<TroupeEvent, keyof Base>;
+
+/** Where an agent or node reports events. */
+export type EventSink = (event: EventBody) => void;
+
+/** Topic on the bus that carries one run's events. */
+export const runEventsTopic = (runId: string): string => `run.${runId}.events`;

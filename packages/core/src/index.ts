@@ -1,0 +1,64 @@
+export { ErrorCodes, TroupeError, isTroupeError, toTroupeError, type ErrorCode, type ErrorInfo } from "./errors.js";
+export {
+  appendUser,
+  closeDangling,
+  textOf,
+  toolUsesOf,
+  unansweredToolUses,
+  userText,
+  ChatMessageSchema,
+  ContentBlockSchema,
+  type ChatMessage,
+  type ContentBlock,
+  type TextBlock,
+  type ToolResultBlock,
+  type ToolUseBlock,
+} from "./messages.js";
+export { addUsage, emptyUsage, UsageSchema, type Usage } from "./usage.js";
+export type { ModelClient, ModelDelta, ModelRequest, ModelResponse, ToolSpec } from "./model-client.js";
+export { defineTool, isTool, jsonSchemaOf, formatPath, formatZodIssues, type Tool, type ToolConfig, type ToolContext } from "./define-tool.js";
+export { defineAgent, isAgent, type Agent, type AgentConfig } from "./define-agent.js";
+export {
+  AgentRequestSchema,
+  AgentResultSchema,
+  DirectiveSchema,
+  DirectiveOfferSchema,
+  agentService,
+  type AgentRequest,
+  type AgentResult,
+  type Directive,
+  type DirectiveOffer,
+} from "./agent-protocol.js";
+export { DELEGATE_TOOL, FINISH_TOOL, RESPOND_TOOL, TRANSFER_PREFIX } from "./directive-tools.js";
+export { runAgent, type RunAgentDeps } from "./run-agent.js";
+export { ReplySchema, type Bus, type Reply, type RequestOptions, type ServeContext, type Subscription } from "./bus.js";
+export { InProcessBus } from "./in-process-bus.js";
+export { serveAgent, invokeAgent, type ServeAgentOptions } from "./agent-host.js";
+export { runEventsTopic, type TroupeEvent, type TroupeEventType, type EventBody, type EventSink } from "./events.js";
+export { withRetry, sleep, type RetryPolicy, type RetryInfo } from "./retry.js";
+export { anthropic, mapAnthropicError, DEFAULT_CLAUDE_MODEL, type AnthropicOptions } from "./anthropic-model.js";
+export { offlineModel, OFFLINE_NOTICE } from "./offline-model.js";
+export { createModelResolver, type ModelResolution } from "./resolve-model.js";
+export { AgentSpecSchema, LimitsSchema, BaseSpecSchema, BaseSpecShape, type AgentSpec, type Limits, type TeamSpec, type TeamSpecInput } from "./team-spec.js";
+export { checkSpec, validateSpec, specError, type ValidateOptions, type SpecCheck } from "./validate-spec.js";
+export { parseSpecText } from "./parse-spec.js";
+export { teamSpecJsonSchema } from "./spec-json-schema.js";
+export { suggest, didYouMean } from "./suggest.js";
+export {
+  definePattern,
+  type AnyPattern,
+  type CompilableGraph,
+  type CompileContext,
+  type PatternDefinition,
+  type RunnableTeamGraph,
+  type SpecProblem,
+} from "./define-pattern.js";
+export { finishOutcome, type AgentCall, type AgentNodeFn, type AgentNodePlan, type Outcome, type RunContext } from "./agent-node.js";
+export { TeamState, stepsOfLatestTurn, usageOf, type Step, type RunStatus, type TeamStateValue, type TeamStateUpdate } from "./team-state.js";
+export { Team, type TeamOptions, type RunOptions, type ReplayOptions, type CheckpointInfo } from "./team.js";
+export type { RunResult } from "./run-result.js";
+export type { TeamStore } from "./team-store.js";
+export type { RecordStore, ThreadInfo, ThreadStore } from "./record-store.js";
+export { memoryStore } from "./memory-store.js";
+export { sqliteStore, DEFAULT_STORE_PATH } from "./sqlite-store.js";
+export { loadTeam, buildTeam, readSpecFile, resolveSpec, importSpecModules, type BuildOptions, type SpecSource, type TeamSources } from "./load-team.js";

@@ -1,0 +1,143 @@
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, extname, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import type { Bus } from "./bus.js";
+import { defineAgent, isAgent, type Agent } from "./define-agent.js";
+import type { AnyPattern, SpecProblem } from "./define-pattern.js";
+import { isTool, type Tool } from "./define-tool.js";
+import { TroupeError } from "./errors.js";
+import type { ModelClient } from "./model-client.js";
+import { parseSpecText } from "./parse-spec.js";
+import { createModelResolver } from "./resolve-model.js";
+import { sqliteStore } from "./sqlite-store.js";
+import { Team } from "./team.js";
+import type { TeamSpec } from "./team-spec.js";
+import type { TeamStore } from "./team-store.js";
+import { checkSpec, specError } from "./validate-spec.js";
+
+export interface TeamSources {
+  /** Patterns the spec may name. */
+  patterns: Iterable<AnyPattern>;
+  /** Tools the spec may name, beside those its imports export. */
+  tools?: Tool[];
+  /** Agents defined in code; they take the place of spec entries of the same name. */
+  agents?: Agent[];
+  /** Models the spec may name, beside "offline" and Claude names. */
+  models?: Record<string, ModelClient>;
+}
+
+export interface BuildOptions extends Partial<Omit<TeamSources, "patterns">> {
+  patterns: Iterable<AnyPattern>;
+  /** Where checkpoints go (default: SQLite at .troupe/checkpoints.sqlite). */
+  store?: TeamStore;
+  bus?: Bus;
+  /** The `--model` choice: used when neither the agent nor the spec names a model. */
+  model?: string | ModelClient;
+  /** Told once when the offline model stands in for Claude. */
+  onNotice?: (message: string) => void;
+  serveAgents?: boolean;
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** A spec read from disk: the raw value and where its imports are relative to. */
+export interface SpecSource {
+  raw: unknown;
+  baseDir: string;
+  file?: string;
+}
+
+/** Reads a YAML or JSON spec file. Throws SPEC_NOT_FOUND or SPEC_INVALID (with line and column). */
+export function readSpecFile(path: string): SpecSource {
+  const file = resolve(path);
+  if (!existsSync(file)) throw new TroupeError("SPEC_NOT_FOUND", `spec file not found: ${path}`);
+  const format = extname(file).toLowerCase() === ".json" ? "json" : "yaml";
+  const { value, problems } = parseSpecText(readFileSync(file, "utf8"), format);
+  if (problems.length) throw specError(problems, path);
+  return { raw: value, baseDir: dirname(file), file: path };
+}
+
+/** Imports the modules a spec lists and collects the tools and agents they export. */
+export async function importSpecModules(raw: unknown, baseDir: string): Promise<{ tools: Tool[]; agents: Agent[]; problems: SpecProblem[] }> {
+  const imports = (raw as { imports?: unknown } | null)?.imports;
+  const tools: Tool[] = [];
+  const agents: Agent[] = [];
+  const problems: SpecProblem[] = [];
+  if (!Array.isArray(imports)) return { tools, agents, problems };
+  for (const [i, entry] of imports.entries()) {
+    if (typeof entry !== "string") continue;
+    const target = resolve(baseDir, entry);
+    try {
+      const mod = (await import(pathToFileURL(target).href)) as Record<string, unknown>;
+      for (const value of Object.values(mod)) {
+        if (isTool(value)) tools.push(value);
+        else if (isAgent(value)) agents.push(value);
+      }
+    } catch (error) {
+      const reason = existsSync(target) ? (error instanceof Error ? error.message.split("\n")[0] : String(error)) : "file not found (build the project first?)";
+      problems.push({ path: `imports[${i}]`, message: `cannot load ${JSON.stringify(entry)}: ${reason}` });
+    }
+  }
+  return { tools, agents, problems };
+}
+
+/**
+ * Validates a spec (a file path, or a value) and builds the Team: imports its modules, resolves
+ * agents, tools and models, and opens the store.
+ *
+ * @example
+ * const team = await loadTeam("examples/research-team/team.yaml", { patterns: builtinPatterns });
+ */
+export async function loadTeam(source: string | SpecSource, options: BuildOptions): Promise<Team> {
+  const { raw, baseDir, file } = typeof source === "string" ? readSpecFile(source) : source;
+  const { spec, tools, agents } = await resolveSpec(raw, baseDir, options, file);
+  return buildTeam(spec, { ...options, tools, agents, baseDir });
+}
+
+/** Validates a spec and its imports; throws SPEC_INVALID listing every problem. */
+export async function resolveSpec(raw: unknown, baseDir: string, sources: Omit<TeamSources, "tools" | "agents"> & Partial<TeamSources>, file?: string) {
+  const imported = await importSpecModules(raw, baseDir);
+  const tools = [...(sources.tools ?? []), ...imported.tools];
+  const agents = [...(sources.agents ?? []), ...imported.agents];
+  const check = checkSpec(raw, { patterns: sources.patterns, tools: tools.map((t) => t.name), models: Object.keys(sources.models ?? {}) });
+  const problems = [...imported.problems, ...check.problems];
+  if (!check.spec || problems.length) throw specError(problems, file);
+  return { spec: check.spec, tools, agents };
+}
+
+/** Builds a Team from a validated spec. */
+export function buildTeam(spec: TeamSpec, options: BuildOptions & { baseDir?: string }): Team {
+  const pattern = [...options.patterns].find((p) => p.name === spec.pattern);
+  if (!pattern) throw new TroupeError("PATTERN_UNKNOWN", `unknown pattern "${spec.pattern}"`);
+  const toolsByName = new Map((options.tools ?? []).map((t) => [t.name, t]));
+  const codeAgents = new Map((options.agents ?? []).map((a) => [a.name, a]));
+  const agents = new Map<string, Agent>();
+  for (const [name, entry] of Object.entries(spec.agents)) {
+    const agent =
+      codeAgents.get(name) ??
+      defineAgent({
+        name,
+        description: entry.description,
+        instructions: entry.instructions,
+        tools: entry.tools.map((t) => toolsByName.get(t)!),
+        ...(entry.model ? { model: entry.model } : {}),
+        ...(entry.maxSteps ? { maxSteps: entry.maxSteps } : {}),
+      });
+    agents.set(name, agent);
+  }
+  const resolveModel = createModelResolver({
+    ...(options.models ? { models: options.models } : {}),
+    ...(options.model ? { fallback: options.model } : {}),
+    ...(options.onNotice ? { onNotice: options.onNotice } : {}),
+    ...(options.env ? { env: options.env } : {}),
+  });
+  return new Team({
+    spec,
+    pattern,
+    agents,
+    store: options.store ?? sqliteStore(),
+    resolveModel,
+    ...(options.bus ? { bus: options.bus } : {}),
+    ...(options.baseDir ? { baseDir: options.baseDir } : {}),
+    ...(options.serveAgents === undefined ? {} : { serveAgents: options.serveAgents }),
+  });
+}

@@ -1,0 +1,37 @@
+import { MemorySaver } from "@langchain/langgraph-checkpoint";
+import type { RecordStore, ThreadInfo, ThreadStore } from "./record-store.js";
+import type { TeamStore } from "./team-store.js";
+
+/**
+ * Keeps checkpoints, records and threads in memory: for tests and throwaway runs.
+ *
+ * @example
+ * const team = supervisor({ ..., store: memoryStore() });
+ */
+export function memoryStore(): TeamStore {
+  const records = new Map<string, unknown>();
+  const threads = new Map<string, ThreadInfo>();
+  const recordStore: RecordStore = {
+    async get(threadId, key) {
+      const value = records.get(`${threadId}\u0000${key}`);
+      return value === undefined ? undefined : structuredClone(value);
+    },
+    async put(threadId, key, value) {
+      records.set(`${threadId}\u0000${key}`, structuredClone(value));
+    },
+  };
+  const threadStore: ThreadStore = {
+    async getThread(threadId) {
+      return threads.get(threadId);
+    },
+    async saveThread(info) {
+      const now = new Date().toISOString();
+      const prior = threads.get(info.threadId);
+      threads.set(info.threadId, { ...info, createdAt: prior?.createdAt ?? now, updatedAt: now });
+    },
+    async listThreads() {
+      return [...threads.values()];
+    },
+  };
+  return { kind: "memory", checkpointer: new MemorySaver(), records: recordStore, threads: threadStore, async close() {} };
+}

@@ -1,0 +1,24 @@
+/**
+ * Keeps what a run learned from the outside world (agent answers, tool results) beside the
+ * checkpoints, so replay and resume never ask twice. Keys are scoped by thread.
+ */
+export interface RecordStore {
+  get(threadId: string, key: string): Promise<unknown>;
+  put(threadId: string, key: string, value: unknown): Promise<void>;
+}
+
+/** Where a thread's team came from, so `troupe history` and `replay` can rebuild it. */
+export interface ThreadInfo {
+  threadId: string;
+  spec: Record<string, unknown>;
+  /** Directory the spec's imports are relative to. */
+  baseDir: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ThreadStore {
+  getThread(threadId: string): Promise<ThreadInfo | undefined>;
+  saveThread(info: Omit<ThreadInfo, "createdAt" | "updatedAt">): Promise<void>;
+  listThreads(): Promise<ThreadInfo[]>;
+}

@@ -1,0 +1,214 @@
+import type { AgentResult, Directive, ParsedAgentRequest } from "./agent-protocol.js";
+import type { Agent } from "./define-agent.js";
+import { formatZodIssues, jsonSchemaOf, type ToolContext } from "./define-tool.js";
+import { directiveToolSpecs, readDirectiveCall, RESPOND_TOOL } from "./directive-tools.js";
+import { toTroupeError, TroupeError } from "./errors.js";
+import type { EventSink } from "./events.js";
+import { appendUser, textOf, type ChatMessage, type ContentBlock, type ToolResultBlock } from "./messages.js";
+import type { ModelClient, ToolSpec } from "./model-client.js";
+import { addUsage, emptyUsage, type Usage } from "./usage.js";
+
+export interface RunAgentDeps {
+  model: ModelClient;
+  emit: EventSink;
+  signal?: AbortSignal;
+  /** Looks up a stored tool result by idempotency key, so a resumed or replayed call has no second side effect. */
+  toolResults?: { get(key: string): Promise<unknown>; put(key: string, value: unknown): Promise<void> };
+}
+
+/**
+ * Runs one agent request: the agent's own model<->tool loop, bounded by `maxSteps`.
+ * Stops at a coordination directive (delegate, finish, transfer), a plain answer, or a valid
+ * structured answer. A structured answer that fails validation is sent back once, then fails.
+ */
+export async function runAgent(agent: Agent, request: ParsedAgentRequest, deps: RunAgentDeps): Promise<AgentResult> {
+  const signal = withDeadline(deps.signal, request.deadline);
+  const tools = new Map(agent.tools.map((t) => [t.name, t]));
+  const toolSpecs: ToolSpec[] = [
+    ...agent.tools.map((t) => t.spec),
+    ...directiveToolSpecs(request.offers),
+    ...(agent.output ? [{ name: RESPOND_TOOL, description: "Give your final answer in the required structure.", inputSchema: jsonSchemaOf(agent.output) }] : []),
+  ];
+  let messages: ChatMessage[] = request.messages;
+  const taskText = taskWithInput(agent, request);
+  if (taskText) messages = appendUser(messages, [{ type: "text", text: taskText }]);
+  let usage: Usage = emptyUsage();
+  let outputFailures = 0;
+
+  for (let step = 0; step < agent.maxSteps; step++) {
+    signal?.throwIfAborted();
+    const response = await deps.model
+      .generate({
+        agent: agent.name,
+        system: systemPrompt(agent, request),
+        messages,
+        tools: toolSpecs,
+        ...(signal ? { signal } : {}),
+        ...(request.stream ? { onDelta: (delta) => deps.emit({ type: "model.delta", agent: agent.name, delta }) } : {}),
+      })
+      .catch((error: unknown) => {
+        throw toTroupeError(error, "MODEL_UNKNOWN", `agent ${agent.name}: model ${deps.model.id}`);
+      });
+    usage = addUsage(usage, { ...response.usage, modelCalls: 1 });
+    const content: ContentBlock[] = response.content.length ? response.content : [{ type: "text", text: "(no answer)" }];
+    messages = [...messages, { role: "assistant", content }];
+    const calls = content.filter((b) => b.type === "tool_use");
+
+    if (calls.length === 0) {
+      if (!agent.output) return { agent: agent.name, output: textOf(messages.at(-1)), messages, usage, directive: { type: "finish" } };
+      // a structured agent answered in prose: try it as JSON, else ask once more
+      const parsed = agent.output.safeParse(tryJson(textOf(messages.at(-1))));
+      if (parsed.success) return { agent: agent.name, output: parsed.data, messages, usage, directive: { type: "finish" } };
+      outputFailures = failOutput(agent, outputFailures, formatZodIssues(parsed.error));
+      messages = appendUser(messages, [{ type: "text", text: `Answer with the ${RESPOND_TOOL} tool; ${formatZodIssues(parsed.error)}` }]);
+      continue;
+    }
+
+    const results: ToolResultBlock[] = [];
+    let directive: Directive | undefined;
+    let finalOutput: unknown;
+    let hasFinal = false;
+    for (const call of calls) {
+      const read = readDirectiveCall(request.offers, call, agent.name);
+      if (read.kind === "directive") {
+        if (directive || hasFinal) {
+          results.push(errorResult(call.id, "only one coordination call per turn; this one was ignored"));
+          continue;
+        }
+        directive = read.directive;
+        if (read.directive.type === "finish") {
+          results.push({ type: "tool_result", toolUseId: call.id, content: "finished" });
+          finalOutput = read.answer ?? "";
+          hasFinal = true;
+          directive = undefined;
+        }
+        continue;
+      }
+      if (read.kind === "error") {
+        results.push(errorResult(call.id, read.message));
+        continue;
+      }
+      if (call.name === RESPOND_TOOL && agent.output) {
+        const parsed = agent.output.safeParse(call.input);
+        if (parsed.success && !directive) {
+          results.push({ type: "tool_result", toolUseId: call.id, content: "received" });
+          finalOutput = parsed.data;
+          hasFinal = true;
+        } else if (!parsed.success) {
+          outputFailures = failOutput(agent, outputFailures, formatZodIssues(parsed.error));
+          results.push(errorResult(call.id, `invalid answer: ${formatZodIssues(parsed.error)}. Call ${RESPOND_TOOL} again with a corrected answer.`));
+        }
+        continue;
+      }
+      results.push(await callTool(agent, tools, call, request, deps, signal));
+    }
+
+    messages = appendUser(messages, results);
+    if (directive) return { agent: agent.name, output: textOf(lastAssistant(messages)), messages, usage, directive };
+    if (hasFinal) return { agent: agent.name, output: finalOutput, messages, usage, directive: { type: "finish" } };
+  }
+  throw new TroupeError(
+    "MAX_STEPS_EXCEEDED",
+    `agent ${agent.name} used all ${agent.maxSteps} model calls without answering; raise maxSteps or narrow its task`,
+    { details: { agent: agent.name, usage } },
+  );
+}
+
+async function callTool(
+  agent: Agent,
+  tools: Map<string, Agent["tools"][number]>,
+  call: { id: string; name: string; input: Record<string, unknown> },
+  request: ParsedAgentRequest,
+  deps: RunAgentDeps,
+  signal: AbortSignal | undefined,
+): Promise<ToolResultBlock> {
+  const tool = tools.get(call.name);
+  const started = Date.now();
+  if (!tool) {
+    return errorResult(call.id, `unknown tool "${call.name}"; available: ${[...tools.keys()].join(", ") || "none"}`);
+  }
+  const idempotencyKey = `${request.idempotencyKey}:${call.id}`;
+  const ctx: ToolContext = { runId: request.runId, threadId: request.threadId, agent: agent.name, idempotencyKey, signal: signal ?? new AbortController().signal };
+  try {
+    const stored = await deps.toolResults?.get(idempotencyKey);
+    const reused = stored !== undefined;
+    const output = reused ? stored : await withTimeout(tool.invoke(call.input, ctx), tool.timeoutMs, tool.name);
+    if (!reused) await deps.toolResults?.put(idempotencyKey, output ?? null);
+    deps.emit({ type: "tool.called", agent: agent.name, tool: tool.name, input: call.input, output, durationMs: Date.now() - started, ...(reused ? { reused } : {}) });
+    return { type: "tool_result", toolUseId: call.id, content: stringify(output) };
+  } catch (error) {
+    const info = toTroupeError(error, "TOOL_FAILED", `tool ${tool.name}`).toInfo();
+    if (info.code === "ABORTED") throw toTroupeError(error);
+    deps.emit({ type: "tool.called", agent: agent.name, tool: tool.name, input: call.input, error: info, durationMs: Date.now() - started });
+    return errorResult(call.id, info.message);
+  }
+}
+
+function failOutput(agent: Agent, failures: number, issues: string): number {
+  if (failures >= 1) {
+    throw new TroupeError("OUTPUT_INVALID", `agent ${agent.name} gave an answer that does not match its output schema twice: ${issues}`, {
+      details: { agent: agent.name },
+    });
+  }
+  return failures + 1;
+}
+
+function systemPrompt(agent: Agent, request: ParsedAgentRequest): string {
+  const parts = [agent.instructions];
+  if (request.context) parts.push(request.context);
+  if (agent.output) parts.push(`When you are done, call the ${RESPOND_TOOL} tool with your answer.`);
+  return parts.join("\n\n");
+}
+
+function taskWithInput(agent: Agent, request: ParsedAgentRequest): string {
+  if (request.input === undefined) return request.task;
+  if (agent.input) {
+    const parsed = agent.input.safeParse(request.input);
+    if (!parsed.success) {
+      throw new TroupeError("INPUT_INVALID", `agent ${agent.name}: input ${formatZodIssues(parsed.error)}`, { details: { agent: agent.name } });
+    }
+  }
+  return `${request.task}\n\nInput:\n${JSON.stringify(request.input, null, 2)}`;
+}
+
+function withDeadline(signal: AbortSignal | undefined, deadline: number | undefined): AbortSignal | undefined {
+  if (deadline === undefined) return signal;
+  const remaining = deadline - Date.now();
+  if (remaining <= 0) throw new TroupeError("AGENT_TIMEOUT", "the caller's deadline passed before the agent started");
+  const timer = AbortSignal.timeout(remaining);
+  return signal ? AbortSignal.any([signal, timer]) : timer;
+}
+
+async function withTimeout<T>(work: Promise<T>, ms: number | undefined, name: string): Promise<T> {
+  if (!ms) return work;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TroupeError("TOOL_FAILED", `tool ${name} timed out after ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function errorResult(toolUseId: string, message: string): ToolResultBlock {
+  return { type: "tool_result", toolUseId, content: message, isError: true };
+}
+
+function lastAssistant(messages: ChatMessage[]): ChatMessage | undefined {
+  return [...messages].reverse().find((m) => m.role === "assistant");
+}
+
+function stringify(value: unknown): string {
+  if (typeof value === "string") return value;
+  return JSON.stringify(value ?? null);
+}
+
+function tryJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}

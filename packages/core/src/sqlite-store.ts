@@ -1,0 +1,78 @@
+import { mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import Database from "better-sqlite3";
+import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
+import type { RecordStore, ThreadInfo, ThreadStore } from "./record-store.js";
+import type { TeamStore } from "./team-store.js";
+
+export const DEFAULT_STORE_PATH = ".troupe/checkpoints.sqlite";
+
+/**
+ * Checkpoints (LangGraph's SqliteSaver), recorded answers and thread metadata in one SQLite file.
+ * The default file is `.troupe/checkpoints.sqlite` under the current directory.
+ *
+ * @example
+ * const store = sqliteStore(".troupe/checkpoints.sqlite");
+ */
+export function sqliteStore(path: string = DEFAULT_STORE_PATH): TeamStore {
+  const file = resolve(path);
+  mkdirSync(dirname(file), { recursive: true });
+  const db = new Database(file);
+  db.pragma("journal_mode = WAL");
+  db.pragma("busy_timeout = 5000");
+  db.exec(`
+    CREATE TABLE IF NOT EXISTS troupe_records (thread_id TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (thread_id, key));
+    CREATE TABLE IF NOT EXISTS troupe_threads (thread_id TEXT PRIMARY KEY, spec TEXT NOT NULL, base_dir TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+  `);
+  const getRecord = db.prepare<[string, string], { value: string }>("SELECT value FROM troupe_records WHERE thread_id = ? AND key = ?");
+  const putRecord = db.prepare("INSERT OR REPLACE INTO troupe_records (thread_id, key, value) VALUES (?, ?, ?)");
+  const getThread = db.prepare<[string], ThreadRow>("SELECT * FROM troupe_threads WHERE thread_id = ?");
+  const listThreads = db.prepare<[], ThreadRow>("SELECT * FROM troupe_threads ORDER BY updated_at DESC");
+  const upsertThread = db.prepare(
+    `INSERT INTO troupe_threads (thread_id, spec, base_dir, created_at, updated_at) VALUES (@threadId, @spec, @baseDir, @now, @now)
+     ON CONFLICT(thread_id) DO UPDATE SET spec = excluded.spec, base_dir = excluded.base_dir, updated_at = excluded.updated_at`,
+  );
+  const records: RecordStore = {
+    async get(threadId, key) {
+      const row = getRecord.get(threadId, key);
+      return row ? JSON.parse(row.value) : undefined;
+    },
+    async put(threadId, key, value) {
+      putRecord.run(threadId, key, JSON.stringify(value ?? null));
+    },
+  };
+  const threads: ThreadStore = {
+    async getThread(threadId) {
+      const row = getThread.get(threadId);
+      return row ? fromRow(row) : undefined;
+    },
+    async saveThread(info) {
+      upsertThread.run({ threadId: info.threadId, spec: JSON.stringify(info.spec), baseDir: info.baseDir, now: new Date().toISOString() });
+    },
+    async listThreads() {
+      return listThreads.all().map(fromRow);
+    },
+  };
+  const checkpointer = new SqliteSaver(db);
+  return {
+    kind: `sqlite:${file}`,
+    checkpointer,
+    records,
+    threads,
+    async close() {
+      if (db.open) db.close();
+    },
+  };
+}
+
+interface ThreadRow {
+  thread_id: string;
+  spec: string;
+  base_dir: string;
+  created_at: string;
+  updated_at: string;
+}
+
+function fromRow(row: ThreadRow): ThreadInfo {
+  return { threadId: row.thread_id, spec: JSON.parse(row.spec), baseDir: row.base_dir, createdAt: row.created_at, updatedAt: row.updated_at };
+}

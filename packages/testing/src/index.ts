@@ -1,0 +1,1 @@
+export { ScriptedModel, callTool, delegate, finish, transfer, respond, type ScriptedTurn, type ScriptedToolCall, type UnusedTurn } from "./scripted-model.js";

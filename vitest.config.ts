@@ -1,0 +1,22 @@
+import { fileURLToPath } from "node:url";
+import { defineConfig } from "vitest/config";
+
+const src = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+
+export default defineConfig({
+  resolve: {
+    alias: {
+      "@troupe/core": src("./packages/core/src/index.ts"),
+      "@troupe/testing": src("./packages/testing/src/index.ts"),
+      "@troupe/patterns": src("./patterns/src/index.ts"),
+      "@troupe/agents": src("./agents/src/index.ts"),
+      "@troupe/nats": src("./packages/nats/src/index.ts"),
+    },
+  },
+  test: {
+    include: ["packages/*/src/**/*.test.ts", "patterns/src/**/*.test.ts", "agents/src/**/*.test.ts", "examples/*/**/*.test.ts", "test/**/*.test.ts"],
+    exclude: ["**/node_modules/**", "**/dist/**"],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+  },
+});
