@@ -43,6 +43,11 @@ export interface PatternDefinition<Options extends z.ZodObject = z.ZodObject> {
   /** Checks across keys: referenced agents exist, every agent is reachable, ... */
   check?(spec: TeamSpec & z.output<Options>): SpecProblem[];
   compile(spec: TeamSpec & z.output<Options>, ctx: CompileContext): CompilableGraph;
+  /**
+   * Agents the pattern itself adds (e.g. a model router), served like spec agents with the team's
+   * model. Names must not clash with the spec's agents.
+   */
+  syntheticAgents?(spec: TeamSpec & z.output<Options>): Array<{ name: string; description: string; instructions: string }>;
 }
 
 /**

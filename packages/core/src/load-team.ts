@@ -124,6 +124,10 @@ export function buildTeam(spec: TeamSpec, options: BuildOptions & { baseDir?: st
       });
     agents.set(name, agent);
   }
+  for (const extra of pattern.syntheticAgents?.(spec) ?? []) {
+    if (agents.has(extra.name)) throw new TroupeError("SPEC_INVALID", `pattern ${pattern.name} adds an agent named "${extra.name}", which the spec also defines; rename yours`);
+    agents.set(extra.name, defineAgent(extra));
+  }
   const resolveModel = createModelResolver({
     ...(options.models ? { models: options.models } : {}),
     ...(options.model ? { fallback: options.model } : {}),
