@@ -136,6 +136,13 @@ export class Team {
     return snapshot.config.configurable?.checkpoint_id ? (snapshot.values as TeamStateValue) : undefined;
   }
 
+  /** The result of the thread's latest user turn as it stands now (undefined for an unknown thread). */
+  async result(threadId: string): Promise<RunResult | undefined> {
+    const snapshot = await this.graph.getState({ configurable: { thread_id: threadId } });
+    if (!snapshot.config.configurable?.checkpoint_id) return undefined;
+    return runResultOf(snapshot.values as TeamStateValue, { threadId, runId: "", ...checkpointOf(snapshot) });
+  }
+
   /** The compiled graph as a Mermaid diagram. */
   async mermaid(): Promise<string> {
     return (await this.graph.getGraphAsync()).drawMermaid();

@@ -1,0 +1,138 @@
+import { parseArgs } from "node:util";
+import { isTroupeError, teamSpecJsonSchema, sqliteStore, type Team } from "@troupe/core";
+import { builtinPatterns } from "@troupe/patterns";
+import { UsageError, type CliIO } from "./cli-io.js";
+import { historyCommand } from "./commands/history-command.js";
+import { printRun, runCommand } from "./commands/run-command.js";
+import { validateCommand } from "./commands/validate-command.js";
+import { openSpec, openThread, storePath } from "./open-team.js";
+
+const HELP = `troupe — run multi-agent teams
+
+Usage:
+  troupe run <spec> --input <text> [--thread <id>] [--model <m>] [--store <file>] [--json]
+  troupe validate <spec>
+  troupe graph <spec>
+  troupe history <thread> [--store <file>] [--json]
+  troupe replay <thread> [--from <checkpoint>] [--live] [--store <file>] [--json]
+  troupe threads [--store <file>]
+  troupe schema
+
+Checkpoints go to .troupe/checkpoints.sqlite unless --store says otherwise.
+Models: the agent's own, else --model, else Claude when ANTHROPIC_API_KEY is set, else the offline demo model.`;
+
+const OPTIONS = {
+  input: { type: "string", short: "i" },
+  thread: { type: "string", short: "t" },
+  model: { type: "string", short: "m" },
+  store: { type: "string", short: "s" },
+  from: { type: "string" },
+  live: { type: "boolean" },
+  json: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+const ALLOWED: Record<string, readonly (keyof typeof OPTIONS)[]> = {
+  run: ["input", "thread", "model", "store", "json"],
+  validate: [],
+  graph: [],
+  history: ["store", "json"],
+  replay: ["from", "live", "store", "json", "model"],
+  threads: ["store"],
+  schema: [],
+  help: [],
+};
+
+/**
+ * Runs the troupe command line with the given arguments; returns the exit code.
+ *
+ * @example
+ * process.exitCode = await main(process.argv.slice(2), processIO);
+ */
+export async function main(argv: string[], io: CliIO): Promise<number> {
+  let team: Team | undefined;
+  try {
+    const { values, positionals } = parseFlags(argv);
+    const [command, target, ...extra] = positionals;
+    if (!command || command === "help" || values.help) {
+      io.out(HELP);
+      return command || values.help ? 0 : 2;
+    }
+    const allowed = ALLOWED[command];
+    if (!allowed) throw new UsageError(`unknown command "${command}"; run troupe help`);
+    for (const flag of Object.keys(values)) {
+      if (flag !== "help" && !allowed.includes(flag as keyof typeof OPTIONS)) throw new UsageError(`troupe ${command} does not take --${flag}`);
+    }
+    if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}" (quote text with spaces)`);
+    const needs = (what: string) => {
+      if (!target) throw new UsageError(`troupe ${command} needs ${what}`);
+      return target;
+    };
+    switch (command) {
+      case "run": {
+        const spec = needs("a spec file: troupe run team.yaml --input \"...\"");
+        if (values.input === undefined || values.input.trim() === "") throw new UsageError('troupe run needs --input "<what to ask the team>"');
+        team = await openSpec(spec, values, io);
+        return await runCommand(team, values.input, values, io);
+      }
+      case "validate":
+        return await validateCommand(needs("a spec file"), io);
+      case "graph": {
+        team = await openSpec(needs("a spec file"), values, io, false);
+        io.out(await team.mermaid());
+        return 0;
+      }
+      case "history": {
+        const thread = needs("a thread id (see troupe threads)");
+        team = await openThread(thread, values, io);
+        return await historyCommand(team, thread, values, io);
+      }
+      case "replay": {
+        const thread = needs("a thread id (see troupe threads)");
+        team = await openThread(thread, values, io);
+        const events = team.replayStream(thread, { ...(values.from ? { from: values.from } : {}), live: values.live ?? false });
+        return await printRun(team, events, thread, values, io);
+      }
+      case "threads": {
+        const store = sqliteStore(storePath(values, io));
+        const threads = await store.threads.listThreads();
+        await store.close();
+        if (!threads.length) io.err(`no threads in ${storePath(values, io)}`);
+        for (const t of threads) io.out(`${t.threadId.padEnd(38)}${String(t.spec.name).padEnd(24)}${t.updatedAt}`);
+        return 0;
+      }
+      case "schema":
+        io.out(JSON.stringify(teamSpecJsonSchema(builtinPatterns), null, 2));
+        return 0;
+    }
+    return 2;
+  } catch (error) {
+    return report(error, io);
+  } finally {
+    await team?.close().catch(() => undefined);
+  }
+}
+
+function parseFlags(argv: string[]) {
+  try {
+    return parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message.split("\n")[0]!.replace(/\. To specify.*$/, "") : String(error));
+  }
+}
+
+function report(error: unknown, io: CliIO): number {
+  if (error instanceof UsageError) {
+    io.err(`troupe: ${error.message}`);
+    return 2;
+  }
+  if (isTroupeError(error)) {
+    if (error.code === "SPEC_INVALID") {
+      io.err(`troupe: ${error.message.split("\n")[0]}`);
+      for (const line of error.message.split("\n").slice(1)) io.err(`  ${line}`);
+    } else io.err(`troupe: ${error.message} [${error.code}]`);
+    return 1;
+  }
+  io.err(`troupe: unexpected error: ${error instanceof Error ? error.message : String(error)}`);
+  return 1;
+}

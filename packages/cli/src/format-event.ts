@@ -1,0 +1,34 @@
+import type { TroupeEvent } from "@troupe/core";
+
+/** One human line per event, or undefined for events not worth a line (model deltas, checkpoints). */
+export function formatEvent(event: TroupeEvent, replaying = false): string | undefined {
+  switch (event.type) {
+    case "run.started":
+      return event.mode === "replay" ? `↺ replaying thread ${event.threadId}${event.from ? ` from ${event.from}` : ""} (recorded answers, no model calls)` : `▶ thread ${event.threadId}`;
+    case "agent.started":
+      return `● ${event.agent} (turn ${event.turn})${event.task ? `: ${clip(event.task, 80)}` : ""}`;
+    case "tool.called":
+      return `  ⚙ ${event.agent} → ${event.tool}(${clip(JSON.stringify(event.input), 60)})${event.error ? ` ✗ ${event.error.message}` : ` ✓ ${describeOutput(event.output)}`}${event.reused ? " (stored result)" : ""}`;
+    case "handoff":
+      return `  ↪ ${event.from} ${event.kind === "route" ? "delegates to" : "hands off to"} ${event.to}`;
+    case "agent.completed":
+      return `  ✓ ${event.agent} ${event.directive.type === "finish" ? "answered" : "done"} · ${event.usage.inputTokens + event.usage.outputTokens} tokens${event.replayed ? " (recorded)" : ""}`;
+    case "run.completed":
+      if (replaying) return `■ replay completed · 0 model calls now (the recorded run used ${event.usage.modelCalls}, ${event.usage.inputTokens + event.usage.outputTokens} tokens)`;
+      return `■ completed · ${event.usage.modelCalls} model calls · ${event.usage.inputTokens + event.usage.outputTokens} tokens · $${event.usage.costUsd.toFixed(4)}`;
+    case "run.failed":
+      return `✗ failed [${event.error.code}] ${event.error.message}`;
+    default:
+      return undefined;
+  }
+}
+
+function describeOutput(output: unknown): string {
+  if (Array.isArray(output)) return `${output.length} result${output.length === 1 ? "" : "s"}`;
+  return clip(typeof output === "string" ? output : JSON.stringify(output ?? null), 50);
+}
+
+export function clip(text: string, max: number): string {
+  const flat = text.replace(/\s+/g, " ").trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}

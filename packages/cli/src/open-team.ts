@@ -1,0 +1,38 @@
+import { sqliteStore, TroupeError, DEFAULT_STORE_PATH, type Team } from "@troupe/core";
+import { loadTeam } from "@troupe/patterns";
+import { resolve } from "node:path";
+import type { CliIO } from "./cli-io.js";
+
+export interface StoreFlags {
+  store?: string | undefined;
+  model?: string | undefined;
+}
+
+export function storePath(flags: StoreFlags, io: CliIO): string {
+  return resolve(io.cwd, flags.store ?? DEFAULT_STORE_PATH);
+}
+
+/** Loads a team from a spec file with the CLI's store and model choices. */
+export function openSpec(specPath: string, flags: StoreFlags, io: CliIO, notice = true): Promise<Team> {
+  return loadTeam(resolve(io.cwd, specPath), {
+    store: sqliteStore(storePath(flags, io)),
+    env: io.env,
+    ...(flags.model ? { model: flags.model } : {}),
+    ...(notice ? { onNotice: (m: string) => io.err(`note: ${m}`) } : {}),
+  });
+}
+
+/** Rebuilds the team a thread was run with, from the spec stored beside its checkpoints. */
+export async function openThread(threadId: string, flags: StoreFlags, io: CliIO): Promise<Team> {
+  const path = storePath(flags, io);
+  const store = sqliteStore(path);
+  const info = await store.threads.getThread(threadId);
+  if (!info) {
+    await store.close();
+    throw new TroupeError("THREAD_UNKNOWN", `unknown thread "${threadId}" in ${path}; list threads with: troupe threads${flags.store ? ` --store ${flags.store}` : ""}`);
+  }
+  return loadTeam(
+    { raw: info.spec, baseDir: info.baseDir },
+    { store, env: io.env, ...(flags.model ? { model: flags.model } : {}), onNotice: (m: string) => io.err(`note: ${m}`) },
+  );
+}
