@@ -1,5 +1,7 @@
-import { loadTeam as loadWith, type AnyPattern, type BuildOptions, type SpecSource, type Team } from "@troupe/core";
+import { loadTeam as loadWith, readSpecFile, type AnyPattern, type BuildOptions, type SpecSource, type Team } from "@troupe/core";
 import { builtinPatterns } from "./builtin-patterns.js";
+import { withSubTeamPatterns } from "./hierarchical/hierarchical-pattern.js";
+import { resolveSubTeams } from "./hierarchical/resolve-sub-teams.js";
 
 export type LoadTeamOptions = Omit<BuildOptions, "patterns"> & {
   /** Your own patterns (definePattern), beside the built-ins. */
@@ -8,11 +10,15 @@ export type LoadTeamOptions = Omit<BuildOptions, "patterns"> & {
 
 /**
  * Loads a team from a YAML/JSON spec file (or a spec value) with every built-in pattern available.
+ * Sub-teams of a hierarchical spec given as file paths are read relative to the spec, and may use
+ * any of those patterns (yours included).
  *
  * @example
  * const team = await loadTeam("examples/research-team/team.yaml");
  * console.log((await team.run("Brief me on sagas")).output);
  */
-export function loadTeam(source: string | SpecSource, options: LoadTeamOptions = {}): Promise<Team> {
-  return loadWith(source, { ...options, patterns: [...builtinPatterns, ...(options.patterns ?? [])] });
+export async function loadTeam(source: string | SpecSource, options: LoadTeamOptions = {}): Promise<Team> {
+  const spec = typeof source === "string" ? readSpecFile(source) : source;
+  const prepared: SpecSource = { ...spec, raw: resolveSubTeams(spec.raw, spec.baseDir, spec.file) };
+  return loadWith(prepared, { ...options, patterns: withSubTeamPatterns([...builtinPatterns, ...(options.patterns ?? [])]) });
 }

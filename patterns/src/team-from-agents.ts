@@ -1,4 +1,4 @@
-import { buildTeam, checkSpec, specError, type Agent, type AnyPattern, type BuildOptions, type Limits, type Team } from "@troupe/core";
+import { buildTeam, checkSpec, specError, type Agent, type AnyPattern, type BuildOptions, type Limits, type StepDefinition, type Team, type Tool } from "@troupe/core";
 
 /** Options every TypeScript pattern builder takes. */
 export interface BuilderOptions extends Omit<BuildOptions, "patterns" | "agents" | "tools"> {
@@ -9,11 +9,17 @@ export interface BuilderOptions extends Omit<BuildOptions, "patterns" | "agents"
   patterns?: Iterable<AnyPattern>;
 }
 
+/** Tools and steps a pattern runs as graph nodes of their own (not through an agent). */
+export interface NodeSources {
+  tools?: Tool[];
+  steps?: StepDefinition[];
+}
+
 /**
  * Turns agents defined in code plus pattern options into a validated spec and builds the team,
  * so a TypeScript team and a YAML team are the same thing underneath.
  */
-export function teamFromAgents(pattern: AnyPattern, agents: Agent[], patternOptions: Record<string, unknown>, options: BuilderOptions): Team {
+export function teamFromAgents(pattern: AnyPattern, agents: Agent[], patternOptions: Record<string, unknown>, options: BuilderOptions, sources: NodeSources = {}): Team {
   const spec = {
     name: options.name,
     ...(options.description ? { description: options.description } : {}),
@@ -34,8 +40,8 @@ export function teamFromAgents(pattern: AnyPattern, agents: Agent[], patternOpti
     ...patternOptions,
   };
   const patterns = [pattern, ...(options.patterns ?? [])];
-  const tools = agents.flatMap((a) => a.tools);
+  const tools = [...agents.flatMap((a) => a.tools), ...(sources.tools ?? [])];
   const { spec: valid, problems } = checkSpec(spec, { patterns, tools: tools.map((t) => t.name), models: Object.keys(options.models ?? {}) });
   if (!valid) throw specError(problems, `team ${options.name}`);
-  return buildTeam(valid, { ...options, patterns, agents, tools });
+  return buildTeam(valid, { ...options, patterns, agents, tools, ...(sources.steps ? { steps: sources.steps } : {}) });
 }

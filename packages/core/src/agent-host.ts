@@ -1,52 +1,189 @@
-import { AgentRequestSchema, AgentResultSchema, agentService, type AgentRequest, type AgentResult } from "./agent-protocol.js";
+import { AgentRequestSchema, AgentResultSchema, SagaStepSchema, agentService, compensateService, type AgentRequest, type AgentResult } from "./agent-protocol.js";
+import { startAgentLifecycle, type AgentLifecycleState } from "./agent-lifecycle.js";
 import { ReplySchema, type Bus, type Reply, type Subscription } from "./bus.js";
+import type { BreakerRegistry, BreakerScope, BreakerState } from "./circuit-breakers.js";
 import type { Agent } from "./define-agent.js";
 import { formatZodIssues } from "./define-tool.js";
 import { toTroupeError, TroupeError } from "./errors.js";
-import { runEventsTopic, type EventBody, type TroupeEvent } from "./events.js";
+import { runEventsTopic, type EventBody, type EventSink, type TroupeEvent } from "./events.js";
 import type { ModelClient } from "./model-client.js";
-import { runAgent, type RunAgentDeps } from "./run-agent.js";
+import type { RecordStore } from "./record-store.js";
+import { withRetry, type RetryPolicy } from "./retry.js";
+import { runAgent, type ScopedRecords } from "./run-agent.js";
+import { z } from "zod";
 
 export interface ServeAgentOptions {
   model: ModelClient;
-  toolResults?: RunAgentDeps["toolResults"];
+  /** Answers when the model fails or its breaker is open. */
+  fallbackModel?: ModelClient;
+  /** Model answers, tool results and approvals are kept here, per thread. */
+  records?: RecordStore;
+  breakers?: BreakerRegistry;
+  /** Retry policy for tools (retryable errors only) and compensations. */
+  retry?: (scope: "tool" | "compensation", name: string) => RetryPolicy;
+  /** Hears each lifecycle state the agent enters. */
+  onState?: (state: AgentLifecycleState) => void;
 }
 
+/** A served agent: stop taking work, wait for what is in flight, and see where it is in its life. */
+export interface AgentHandle extends Subscription {
+  readonly agent: string;
+  state(): AgentLifecycleState;
+  /** Stops taking new requests and resolves when in-flight requests are done. */
+  drain(): Promise<void>;
+}
+
+const CompensateRequestSchema = z.object({ runId: z.string(), threadId: z.string(), step: SagaStepSchema });
+export type CompensateRequest = z.infer<typeof CompensateRequestSchema>;
+
 /**
- * Serves an agent on a bus: validates each request, runs the agent, publishes its events on the
- * run's topic, and always answers with a typed reply (never throws at the caller).
+ * Serves an agent on a bus: validates each request, runs the agent (recorded model answers,
+ * idempotent tools, breakers), publishes its events on the run's topic, and always answers with
+ * a typed reply. Also serves the agent's compensations. Lifecycle states go to `agents.lifecycle`.
  *
  * @example
- * await serveAgent(bus, researcher, { model: offlineModel() });
+ * const handle = await serveAgent(bus, researcher, { model: offlineModel() });
+ * await handle.drain();
  */
-export async function serveAgent(bus: Bus, agent: Agent, options: ServeAgentOptions): Promise<Subscription> {
-  return bus.serve(agentService(agent.name), async (payload, { signal }): Promise<Reply> => {
+export async function serveAgent(bus: Bus, agent: Agent, options: ServeAgentOptions): Promise<AgentHandle> {
+  let current: AgentLifecycleState = "starting";
+  const lifecycle = startAgentLifecycle((state) => {
+    current = state;
+    options.onState?.(state);
+    void bus.publish("agents.lifecycle", { agent: agent.name, state, at: new Date().toISOString() }).catch(() => undefined);
+  });
+  let draining: (() => void) | undefined;
+  const drained = new Promise<void>((resolve) => (draining = resolve));
+  lifecycle.subscribe((s) => s.value === "stopped" && draining?.());
+
+  const invoke = await bus.serve(agentService(agent.name), async (payload, { signal }): Promise<Reply> => {
+    if (current === "draining" || current === "stopped") {
+      return { ok: false, error: new TroupeError("AGENT_UNAVAILABLE", `agent ${agent.name} is draining; send the request to another worker`).toInfo() };
+    }
     const parsed = AgentRequestSchema.safeParse(payload);
     if (!parsed.success) {
       return { ok: false, error: new TroupeError("BUS_MESSAGE_INVALID", `bad request for agent ${agent.name}: ${formatZodIssues(parsed.error)}`).toInfo() };
     }
     const request = parsed.data;
-    const emit = (event: EventBody) => {
-      const stamped = { ...event, runId: request.runId, threadId: request.threadId, at: new Date().toISOString() } as TroupeEvent;
-      void bus.publish(runEventsTopic(request.runId), stamped).catch(() => undefined);
-    };
+    const emit = runEmitter(bus, request.runId, request.threadId);
+    const onBreaker = breakerListener(emit, (scope, state) => {
+      if (scope !== "model") return;
+      lifecycle.send({ type: state === "opened" ? "DEGRADE" : "RECOVER" });
+    });
+    lifecycle.send({ type: "REQUEST" });
     try {
-      const value = await runAgent(agent, request, { model: options.model, emit, signal, ...(options.toolResults ? { toolResults: options.toolResults } : {}) });
+      const records = options.records ? scoped(options.records, request.threadId) : undefined;
+      const value = await runAgent(agent, request, {
+        model: guardModel(options, emit, onBreaker),
+        emit,
+        signal,
+        ...(records ? { records } : {}),
+        guardTool: (tool, work) =>
+          withRetry(
+            () => (options.breakers ? options.breakers.call("tool", tool, work, onBreaker) : work()),
+            options.retry?.("tool", tool) ?? { maxRetries: 0 },
+            (r) => emit({ type: "retry", scope: "tool", name: tool, attempt: r.attempt, delayMs: r.delayMs, error: toTroupeError(r.error).toInfo() }),
+            signal,
+          ),
+      });
       return { ok: true, value };
     } catch (error) {
       return { ok: false, error: toTroupeError(error, "INTERNAL", `agent ${agent.name}`).toInfo() };
+    } finally {
+      lifecycle.send({ type: "DONE" });
     }
   });
+
+  const compensate = await bus.serve(compensateService(agent.name), async (payload): Promise<Reply> => {
+    const parsed = CompensateRequestSchema.safeParse(payload);
+    if (!parsed.success) return { ok: false, error: new TroupeError("BUS_MESSAGE_INVALID", `bad compensation request: ${formatZodIssues(parsed.error)}`).toInfo() };
+    const { step, runId, threadId } = parsed.data;
+    const tool = agent.tools.find((t) => t.name === step.tool);
+    if (!tool?.compensate) return { ok: false, error: new TroupeError("COMPENSATION_FAILED", `agent ${agent.name} has no compensation for tool ${step.tool}`).toInfo() };
+    const records = options.records ? scoped(options.records, threadId) : undefined;
+    try {
+      if (await records?.get(`compensated:${step.key}`)) return { ok: true, value: { alreadyDone: true } };
+      const ctx = { runId, threadId, agent: agent.name, idempotencyKey: `${step.key}:compensate`, signal: new AbortController().signal };
+      await tool.compensate(step.input, step.output, ctx);
+      await records?.put(`compensated:${step.key}`, true);
+      return { ok: true, value: { alreadyDone: false } };
+    } catch (error) {
+      return { ok: false, error: toTroupeError(error, "COMPENSATION_FAILED", `compensating ${step.tool}`).toInfo() };
+    }
+  });
+
+  lifecycle.send({ type: "READY" });
+  return {
+    agent: agent.name,
+    state: () => current,
+    async unsubscribe() {
+      await invoke.unsubscribe();
+      await compensate.unsubscribe();
+      lifecycle.send({ type: "DRAIN" });
+      lifecycle.stop();
+    },
+    async drain() {
+      lifecycle.send({ type: "DRAIN" });
+      await drained;
+      await invoke.unsubscribe();
+      await compensate.unsubscribe();
+    },
+  };
 }
 
 /** Calls an agent over a bus and returns its validated result, or throws its typed error. */
 export async function invokeAgent(bus: Bus, request: AgentRequest, options: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<AgentResult> {
   const payload = AgentRequestSchema.parse(request);
-  const raw = await bus.request(agentService(request.agent), payload, options);
+  return parseReply(request.agent, await bus.request(agentService(request.agent), payload, options), AgentResultSchema);
+}
+
+/** Asks an agent's host to undo one saga step. */
+export async function invokeCompensation(bus: Bus, request: CompensateRequest, options: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<void> {
+  await parseReply(request.step.agent, await bus.request(compensateService(request.step.agent), request, options), z.unknown());
+}
+
+function parseReply<T extends z.ZodType>(agent: string, raw: unknown, schema: T): z.output<T> {
   const reply = ReplySchema.safeParse(raw);
-  if (!reply.success) throw new TroupeError("BUS_MESSAGE_INVALID", `agent ${request.agent} sent a malformed reply: ${formatZodIssues(reply.error)}`);
+  if (!reply.success) throw new TroupeError("BUS_MESSAGE_INVALID", `agent ${agent} sent a malformed reply: ${formatZodIssues(reply.error)}`);
   if (!reply.data.ok) throw TroupeError.fromInfo(reply.data.error);
-  const result = AgentResultSchema.safeParse(reply.data.value);
-  if (!result.success) throw new TroupeError("BUS_MESSAGE_INVALID", `agent ${request.agent} sent a malformed result: ${formatZodIssues(result.error)}`);
+  const result = schema.safeParse(reply.data.value);
+  if (!result.success) throw new TroupeError("BUS_MESSAGE_INVALID", `agent ${agent} sent a malformed result: ${formatZodIssues(result.error)}`);
   return result.data;
+}
+
+function guardModel(options: ServeAgentOptions, emit: EventSink, onBreaker: (scope: BreakerScope, name: string, state: BreakerState) => void): ModelClient {
+  const { model, fallbackModel, breakers } = options;
+  if (!breakers && !fallbackModel) return model;
+  return {
+    id: model.id,
+    async generate(request) {
+      try {
+        return await (breakers ? breakers.call("model", model.id, () => model.generate(request), onBreaker) : model.generate(request));
+      } catch (error) {
+        const typed = toTroupeError(error);
+        if (!fallbackModel || (!typed.retryable && typed.code !== "BREAKER_OPEN")) throw typed;
+        emit({ type: "fallback", scope: "model", from: model.id, to: fallbackModel.id, reason: typed.toInfo() });
+        return fallbackModel.generate(request);
+      }
+    },
+  };
+}
+
+/** Publishes stamped events on a run's topic. */
+export function runEmitter(bus: Bus, runId: string, threadId: string): EventSink {
+  return (event: EventBody) => {
+    const stamped = { ...event, runId, threadId, at: new Date().toISOString() } as TroupeEvent;
+    void bus.publish(runEventsTopic(runId), stamped).catch(() => undefined);
+  };
+}
+
+export function breakerListener(emit: EventSink, also?: (scope: BreakerScope, state: BreakerState) => void) {
+  return (scope: BreakerScope, name: string, state: BreakerState) => {
+    emit({ type: `breaker.${state}`, scope, name });
+    also?.(scope, state);
+  };
+}
+
+function scoped(records: RecordStore, threadId: string): ScopedRecords {
+  return { get: (key) => records.get(threadId, key), put: (key, value) => records.put(threadId, key, value) };
 }

@@ -1,7 +1,12 @@
 import { createHash } from "node:crypto";
-import { Command, END, type LangGraphRunnableConfig } from "@langchain/langgraph";
-import { invokeAgent } from "./agent-host.js";
-import type { AgentResult, DirectiveOffer } from "./agent-protocol.js";
+import { Command, END, interrupt, type LangGraphRunnableConfig } from "@langchain/langgraph";
+import { breakerListener, invokeAgent } from "./agent-host.js";
+import type { Approvals } from "./approvals.js";
+import type { BreakerRegistry } from "./circuit-breakers.js";
+import type { DeadLetters } from "./dead-letters.js";
+import type { Resilience } from "./resilience-spec.js";
+import { withRetry } from "./retry.js";
+import type { AgentRequest, AgentResult, DirectiveOffer } from "./agent-protocol.js";
 import type { Bus } from "./bus.js";
 import { toTroupeError, TroupeError, type ErrorInfo } from "./errors.js";
 import type { EventSink } from "./events.js";
@@ -16,6 +21,8 @@ export interface RunContext {
   threadId: string;
   /** "replay" answers agents from the records and never calls them. */
   mode: "live" | "replay";
+  /** Added to idempotency keys so a live replay calls models and tools afresh. */
+  keySuffix: string;
   emit: EventSink;
   signal: AbortSignal;
   /** Ask agents to stream model deltas. */
@@ -51,6 +58,19 @@ export interface AgentNodeDeps {
   records: RecordStore;
   limits: Limits;
   runs: ReadonlyMap<string, RunContext>;
+  resilience: Resilience;
+  breakers: BreakerRegistry;
+  deadLetters: DeadLetters;
+  approvals: Approvals;
+  /** Milliseconds since the epoch; a test clock in tests. */
+  now: () => number;
+}
+
+/** A person's answer to an approval request, as `team.resume` passes it. */
+export interface ApprovalDecision {
+  approved: boolean;
+  by: string;
+  comment?: string;
 }
 
 export const RUN_ID_KEY = "troupe_run_id";
@@ -71,7 +91,7 @@ export function createAgentNode<S extends TeamStateValue>(deps: AgentNodeDeps, a
 
     const turn = state.turn + 1;
     run.emit({ type: "agent.started", agent, task: call.task, turn });
-    const request = {
+    const request: AgentRequest = {
       runId: run.runId,
       threadId: run.threadId,
       agent,
@@ -80,7 +100,7 @@ export function createAgentNode<S extends TeamStateValue>(deps: AgentNodeDeps, a
       ...(call.input === undefined ? {} : { input: call.input }),
       context: call.context ?? "",
       offers: call.offers ?? [],
-      idempotencyKey: `${run.threadId}:${state.userTurn}:${turn}:${agent}`,
+      idempotencyKey: `${run.threadId}:${state.userTurn}:${turn}:${agent}${run.keySuffix}`,
       stream: run.stream,
       ...(deps.limits.agentTimeoutMs ? { deadline: Date.now() + deps.limits.agentTimeoutMs } : {}),
     };
@@ -96,14 +116,32 @@ export function createAgentNode<S extends TeamStateValue>(deps: AgentNodeDeps, a
         result = recorded;
         replayed = true;
       } else {
-        result = await invokeAgent(deps.bus, request, { signal: run.signal, ...(deps.limits.agentTimeoutMs ? { timeoutMs: deps.limits.agentTimeoutMs } : {}) });
-        await deps.records.put(run.threadId, key, result);
+        result = await callResilient(deps, run, agent, request);
       }
     } catch (error) {
-      const info = toTroupeError(error, "INTERNAL", `agent ${agent}`).toInfo();
-      if (info.code === "ABORTED") throw toTroupeError(error);
-      return failed(info, { activeAgent: agent });
+      const typed = toTroupeError(error, "INTERNAL", `agent ${agent}`);
+      if (typed.code === "ABORTED") throw typed;
+      if (run.mode !== "replay") {
+        const letter = await deps.deadLetters.add({ kind: "agent", threadId: run.threadId, runId: run.runId, subject: agent, error: typed.toInfo(), input: request });
+        run.emit({ type: "dlq.added", id: letter.id, kind: "agent", error: typed.toInfo() });
+      }
+      return failed(typed.toInfo(), { activeAgent: agent });
     }
+    if (result.approval) {
+      // the agent stopped before a tool call that needs a person: ask, wait, then run it again
+      const { approval, created } = await deps.approvals.open(result.approval, run, deps.now());
+      if (created) {
+        run.emit({ type: "approval.requested", approvalId: approval.id, tool: approval.tool, approver: approval.assignee, deadline: approval.deadline, reason: approval.reason });
+      }
+      const decision = interrupt({ kind: "approval", approvalId: approval.id, tool: approval.tool, input: approval.input, reason: approval.reason }) as ApprovalDecision;
+      await deps.records.put(run.threadId, `approval:${result.approval.key}`, decision);
+      try {
+        result = await callResilient(deps, run, agent, request);
+      } catch (error) {
+        return failed(toTroupeError(error, "INTERNAL", `agent ${agent}`).toInfo(), { activeAgent: agent });
+      }
+    }
+    if (run.mode !== "replay") await deps.records.put(run.threadId, key, result);
 
     run.emit({ type: "agent.completed", agent, output: result.output, usage: result.usage, directive: result.directive, replayed });
     const step: Step = {
@@ -126,12 +164,41 @@ export function createAgentNode<S extends TeamStateValue>(deps: AgentNodeDeps, a
       turn: 1,
       usage: result.usage,
       activeAgent: agent,
+      ...(result.saga.length ? { saga: result.saga } : {}),
     };
     const budgetError = checkBudget([...stepsOfLatestTurn(state), step], deps.limits);
     if (budgetError) return failed(budgetError, base);
     const outcome = plan.commit(state, result, call);
     return toCommand({ goto: outcome.goto, update: { ...base, ...outcome.update } });
   };
+}
+
+/** Calls an agent with retries, its circuit breaker and, when it still fails, its fallback agent. */
+async function callResilient(deps: AgentNodeDeps, run: RunContext, agent: string, request: AgentRequest): Promise<AgentResult> {
+  const policy = deps.resilience.agents[agent] ?? {};
+  const timeoutMs = policy.timeoutMs ?? deps.limits.agentTimeoutMs;
+  const listener = breakerListener(run.emit);
+  const attempt = (name: string) =>
+    withRetry(
+      () =>
+        deps.breakers.call(
+          "agent",
+          name,
+          () => invokeAgent(deps.bus, { ...request, agent: name, ...(timeoutMs ? { deadline: Date.now() + timeoutMs } : {}) }, { signal: run.signal, ...(timeoutMs ? { timeoutMs } : {}) }),
+          listener,
+        ),
+      policy.retry ?? deps.resilience.retry,
+      (r) => run.emit({ type: "retry", scope: "agent", name, attempt: r.attempt, delayMs: r.delayMs, error: toTroupeError(r.error).toInfo() }),
+      run.signal,
+    );
+  try {
+    return await attempt(agent);
+  } catch (error) {
+    const typed = toTroupeError(error);
+    if (!policy.fallback || (!typed.retryable && typed.code !== "BREAKER_OPEN")) throw typed;
+    run.emit({ type: "fallback", scope: "agent", from: agent, to: policy.fallback, reason: typed.toInfo() });
+    return attempt(policy.fallback);
+  }
 }
 
 export function runOf(runs: ReadonlyMap<string, RunContext>, config: LangGraphRunnableConfig): RunContext {
@@ -177,7 +244,7 @@ function checkBudget(steps: Step[], limits: Limits): ErrorInfo | undefined {
   return undefined;
 }
 
-function recordKey(userTurn: number, turn: number, request: { agent: string; task: string; messages: unknown; input?: unknown; offers: unknown }): string {
+function recordKey(userTurn: number, turn: number, request: { agent: string; task: string; messages: unknown; input?: unknown; offers?: unknown }): string {
   const body = JSON.stringify([userTurn, turn, request.agent, request.task, request.messages, request.input ?? null, request.offers]);
   return `agent:${createHash("sha256").update(body).digest("hex")}`;
 }

@@ -35,6 +35,31 @@ export const DirectiveSchema = z.discriminatedUnion("type", [
 ]);
 export type Directive = z.infer<typeof DirectiveSchema>;
 
+/** A completed tool call whose tool can undo it: the saga log keeps these, in order. */
+export const SagaStepSchema = z.object({
+  key: z.string(),
+  agent: z.string(),
+  tool: z.string(),
+  input: z.unknown(),
+  output: z.unknown(),
+});
+export type SagaStep = z.infer<typeof SagaStepSchema>;
+
+/** A tool call that waits for a person's decision before it runs. */
+export const ApprovalRequestSchema = z.object({
+  /** The tool call's idempotency key; the decision is stored under it. */
+  key: z.string(),
+  agent: z.string(),
+  tool: z.string(),
+  input: z.unknown(),
+  reason: z.string(),
+  /** Who may decide, in escalation order. */
+  approvers: z.array(z.string()).min(1),
+  /** How long each approver has before the request escalates, ms. */
+  slaMs: z.number().int().positive(),
+});
+export type ApprovalRequest = z.infer<typeof ApprovalRequestSchema>;
+
 /** One request to an agent; crosses the bus, so it is plain data validated at both ends. */
 export const AgentRequestSchema = z.object({
   runId: z.string(),
@@ -67,8 +92,14 @@ export const AgentResultSchema = z.object({
   messages: z.array(ChatMessageSchema),
   usage: UsageSchema,
   directive: DirectiveSchema,
+  /** Compensable tool calls completed in this request, in order. */
+  saga: z.array(SagaStepSchema).default([]),
+  /** Set when a tool call needs approval first: the agent stopped before running it. */
+  approval: ApprovalRequestSchema.optional(),
 });
-export type AgentResult = z.infer<typeof AgentResultSchema>;
+export type AgentResult = z.output<typeof AgentResultSchema>;
 
 /** Service name an agent answers on, on any bus. */
 export const agentService = (name: string): string => `agent.${name}.invoke`;
+/** Service name an agent's host runs compensations on. */
+export const compensateService = (name: string): string => `agent.${name}.compensate`;

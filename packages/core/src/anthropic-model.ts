@@ -23,11 +23,15 @@ export interface AnthropicOptions {
   client?: Anthropic;
 }
 
-/** USD per million input/output tokens by model family. */
+/**
+ * USD per million input/output tokens by model family, first match wins. Names come dated
+ * (claude-opus-4-20250514, claude-3-haiku-20240307) or as aliases (claude-opus-4-1, claude-haiku-4-5).
+ */
 const PRICES: Array<[RegExp, { inputPerMTok: number; outputPerMTok: number }]> = [
-  [/opus-4-[01]|opus-3/, { inputPerMTok: 15, outputPerMTok: 75 }],
+  [/3-opus|opus-3|opus-4-[01](?!\d)|opus-4-20\d{6}|opus-4$/, { inputPerMTok: 15, outputPerMTok: 75 }],
   [/opus/, { inputPerMTok: 5, outputPerMTok: 25 }],
-  [/haiku-3/, { inputPerMTok: 0.25, outputPerMTok: 1.25 }],
+  [/3-5-haiku|haiku-3-5/, { inputPerMTok: 0.8, outputPerMTok: 4 }],
+  [/3-haiku|haiku-3/, { inputPerMTok: 0.25, outputPerMTok: 1.25 }],
   [/haiku/, { inputPerMTok: 1, outputPerMTok: 5 }],
   [/./, { inputPerMTok: 3, outputPerMTok: 15 }],
 ];
@@ -84,12 +88,16 @@ async function generateOnce(
   try {
     const message = request.onDelta ? await streamMessage(client, params, request) : await client.messages.create(params, { signal: request.signal ?? null });
     const content = message.content.flatMap(fromAnthropicBlock);
-    const inputTokens = message.usage.input_tokens + (message.usage.cache_read_input_tokens ?? 0) + (message.usage.cache_creation_input_tokens ?? 0);
+    const cacheRead = message.usage.cache_read_input_tokens ?? 0;
+    const cacheWrite = message.usage.cache_creation_input_tokens ?? 0;
+    const inputTokens = message.usage.input_tokens + cacheRead + cacheWrite;
     const outputTokens = message.usage.output_tokens;
+    // cache reads bill at 0.1x the input price and (5-minute) cache writes at 1.25x
+    const inputCost = (message.usage.input_tokens + cacheRead * 0.1 + cacheWrite * 1.25) * pricing.inputPerMTok;
     return {
       content,
       stopReason: (message.stop_reason ?? "end_turn") as ModelResponse["stopReason"],
-      usage: { inputTokens, outputTokens, costUsd: (inputTokens * pricing.inputPerMTok + outputTokens * pricing.outputPerMTok) / 1e6 },
+      usage: { inputTokens, outputTokens, costUsd: (inputCost + outputTokens * pricing.outputPerMTok) / 1e6 },
       model: message.model,
     };
   } catch (error) {
@@ -142,8 +150,8 @@ export function mapAnthropicError(error: unknown, model: string): TroupeError {
   }
   if (error instanceof Anthropic.APIError && typeof error.status === "number") {
     const status = error.status;
-    const retryAfter = Number(error.headers?.get?.("retry-after"));
-    const details = { status, ...(Number.isFinite(retryAfter) && retryAfter >= 0 ? { retryAfterMs: retryAfter * 1000 } : {}) };
+    const retryAfter = retryAfterMs(error.headers);
+    const details = { status, ...(retryAfter === undefined ? {} : { retryAfterMs: retryAfter }) };
     const code: ErrorCode =
       status === 429 ? "MODEL_RATE_LIMITED"
       : status === 529 ? "MODEL_OVERLOADED"
@@ -152,7 +160,21 @@ export function mapAnthropicError(error: unknown, model: string): TroupeError {
       : status === 401 || status === 403 ? "MODEL_AUTH"
       : "MODEL_BAD_REQUEST";
     const hint = code === "MODEL_AUTH" ? "; check ANTHROPIC_API_KEY" : code === "MODEL_BAD_REQUEST" ? "; the request was rejected and will not be retried" : "";
-    return new TroupeError(code, `${where}: HTTP ${status} ${error.message}${hint}`, { cause: error, details });
+    // the SDK's own message embeds the raw JSON body; the API's message and type read better
+    const said = error.apiMessage ? `${error.type ?? "error"}: ${error.apiMessage}` : error.message;
+    return new TroupeError(code, `${where}: HTTP ${status} ${said}${hint}`, { cause: error, details });
   }
   return new TroupeError("MODEL_UNKNOWN", `${where}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+}
+
+/** The server's wait hint: retry-after-ms, or retry-after in seconds or as an HTTP date; undefined when absent. */
+function retryAfterMs(headers: Headers | undefined): number | undefined {
+  const ms = headers?.get?.("retry-after-ms");
+  if (ms != null && ms.trim() !== "" && Number.isFinite(Number(ms)) && Number(ms) >= 0) return Number(ms);
+  const value = headers?.get?.("retry-after");
+  if (value == null || value.trim() === "") return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return seconds >= 0 ? seconds * 1000 : undefined;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }

@@ -4,6 +4,8 @@ import type { RunnableConfig } from "@langchain/core/runnables";
 import type { StateSnapshot } from "@langchain/langgraph";
 import type { AgentNodeFn, AgentNodePlan } from "./agent-node.js";
 import type { Agent } from "./define-agent.js";
+import type { StepDefinition } from "./define-step.js";
+import type { Tool } from "./define-tool.js";
 import type { TeamStateValue } from "./team-state.js";
 import type { TeamSpec } from "./team-spec.js";
 
@@ -19,6 +21,7 @@ export interface RunnableTeamGraph {
   getState(config: RunnableConfig): Promise<StateSnapshot>;
   getStateHistory(config: RunnableConfig): AsyncIterable<StateSnapshot>;
   getGraphAsync(config?: RunnableConfig): Promise<{ drawMermaid(options?: Record<string, unknown>): string }>;
+  updateState(config: RunnableConfig, values: Record<string, unknown>, asNode?: string): Promise<RunnableConfig>;
 }
 
 /** What a pattern's `compile` returns: an uncompiled LangGraph StateGraph fits. */
@@ -33,6 +36,10 @@ export interface CompileContext {
   agents: ReadonlyMap<string, Agent>;
   /** A graph node that calls `agent` through the bus (limits, events, records, failures handled). */
   agentNode<S extends TeamStateValue>(agent: string, plan: AgentNodePlan<S>): AgentNodeFn<S>;
+  /** Every tool the team knows (given in code or exported by the spec's imports), by name. */
+  tools?: ReadonlyMap<string, Tool>;
+  /** Every step (defineStep) the team knows, by name. */
+  steps?: ReadonlyMap<string, StepDefinition>;
 }
 
 export interface PatternDefinition<Options extends z.ZodObject = z.ZodObject> {

@@ -16,12 +16,26 @@ export interface ToolConfig<I extends z.ZodType, O> {
   name: string;
   description: string;
   input: I;
-  run: (input: z.infer<I>, ctx: ToolContext) => Promise<O> | O;
+  // method syntax (not arrow properties) so a Tool<typed input> is assignable to Tool, e.g. in defineAgent({ tools })
+  run(input: z.infer<I>, ctx: ToolContext): Promise<O> | O;
   /** Makes the tool a saga step: undoes a completed call when the run fails. */
-  compensate?: (input: z.infer<I>, output: O, ctx: ToolContext) => Promise<void> | void;
+  compensate?(input: z.infer<I>, output: O, ctx: ToolContext): Promise<void> | void;
   /** Safe to call twice with the same input. */
   idempotent?: boolean;
   timeoutMs?: number;
+  /** When true, a failure of this tool fails the agent call (and so the run) instead of being reported to the model. */
+  critical?: boolean;
+  /** Asks for a person's approval before the call runs, when this returns a requirement. */
+  approval?: (input: z.infer<I>) => ApprovalRequirement | undefined;
+}
+
+/** Who must approve a tool call, and how fast. */
+export interface ApprovalRequirement {
+  reason: string;
+  /** Approvers in escalation order: the first decides, or the next one once the SLA passes. */
+  approvers: string[];
+  /** Time each approver has, ms. */
+  slaMs: number;
 }
 
 /** A tool ready for agents: validated input, JSON Schema for models. */

@@ -19,8 +19,21 @@ export type TroupeEvent =
   | (Base & { type: "agent.completed"; agent: string; output: unknown; usage: Usage; directive: Directive; replayed: boolean })
   | (Base & { type: "handoff"; from: string; to: string; task: string; kind: "route" | "handoff" })
   | (Base & { type: "checkpoint.saved"; checkpointId: string; step: number })
+  | (Base & { type: "retry"; scope: "agent" | "tool" | "model" | "compensation"; name: string; attempt: number; delayMs: number; error: ErrorInfo })
+  | (Base & { type: "breaker.opened" | "breaker.half_open" | "breaker.closed"; scope: "agent" | "tool" | "model"; name: string })
+  | (Base & { type: "fallback"; scope: "agent" | "model"; from: string; to: string; reason: ErrorInfo })
+  | (Base & { type: "saga.compensating"; agent: string; tool: string; key: string })
+  | (Base & { type: "saga.compensated"; agent: string; tool: string; key: string })
+  | (Base & { type: "saga.failed"; agent: string; tool: string; key: string; error: ErrorInfo })
+  | (Base & { type: "dlq.added"; id: string; kind: DeadLetterKind; error: ErrorInfo })
+  | (Base & { type: "run.paused" | "run.resumed" | "run.cancelled" })
+  | (Base & { type: "approval.requested"; approvalId: string; tool: string; approver: string; deadline: string; reason: string })
+  | (Base & { type: "approval.escalated"; approvalId: string; from: string; to: string; deadline: string })
+  | (Base & { type: "approval.decided"; approvalId: string; approved: boolean; by: string })
   | (Base & { type: "run.completed"; output: unknown; usage: Usage })
   | (Base & { type: "run.failed"; error: ErrorInfo });
+
+export type DeadLetterKind = "run" | "agent" | "compensation";
 
 export type TroupeEventType = TroupeEvent["type"];
 

@@ -18,6 +18,7 @@ export { addUsage, emptyUsage, UsageSchema, type Usage } from "./usage.js";
 export type { ModelClient, ModelDelta, ModelRequest, ModelResponse, ToolSpec } from "./model-client.js";
 export { defineTool, isTool, jsonSchemaOf, formatPath, formatZodIssues, type Tool, type ToolConfig, type ToolContext } from "./define-tool.js";
 export { defineAgent, isAgent, type Agent, type AgentConfig } from "./define-agent.js";
+export { defineStep, isStep, readStepUpdate, type StepConfig, type StepContext, type StepDefinition, type StepState, type StepUpdate } from "./define-step.js";
 export {
   AgentRequestSchema,
   AgentResultSchema,
@@ -53,7 +54,7 @@ export {
   type RunnableTeamGraph,
   type SpecProblem,
 } from "./define-pattern.js";
-export { finishOutcome, type AgentCall, type AgentNodeFn, type AgentNodePlan, type Outcome, type RunContext } from "./agent-node.js";
+export { finishOutcome, RUN_ID_KEY, type AgentCall, type AgentNodeFn, type AgentNodePlan, type Outcome, type RunContext } from "./agent-node.js";
 export { TeamState, stepsOfLatestTurn, usageOf, type Step, type RunStatus, type TeamStateValue, type TeamStateUpdate } from "./team-state.js";
 export { Team, type TeamOptions, type RunOptions, type ReplayOptions, type CheckpointInfo } from "./team.js";
 export type { RunResult } from "./run-result.js";

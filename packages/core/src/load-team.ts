@@ -4,6 +4,7 @@ import { pathToFileURL } from "node:url";
 import type { Bus } from "./bus.js";
 import { defineAgent, isAgent, type Agent } from "./define-agent.js";
 import type { AnyPattern, SpecProblem } from "./define-pattern.js";
+import { isStep, type StepDefinition } from "./define-step.js";
 import { isTool, type Tool } from "./define-tool.js";
 import { TroupeError } from "./errors.js";
 import type { ModelClient } from "./model-client.js";
@@ -22,6 +23,8 @@ export interface TeamSources {
   tools?: Tool[];
   /** Agents defined in code; they take the place of spec entries of the same name. */
   agents?: Agent[];
+  /** Steps (defineStep) graph nodes may name, beside those its imports export. */
+  steps?: StepDefinition[];
   /** Models the spec may name, beside "offline" and Claude names. */
   models?: Record<string, ModelClient>;
 }
@@ -56,13 +59,17 @@ export function readSpecFile(path: string): SpecSource {
   return { raw: value, baseDir: dirname(file), file: path };
 }
 
-/** Imports the modules a spec lists and collects the tools and agents they export. */
-export async function importSpecModules(raw: unknown, baseDir: string): Promise<{ tools: Tool[]; agents: Agent[]; problems: SpecProblem[] }> {
+/** Imports the modules a spec lists and collects the tools, agents and steps they export. */
+export async function importSpecModules(
+  raw: unknown,
+  baseDir: string,
+): Promise<{ tools: Tool[]; agents: Agent[]; steps: StepDefinition[]; problems: SpecProblem[] }> {
   const imports = (raw as { imports?: unknown } | null)?.imports;
   const tools: Tool[] = [];
   const agents: Agent[] = [];
+  const steps: StepDefinition[] = [];
   const problems: SpecProblem[] = [];
-  if (!Array.isArray(imports)) return { tools, agents, problems };
+  if (!Array.isArray(imports)) return { tools, agents, steps, problems };
   for (const [i, entry] of imports.entries()) {
     if (typeof entry !== "string") continue;
     const target = resolve(baseDir, entry);
@@ -71,13 +78,14 @@ export async function importSpecModules(raw: unknown, baseDir: string): Promise<
       for (const value of Object.values(mod)) {
         if (isTool(value)) tools.push(value);
         else if (isAgent(value)) agents.push(value);
+        else if (isStep(value)) steps.push(value);
       }
     } catch (error) {
       const reason = existsSync(target) ? (error instanceof Error ? error.message.split("\n")[0] : String(error)) : "file not found (build the project first?)";
       problems.push({ path: `imports[${i}]`, message: `cannot load ${JSON.stringify(entry)}: ${reason}` });
     }
   }
-  return { tools, agents, problems };
+  return { tools, agents, steps, problems };
 }
 
 /**
@@ -89,8 +97,8 @@ export async function importSpecModules(raw: unknown, baseDir: string): Promise<
  */
 export async function loadTeam(source: string | SpecSource, options: BuildOptions): Promise<Team> {
   const { raw, baseDir, file } = typeof source === "string" ? readSpecFile(source) : source;
-  const { spec, tools, agents } = await resolveSpec(raw, baseDir, options, file);
-  return buildTeam(spec, { ...options, tools, agents, baseDir });
+  const { spec, tools, agents, steps } = await resolveSpec(raw, baseDir, options, file);
+  return buildTeam(spec, { ...options, tools, agents, steps, baseDir });
 }
 
 /** Validates a spec and its imports; throws SPEC_INVALID listing every problem. */
@@ -98,10 +106,11 @@ export async function resolveSpec(raw: unknown, baseDir: string, sources: Omit<T
   const imported = await importSpecModules(raw, baseDir);
   const tools = [...(sources.tools ?? []), ...imported.tools];
   const agents = [...(sources.agents ?? []), ...imported.agents];
+  const steps = [...(sources.steps ?? []), ...imported.steps];
   const check = checkSpec(raw, { patterns: sources.patterns, tools: tools.map((t) => t.name), models: Object.keys(sources.models ?? {}) });
   const problems = [...imported.problems, ...check.problems];
   if (!check.spec || problems.length) throw specError(problems, file);
-  return { spec: check.spec, tools, agents };
+  return { spec: check.spec, tools, agents, steps };
 }
 
 /** Builds a Team from a validated spec. */
@@ -140,6 +149,8 @@ export function buildTeam(spec: TeamSpec, options: BuildOptions & { baseDir?: st
     agents,
     store: options.store ?? sqliteStore(),
     resolveModel,
+    tools: toolsByName,
+    steps: new Map((options.steps ?? []).map((s) => [s.name, s])),
     ...(options.bus ? { bus: options.bus } : {}),
     ...(options.baseDir ? { baseDir: options.baseDir } : {}),
     ...(options.serveAgents === undefined ? {} : { serveAgents: options.serveAgents }),

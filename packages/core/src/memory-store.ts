@@ -1,5 +1,5 @@
 import { MemorySaver } from "@langchain/langgraph-checkpoint";
-import type { RecordStore, ThreadInfo, ThreadStore } from "./record-store.js";
+import type { DocStore, RecordStore, StoredDoc, ThreadInfo, ThreadStore } from "./record-store.js";
 import type { TeamStore } from "./team-store.js";
 
 /**
@@ -33,5 +33,21 @@ export function memoryStore(): TeamStore {
       return [...threads.values()];
     },
   };
-  return { kind: "memory", checkpointer: new MemorySaver(), records: recordStore, threads: threadStore, async close() {} };
+  const docs = new Map<string, StoredDoc>();
+  const docStore: DocStore = {
+    async put(kind, id, threadId, body) {
+      docs.set(`${kind}\u0000${id}`, { kind, id, threadId, body: structuredClone(body), updatedAt: new Date().toISOString() });
+    },
+    async get(kind, id) {
+      const doc = docs.get(`${kind}\u0000${id}`);
+      return doc && structuredClone(doc);
+    },
+    async list(kind, threadId) {
+      return [...docs.values()].filter((d) => d.kind === kind && (threadId === undefined || d.threadId === threadId)).map((d) => structuredClone(d));
+    },
+    async delete(kind, id) {
+      docs.delete(`${kind}\u0000${id}`);
+    },
+  };
+  return { kind: "memory", checkpointer: new MemorySaver(), records: recordStore, threads: threadStore, docs: docStore, async close() {} };
 }

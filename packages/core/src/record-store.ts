@@ -22,3 +22,20 @@ export interface ThreadStore {
   saveThread(info: Omit<ThreadInfo, "createdAt" | "updatedAt">): Promise<void>;
   listThreads(): Promise<ThreadInfo[]>;
 }
+
+/** A stored document: dead letters, approvals, run status and control requests are kinds of these. */
+export interface StoredDoc<T = unknown> {
+  kind: string;
+  id: string;
+  threadId: string;
+  body: T;
+  updatedAt: string;
+}
+
+/** Small typed documents kept beside the checkpoints. */
+export interface DocStore {
+  put(kind: string, id: string, threadId: string, body: unknown): Promise<void>;
+  get(kind: string, id: string): Promise<StoredDoc | undefined>;
+  list(kind: string, threadId?: string): Promise<StoredDoc[]>;
+  delete(kind: string, id: string): Promise<void>;
+}

@@ -1,19 +1,30 @@
-import type { AgentResult, Directive, ParsedAgentRequest } from "./agent-protocol.js";
+import type { AgentResult, ApprovalRequest, Directive, ParsedAgentRequest, SagaStep } from "./agent-protocol.js";
 import type { Agent } from "./define-agent.js";
 import { formatZodIssues, jsonSchemaOf, type ToolContext } from "./define-tool.js";
 import { directiveToolSpecs, readDirectiveCall, RESPOND_TOOL } from "./directive-tools.js";
-import { toTroupeError, TroupeError } from "./errors.js";
+import { toTroupeError, TroupeError, type ErrorInfo } from "./errors.js";
 import type { EventSink } from "./events.js";
 import { appendUser, textOf, type ChatMessage, type ContentBlock, type ToolResultBlock } from "./messages.js";
-import type { ModelClient, ToolSpec } from "./model-client.js";
+import type { ModelClient, ModelResponse, ToolSpec } from "./model-client.js";
 import { addUsage, emptyUsage, type Usage } from "./usage.js";
+
+/** A thread's records: recorded model answers, tool results and approval decisions, by key. */
+export interface ScopedRecords {
+  get(key: string): Promise<unknown>;
+  put(key: string, value: unknown): Promise<void>;
+}
 
 export interface RunAgentDeps {
   model: ModelClient;
   emit: EventSink;
   signal?: AbortSignal;
-  /** Looks up a stored tool result by idempotency key, so a resumed or replayed call has no second side effect. */
-  toolResults?: { get(key: string): Promise<unknown>; put(key: string, value: unknown): Promise<void> };
+  /**
+   * Where model answers and tool results are kept by idempotency key, so a resumed or retried
+   * request re-uses them: no second model bill, no second side effect.
+   */
+  records?: ScopedRecords;
+  /** Wraps each tool call (circuit breaker, retries). */
+  guardTool?: <T>(tool: string, work: () => Promise<T>) => Promise<T>;
 }
 
 /**
@@ -34,10 +45,14 @@ export async function runAgent(agent: Agent, request: ParsedAgentRequest, deps: 
   if (taskText) messages = appendUser(messages, [{ type: "text", text: taskText }]);
   let usage: Usage = emptyUsage();
   let outputFailures = 0;
+  const saga: SagaStep[] = [];
+  const done = (output: unknown, directive: Directive): AgentResult => ({ agent: agent.name, output, messages, usage, directive, saga });
 
   for (let step = 0; step < agent.maxSteps; step++) {
     signal?.throwIfAborted();
-    const response = await deps.model
+    const modelKey = `model:${request.idempotencyKey}:${step}`;
+    const recorded = (await deps.records?.get(modelKey)) as ModelResponse | undefined;
+    const response = recorded ?? await deps.model
       .generate({
         agent: agent.name,
         system: systemPrompt(agent, request),
@@ -49,16 +64,17 @@ export async function runAgent(agent: Agent, request: ParsedAgentRequest, deps: 
       .catch((error: unknown) => {
         throw toTroupeError(error, "MODEL_UNKNOWN", `agent ${agent.name}: model ${deps.model.id}`);
       });
+    if (!recorded) await deps.records?.put(modelKey, response);
     usage = addUsage(usage, { ...response.usage, modelCalls: 1 });
     const content: ContentBlock[] = response.content.length ? response.content : [{ type: "text", text: "(no answer)" }];
     messages = [...messages, { role: "assistant", content }];
     const calls = content.filter((b) => b.type === "tool_use");
 
     if (calls.length === 0) {
-      if (!agent.output) return { agent: agent.name, output: textOf(messages.at(-1)), messages, usage, directive: { type: "finish" } };
+      if (!agent.output) return done(textOf(messages.at(-1)), { type: "finish" });
       // a structured agent answered in prose: try it as JSON, else ask once more
       const parsed = agent.output.safeParse(tryJson(textOf(messages.at(-1))));
-      if (parsed.success) return { agent: agent.name, output: parsed.data, messages, usage, directive: { type: "finish" } };
+      if (parsed.success) return done(parsed.data, { type: "finish" });
       outputFailures = failOutput(agent, outputFailures, formatZodIssues(parsed.error));
       messages = appendUser(messages, [{ type: "text", text: `Answer with the ${RESPOND_TOOL} tool; ${formatZodIssues(parsed.error)}` }]);
       continue;
@@ -100,12 +116,18 @@ export async function runAgent(agent: Agent, request: ParsedAgentRequest, deps: 
         }
         continue;
       }
-      results.push(await callTool(agent, tools, call, request, deps, signal));
+      const outcome = await callTool(agent, tools, call, request, deps, signal);
+      if ("approval" in outcome) {
+        // stop before the call: the team asks a person, then runs this request again
+        return { ...done(textOf(lastAssistant(messages)), { type: "finish" }), approval: outcome.approval };
+      }
+      results.push(outcome.result);
+      if (outcome.saga) saga.push(outcome.saga);
     }
 
     messages = appendUser(messages, results);
-    if (directive) return { agent: agent.name, output: textOf(lastAssistant(messages)), messages, usage, directive };
-    if (hasFinal) return { agent: agent.name, output: finalOutput, messages, usage, directive: { type: "finish" } };
+    if (directive) return done(textOf(lastAssistant(messages)), directive);
+    if (hasFinal) return done(finalOutput, { type: "finish" });
   }
   throw new TroupeError(
     "MAX_STEPS_EXCEEDED",
@@ -114,6 +136,8 @@ export async function runAgent(agent: Agent, request: ParsedAgentRequest, deps: 
   );
 }
 
+type ToolOutcome = { result: ToolResultBlock; saga?: SagaStep } | { approval: ApprovalRequest };
+
 async function callTool(
   agent: Agent,
   tools: Map<string, Agent["tools"][number]>,
@@ -121,27 +145,58 @@ async function callTool(
   request: ParsedAgentRequest,
   deps: RunAgentDeps,
   signal: AbortSignal | undefined,
-): Promise<ToolResultBlock> {
+): Promise<ToolOutcome> {
   const tool = tools.get(call.name);
   const started = Date.now();
   if (!tool) {
-    return errorResult(call.id, `unknown tool "${call.name}"; available: ${[...tools.keys()].join(", ") || "none"}`);
+    return { result: errorResult(call.id, `unknown tool "${call.name}"; available: ${[...tools.keys()].join(", ") || "none"}`) };
   }
   const idempotencyKey = `${request.idempotencyKey}:${call.id}`;
   const ctx: ToolContext = { runId: request.runId, threadId: request.threadId, agent: agent.name, idempotencyKey, signal: signal ?? new AbortController().signal };
   try {
-    const stored = await deps.toolResults?.get(idempotencyKey);
+    const approved = await checkApproval(agent, tool, call, idempotencyKey, deps);
+    if (approved && "approval" in approved) return approved;
+    if (approved) {
+      deps.emit({ type: "tool.called", agent: agent.name, tool: tool.name, input: call.input, error: approved.error, durationMs: 0 });
+      return { result: errorResult(call.id, approved.error.message) };
+    }
+    const stored = (await deps.records?.get(`tool:${idempotencyKey}`)) as { output: unknown } | undefined;
     const reused = stored !== undefined;
-    const output = reused ? stored : await withTimeout(tool.invoke(call.input, ctx), tool.timeoutMs, tool.name);
-    if (!reused) await deps.toolResults?.put(idempotencyKey, output ?? null);
+    const run = () => withTimeout(tool.invoke(call.input, ctx), tool.timeoutMs, tool.name);
+    const output = reused ? stored.output : await (deps.guardTool ? deps.guardTool(tool.name, run) : run());
+    if (!reused) await deps.records?.put(`tool:${idempotencyKey}`, { output: output ?? null });
     deps.emit({ type: "tool.called", agent: agent.name, tool: tool.name, input: call.input, output, durationMs: Date.now() - started, ...(reused ? { reused } : {}) });
-    return { type: "tool_result", toolUseId: call.id, content: stringify(output) };
+    return {
+      result: { type: "tool_result", toolUseId: call.id, content: stringify(output) },
+      ...(tool.compensate ? { saga: { key: idempotencyKey, agent: agent.name, tool: tool.name, input: call.input, output: output ?? null } } : {}),
+    };
   } catch (error) {
-    const info = toTroupeError(error, "TOOL_FAILED", `tool ${tool.name}`).toInfo();
-    if (info.code === "ABORTED") throw toTroupeError(error);
-    deps.emit({ type: "tool.called", agent: agent.name, tool: tool.name, input: call.input, error: info, durationMs: Date.now() - started });
-    return errorResult(call.id, info.message);
+    const typed = toTroupeError(error, "TOOL_FAILED", `tool ${tool.name}`);
+    if (typed.code === "ABORTED") throw typed;
+    deps.emit({ type: "tool.called", agent: agent.name, tool: tool.name, input: call.input, error: typed.toInfo(), durationMs: Date.now() - started });
+    if (tool.critical) throw typed;
+    return { result: errorResult(call.id, typed.message) };
   }
+}
+
+/** undefined: go ahead; an approval request: ask first; an error: a person said no. */
+async function checkApproval(
+  agent: Agent,
+  tool: Agent["tools"][number],
+  call: { name: string; input: Record<string, unknown> },
+  key: string,
+  deps: RunAgentDeps,
+): Promise<{ approval: ApprovalRequest } | { error: ErrorInfo } | undefined> {
+  const needed = tool.approval?.(call.input);
+  if (!needed) return undefined;
+  const decision = (await deps.records?.get(`approval:${key}`)) as { approved: boolean; by: string; comment?: string } | undefined;
+  if (!decision) {
+    return { approval: { key, agent: agent.name, tool: tool.name, input: call.input, reason: needed.reason, approvers: needed.approvers, slaMs: needed.slaMs } };
+  }
+  if (decision.approved) return undefined;
+  return {
+    error: new TroupeError("APPROVAL_REJECTED", `${decision.by} rejected ${tool.name}${decision.comment ? `: ${decision.comment}` : ""}; do not retry this call`).toInfo(),
+  };
 }
 
 function failOutput(agent: Agent, failures: number, issues: string): number {

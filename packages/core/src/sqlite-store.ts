@@ -2,7 +2,7 @@ import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import Database from "better-sqlite3";
 import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
-import type { RecordStore, ThreadInfo, ThreadStore } from "./record-store.js";
+import type { DocStore, RecordStore, StoredDoc, ThreadInfo, ThreadStore } from "./record-store.js";
 import type { TeamStore } from "./team-store.js";
 
 export const DEFAULT_STORE_PATH = ".troupe/checkpoints.sqlite";
@@ -22,6 +22,7 @@ export function sqliteStore(path: string = DEFAULT_STORE_PATH): TeamStore {
   db.pragma("busy_timeout = 5000");
   db.exec(`
     CREATE TABLE IF NOT EXISTS troupe_records (thread_id TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (thread_id, key));
+    CREATE TABLE IF NOT EXISTS troupe_docs (kind TEXT NOT NULL, id TEXT NOT NULL, thread_id TEXT NOT NULL, body TEXT NOT NULL, updated_at TEXT NOT NULL, PRIMARY KEY (kind, id));
     CREATE TABLE IF NOT EXISTS troupe_threads (thread_id TEXT PRIMARY KEY, spec TEXT NOT NULL, base_dir TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
   `);
   const getRecord = db.prepare<[string, string], { value: string }>("SELECT value FROM troupe_records WHERE thread_id = ? AND key = ?");
@@ -32,6 +33,26 @@ export function sqliteStore(path: string = DEFAULT_STORE_PATH): TeamStore {
     `INSERT INTO troupe_threads (thread_id, spec, base_dir, created_at, updated_at) VALUES (@threadId, @spec, @baseDir, @now, @now)
      ON CONFLICT(thread_id) DO UPDATE SET spec = excluded.spec, base_dir = excluded.base_dir, updated_at = excluded.updated_at`,
   );
+  const putDoc = db.prepare("INSERT OR REPLACE INTO troupe_docs (kind, id, thread_id, body, updated_at) VALUES (?, ?, ?, ?, ?)");
+  const getDoc = db.prepare<[string, string], DocRow>("SELECT * FROM troupe_docs WHERE kind = ? AND id = ?");
+  const listDocs = db.prepare<[string], DocRow>("SELECT * FROM troupe_docs WHERE kind = ? ORDER BY updated_at");
+  const listThreadDocs = db.prepare<[string, string], DocRow>("SELECT * FROM troupe_docs WHERE kind = ? AND thread_id = ? ORDER BY updated_at");
+  const deleteDoc = db.prepare("DELETE FROM troupe_docs WHERE kind = ? AND id = ?");
+  const docs: DocStore = {
+    async put(kind, id, threadId, body) {
+      putDoc.run(kind, id, threadId, JSON.stringify(body ?? null), new Date().toISOString());
+    },
+    async get(kind, id) {
+      const row = getDoc.get(kind, id);
+      return row ? docOf(row) : undefined;
+    },
+    async list(kind, threadId) {
+      return (threadId === undefined ? listDocs.all(kind) : listThreadDocs.all(kind, threadId)).map(docOf);
+    },
+    async delete(kind, id) {
+      deleteDoc.run(kind, id);
+    },
+  };
   const records: RecordStore = {
     async get(threadId, key) {
       const row = getRecord.get(threadId, key);
@@ -59,10 +80,23 @@ export function sqliteStore(path: string = DEFAULT_STORE_PATH): TeamStore {
     checkpointer,
     records,
     threads,
+    docs,
     async close() {
       if (db.open) db.close();
     },
   };
+}
+
+interface DocRow {
+  kind: string;
+  id: string;
+  thread_id: string;
+  body: string;
+  updated_at: string;
+}
+
+function docOf(row: DocRow): StoredDoc {
+  return { kind: row.kind, id: row.id, threadId: row.thread_id, body: JSON.parse(row.body), updatedAt: row.updated_at };
 }
 
 interface ThreadRow {

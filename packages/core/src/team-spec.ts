@@ -1,42 +1,48 @@
 import { z } from "zod";
+import { ResilienceSchema } from "./resilience-spec.js";
 
 const NAME = /^[a-zA-Z][a-zA-Z0-9_-]{0,63}$/;
+const WHOLE = "must be a whole number of at least 1";
+const DOLLARS = "must be a number of US dollars greater than 0";
+const MODEL_EMPTY = 'must not be empty; name a model ("offline", "claude-sonnet-4-6", "anthropic:<model>") or leave the key out';
 
 export const AgentSpecSchema = z
   .object({
-    description: z.string().min(1, "must not be empty"),
-    instructions: z.string().min(1, "must not be empty"),
+    description: z.string().min(1, "must not be empty; say in one line what this agent does (teammates and routers read it)"),
+    instructions: z.string().min(1, "must not be empty; write what this agent should do (its system prompt)"),
     /** "offline", "claude-sonnet-4-6", "anthropic:<model>", or a name given in `models`. */
-    model: z.string().min(1).optional(),
+    model: z.string().min(1, MODEL_EMPTY).optional(),
     tools: z.array(z.string()).default([]),
-    maxSteps: z.int("must be a whole number").positive("must be greater than 0").optional(),
+    maxSteps: z.int(WHOLE).positive(WHOLE).optional(),
   })
   .strict();
 
 export const LimitsSchema = z
   .object({
     /** Most agent turns in one run (default 12). */
-    maxTurns: z.int("must be a whole number").positive("must be greater than 0").default(12),
+    maxTurns: z.int(WHOLE).positive(WHOLE).default(12),
     /** Most tokens (input + output) in one run. */
-    maxTokens: z.int("must be a whole number").positive("must be greater than 0").optional(),
+    maxTokens: z.int(WHOLE).positive(WHOLE).optional(),
     /** Most USD in one run. */
-    maxCostUsd: z.number("must be a number").positive("must be greater than 0").optional(),
+    maxCostUsd: z.number(DOLLARS).positive(DOLLARS).optional(),
     /** Longest one agent call may take, in ms. */
-    agentTimeoutMs: z.int("must be a whole number").positive("must be greater than 0").optional(),
+    agentTimeoutMs: z.int(WHOLE).positive(WHOLE).optional(),
   })
   .strict();
 
 /** The keys every pattern's spec has; a pattern adds its own with `options`. */
 export const BaseSpecShape = {
-  name: z.string().regex(NAME, "must start with a letter and use letters, digits, _ or -"),
+  name: z.string().regex(NAME, "must start with a letter and use only letters, digits, _ or - (at most 64)"),
   description: z.string().optional(),
   pattern: z.string(),
   /** Team-wide default model name. */
-  model: z.string().min(1).optional(),
-  agents: z.record(z.string().regex(NAME, "agent names start with a letter and use letters, digits, _ or -"), AgentSpecSchema),
+  model: z.string().min(1, MODEL_EMPTY).optional(),
+  agents: z.record(z.string().regex(NAME, "an agent name must start with a letter and use only letters, digits, _ or - (at most 64); rename it"), AgentSpecSchema),
   limits: LimitsSchema.default({ maxTurns: 12 }),
+  /** Retries, circuit breakers, timeouts and fallbacks (all defaulted). */
+  resilience: ResilienceSchema.optional(),
   /** Modules (relative to the spec file) whose exported tools and agents the spec may name. */
-  imports: z.array(z.string().min(1)).default([]),
+  imports: z.array(z.string().min(1, "must not be empty; give a module path relative to the spec file")).default([]),
 };
 
 export const BaseSpecSchema = z.object(BaseSpecShape).strict();

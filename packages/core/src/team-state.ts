@@ -1,5 +1,5 @@
 import { Annotation } from "@langchain/langgraph";
-import type { Directive } from "./agent-protocol.js";
+import type { Directive, SagaStep } from "./agent-protocol.js";
 import type { ErrorInfo } from "./errors.js";
 import type { ChatMessage } from "./messages.js";
 import { addUsage, emptyUsage, type Usage } from "./usage.js";
@@ -18,7 +18,8 @@ export interface Step {
   usage: Usage;
 }
 
-export type RunStatus = "running" | "completed" | "failed";
+/** Where a run stands; the graph state holds running/compensating/completed/failed, the runtime adds the rest. */
+export type RunStatus = "running" | "completed" | "failed" | "compensating" | "paused" | "interrupted" | "cancelled";
 
 const last = <T>(fallback: () => T) => Annotation<T>({ reducer: (_: T, next: T) => next, default: fallback });
 
@@ -41,6 +42,10 @@ export const TeamState = Annotation.Root({
   status: last<RunStatus>(() => "running"),
   output: last<unknown>(() => null),
   error: last<ErrorInfo | null>(() => null),
+  /** Completed compensable tool calls, in order (the saga log). */
+  saga: Annotation<SagaStep[]>({ reducer: (a, b) => a.concat(b), default: () => [] }),
+  /** Saga steps already undone (or dead-lettered), by step key. */
+  compensations: Annotation<Record<string, "compensated" | "dead_lettered">>({ reducer: (a, b) => ({ ...a, ...b }), default: () => ({}) }),
   /** Pattern-specific data (pending delegations, blackboards, ...), merged by key. */
   scratch: Annotation<Record<string, unknown>>({ reducer: (a, b) => ({ ...a, ...b }), default: () => ({}) }),
 });

@@ -1,5 +1,5 @@
 import type { BaseCheckpointSaver } from "@langchain/langgraph-checkpoint";
-import type { RecordStore, ThreadStore } from "./record-store.js";
+import type { DocStore, RecordStore, ThreadStore } from "./record-store.js";
 
 /** Everything a team persists: LangGraph checkpoints, recorded answers, and thread metadata. */
 export interface TeamStore {
@@ -7,5 +7,7 @@ export interface TeamStore {
   readonly checkpointer: BaseCheckpointSaver;
   readonly records: RecordStore;
   readonly threads: ThreadStore;
+  /** Dead letters, approvals, run status and control requests. */
+  readonly docs: DocStore;
   close(): Promise<void>;
 }

@@ -1,17 +1,23 @@
-import { randomUUID } from "node:crypto";
 import type { StateSnapshot } from "@langchain/langgraph";
-import { serveAgent } from "./agent-host.js";
-import { createAgentNode, RUN_ID_KEY, type RunContext } from "./agent-node.js";
-import type { Bus, Subscription } from "./bus.js";
+import { randomUUID } from "node:crypto";
+import { invokeCompensation, serveAgent, type AgentHandle } from "./agent-host.js";
+import { createAgentNode, type ApprovalDecision, type RunContext } from "./agent-node.js";
+import { Approvals, type Approval } from "./approvals.js";
+import type { Bus } from "./bus.js";
+import { BreakerRegistry } from "./circuit-breakers.js";
+import { DeadLetters, type DeadLetter } from "./dead-letters.js";
 import type { Agent } from "./define-agent.js";
 import type { AnyPattern, RunnableTeamGraph } from "./define-pattern.js";
-import { TroupeError, toTroupeError } from "./errors.js";
-import { runEventsTopic, type EventBody, type TroupeEvent } from "./events.js";
+import type { StepDefinition } from "./define-step.js";
+import type { Tool } from "./define-tool.js";
+import { TroupeError } from "./errors.js";
+import type { TroupeEvent } from "./events.js";
 import { InProcessBus } from "./in-process-bus.js";
-import { userText } from "./messages.js";
 import type { ModelClient } from "./model-client.js";
-import { AsyncQueue } from "./async-queue.js";
+import { ResilienceSchema, type Resilience } from "./resilience-spec.js";
 import { runResultOf, type RunResult } from "./run-result.js";
+import { execute, type ActiveRun, type ExecutorDeps, type Work } from "./run-executor.js";
+import { readRunStatus, requestControl, type RunStatusInfo } from "./run-lifecycle.js";
 import type { TeamStateValue } from "./team-state.js";
 import type { TeamSpec } from "./team-spec.js";
 import type { TeamStore } from "./team-store.js";
@@ -29,6 +35,13 @@ export interface TeamOptions {
   baseDir?: string;
   /** Serve the agents on the bus from this process (default true; false when workers host them). */
   serveAgents?: boolean;
+  /** Tools and steps patterns may run as graph nodes (custom graphs), by name. */
+  tools?: ReadonlyMap<string, Tool>;
+  steps?: ReadonlyMap<string, StepDefinition>;
+  /** Milliseconds since the epoch (default Date.now); approval deadlines use it. */
+  clock?: () => number;
+  /** How often a run looks for pause/cancel requests from other processes, ms (default 250). */
+  controlPollMs?: number;
 }
 
 export interface RunOptions {
@@ -60,8 +73,9 @@ export interface CheckpointInfo {
 }
 
 /**
- * A team compiled to a LangGraph state graph: run it, stream its events, list and replay its
- * checkpoints. Made by the pattern builders (`supervisor({...})`) or `loadTeam(path)`.
+ * A team compiled to a LangGraph state graph: run it, stream its events, pause, resume or cancel
+ * it, list and replay its checkpoints, answer its approvals and redrive its dead letters.
+ * Made by the pattern builders (`supervisor({...})`) or `loadTeam(path)`.
  *
  * @example
  * const result = await team.run("Brief me on saga compensation", { threadId: "t-42" });
@@ -74,10 +88,16 @@ export class Team {
   readonly spec: TeamSpec;
   readonly store: TeamStore;
   readonly bus: Bus;
+  readonly resilience: Resilience;
+  readonly deadLetters: DeadLetters;
+  readonly approvals: Approvals;
+  readonly breakers: BreakerRegistry;
   private readonly options: TeamOptions;
   private readonly runs = new Map<string, RunContext>();
+  private readonly active = new Map<string, ActiveRun>();
   private readonly graph: RunnableTeamGraph;
-  private serving: Promise<Subscription[]> | undefined;
+  private readonly now: () => number;
+  private serving: Promise<AgentHandle[]> | undefined;
 
   constructor(options: TeamOptions) {
     this.options = options;
@@ -85,41 +105,127 @@ export class Team {
     this.name = options.spec.name;
     this.store = options.store;
     this.bus = options.bus ?? new InProcessBus();
-    const deps = { bus: this.bus, records: options.store.records, limits: options.spec.limits, runs: this.runs };
+    this.now = options.clock ?? Date.now;
+    this.resilience = ResilienceSchema.parse(options.spec.resilience ?? {});
+    const policies = this.resilience;
+    this.breakers = new BreakerRegistry(policies.breaker, (scope, name) => (scope === "agent" ? policies.agents[name] : scope === "tool" ? policies.tools[name] : policies.models[name])?.breaker);
+    this.deadLetters = new DeadLetters(options.store.docs);
+    this.approvals = new Approvals(options.store.docs);
+    const deps = {
+      bus: this.bus,
+      records: options.store.records,
+      limits: options.spec.limits,
+      runs: this.runs,
+      resilience: this.resilience,
+      breakers: this.breakers,
+      deadLetters: this.deadLetters,
+      approvals: this.approvals,
+      now: this.now,
+    };
     const builder = options.pattern.compile(options.spec, {
       spec: options.spec,
       agents: options.agents,
       agentNode: (agent, plan) => createAgentNode(deps, agent, plan),
+      ...(options.tools ? { tools: options.tools } : {}),
+      ...(options.steps ? { steps: options.steps } : {}),
     });
     this.graph = builder.compile({ checkpointer: options.store.checkpointer, name: options.spec.name }) as RunnableTeamGraph;
   }
 
-  /** Runs one user message to the end. Rejects with the run's TroupeError (partial result in `details.result`) when it fails. */
+  /** Runs one user message to the end. Rejects with the run's TroupeError (partial result in `details.result`) when it fails or is cancelled; resolves with status "paused" or "interrupted" when it stops to wait. */
   async run(input: string, options: RunOptions = {}): Promise<RunResult> {
-    const { events, result } = this.start({ kind: "run", input }, options.threadId ?? randomUUID(), options.signal);
-    for await (const _ of events);
-    return settle(await result);
+    return this.finish(this.start({ kind: "run", input }, options.threadId ?? randomUUID(), options.signal));
   }
 
   /** Runs one user message, yielding each event as it happens. */
   stream(input: string, options: RunOptions = {}): AsyncIterable<TroupeEvent> {
-    const { events, result } = this.start({ kind: "run", input }, options.threadId ?? randomUUID(), options.signal);
-    result.catch(() => undefined);
-    return events;
+    return this.events(this.start({ kind: "run", input }, options.threadId ?? randomUUID(), options.signal));
   }
 
   /** Re-runs a thread from a checkpoint. Without `live`, agents answer from the records: no model calls. */
   async replay(threadId: string, options: ReplayOptions = {}): Promise<RunResult> {
-    const { events, result } = this.startReplay(threadId, options);
-    for await (const _ of events);
-    return settle(await result);
+    return this.finish(this.start(replayWork(options), threadId, options.signal));
   }
 
   /** Like replay, yielding events. */
   replayStream(threadId: string, options: ReplayOptions = {}): AsyncIterable<TroupeEvent> {
-    const { events, result } = this.startReplay(threadId, options);
-    result.catch(() => undefined);
-    return events;
+    return this.events(this.start(replayWork(options), threadId, options.signal));
+  }
+
+  /** Continues a paused, interrupted (pass the answer), crashed or half-compensated run from its checkpoint. */
+  async resume(threadId: string, answer?: unknown, options: { signal?: AbortSignal } = {}): Promise<RunResult> {
+    return this.finish(this.start({ kind: "resume", ...(answer === undefined ? {} : { answer }) }, threadId, options.signal));
+  }
+
+  /** Like resume, yielding events. */
+  resumeStream(threadId: string, answer?: unknown): AsyncIterable<TroupeEvent> {
+    return this.events(this.start({ kind: "resume", ...(answer === undefined ? {} : { answer }) }, threadId, undefined));
+  }
+
+  /** Asks a run to stop at its next step boundary (here, or in whichever process runs it). */
+  async pause(threadId: string): Promise<void> {
+    const run = this.active.get(threadId);
+    if (run) run.control.requestDrain("pause requested");
+    else await requestControl(this.store.docs, threadId, "pause");
+  }
+
+  /**
+   * Cancels a run: in-flight model and tool calls are aborted and completed saga steps are
+   * compensated. A paused or interrupted run is cancelled at once.
+   */
+  async cancel(threadId: string): Promise<RunResult | undefined> {
+    const run = this.active.get(threadId);
+    if (run) {
+      run.cancel();
+      return undefined;
+    }
+    const status = await this.status(threadId);
+    if (status && (status.state === "paused" || status.state === "interrupted")) {
+      return this.finish(this.start({ kind: "cancel" }, threadId, undefined), false);
+    }
+    await requestControl(this.store.docs, threadId, "cancel");
+    return undefined;
+  }
+
+  /** Where the thread's latest run stands (lifecycle state). */
+  status(threadId: string): Promise<RunStatusInfo | undefined> {
+    return readRunStatus(this.store.docs, threadId);
+  }
+
+  /** Answers the thread's pending approval and resumes the run. */
+  async decide(threadId: string, decision: ApprovalDecision): Promise<RunResult> {
+    await this.escalateOverdue();
+    const [pending] = await this.approvals.pending(threadId);
+    if (!pending) throw new TroupeError("RUN_NOT_RESUMABLE", `thread "${threadId}" has no pending approval`);
+    await this.approvals.decide(pending.id, decision, this.now());
+    return this.resume(threadId, decision);
+  }
+
+  /** Moves approvals whose deadline passed to their next approver; returns those that moved. */
+  async escalateOverdue(): Promise<Array<{ approval: Approval; from: string }>> {
+    const moved = await this.approvals.escalateOverdue(this.now());
+    for (const { approval, from } of moved) {
+      await this.bus.publish("approvals", { type: "approval.escalated", approvalId: approval.id, threadId: approval.threadId, from, to: approval.assignee, deadline: approval.deadline });
+    }
+    return moved;
+  }
+
+  /** Retries one dead letter: a compensation is tried again; a failed agent call re-runs the turn. */
+  async redrive(id: string): Promise<RunResult | { compensated: true }> {
+    const letter = await this.deadLetters.get(id);
+    if (!letter) throw new TroupeError("DEAD_LETTER_UNKNOWN", `no dead letter "${id}"; list them with troupe dlq list`);
+    if (letter.status !== "open") throw new TroupeError("DEAD_LETTER_UNKNOWN", `dead letter "${id}" was already redriven`);
+    await this.serveAgents();
+    if (letter.kind === "compensation") {
+      const step = letter.input as Parameters<typeof invokeCompensation>[1]["step"];
+      await invokeCompensation(this.bus, { runId: letter.runId, threadId: letter.threadId, step });
+      await this.graph.updateState({ configurable: { thread_id: letter.threadId } }, { compensations: { [step.key]: "compensated" } });
+      await this.deadLetters.markRedriven(id);
+      return { compensated: true };
+    }
+    const result = await this.finish(this.start(await this.redriveWork(letter), letter.threadId, undefined));
+    await this.deadLetters.markRedriven(id);
+    return result;
   }
 
   /** The thread's checkpoints, oldest first. Throws THREAD_UNKNOWN for a thread with none. */
@@ -140,7 +246,11 @@ export class Team {
   async result(threadId: string): Promise<RunResult | undefined> {
     const snapshot = await this.graph.getState({ configurable: { thread_id: threadId } });
     if (!snapshot.config.configurable?.checkpoint_id) return undefined;
-    return runResultOf(snapshot.values as TeamStateValue, { threadId, runId: "", ...checkpointOf(snapshot) });
+    const id = snapshot.config.configurable.checkpoint_id;
+    const result = runResultOf(snapshot.values as TeamStateValue, { threadId, runId: "", ...(typeof id === "string" ? { checkpointId: id } : {}) });
+    const status = await this.status(threadId);
+    if (status && ["paused", "interrupted", "cancelled", "compensating"].includes(status.state)) return { ...result, status: status.state as RunResult["status"] };
+    return result;
   }
 
   /** The compiled graph as a Mermaid diagram. */
@@ -148,110 +258,78 @@ export class Team {
     return (await this.graph.getGraphAsync()).drawMermaid();
   }
 
-  /** Stops serving agents and closes the store. */
-  async close(): Promise<void> {
-    const subs = await this.serving?.catch(() => []);
-    await Promise.all((subs ?? []).map((s) => s.unsubscribe()));
-    await this.store.close();
-  }
-
-  private startReplay(threadId: string, options: ReplayOptions) {
-    return this.start({ kind: "replay", threadId, ...(options.from ? { from: options.from } : {}), live: options.live ?? false }, threadId, options.signal);
-  }
-
-  private start(
-    work: { kind: "run"; input: string } | { kind: "replay"; threadId: string; from?: string; live: boolean },
-    threadId: string,
-    signal: AbortSignal | undefined,
-  ): { events: AsyncIterable<TroupeEvent>; result: Promise<RunResult> } {
-    const runId = randomUUID();
-    const queue = new AsyncQueue<TroupeEvent>();
-    const stamp = (body: EventBody): TroupeEvent => ({ ...body, runId, threadId, at: new Date().toISOString() }) as TroupeEvent;
-    const emit = (body: EventBody) => queue.push(stamp(body));
-    const controller = new AbortController();
-    signal?.addEventListener("abort", () => controller.abort(signal.reason), { once: true });
-
-    const result = (async (): Promise<RunResult> => {
-      let subscription: Subscription | undefined;
-      try {
-        await this.serveAgents();
-        subscription = await this.bus.subscribe(runEventsTopic(runId), (message) => queue.push(message as TroupeEvent));
-        const mode = work.kind === "replay" && !work.live ? "replay" : "live";
-        this.runs.set(runId, { runId, threadId, mode, emit, signal: controller.signal, stream: true });
-        const { input, checkpointId } = work.kind === "run" ? await this.runInput(threadId, work.input) : await this.replayInput(threadId, work.from);
-        emit({ type: "run.started", input: work.kind === "run" ? work.input : null, mode, ...(checkpointId ? { from: checkpointId } : {}) });
-        const stream = await this.graph.stream(input, {
-          configurable: { thread_id: threadId, [RUN_ID_KEY]: runId, ...(checkpointId ? { checkpoint_id: checkpointId } : {}) },
-          streamMode: ["checkpoints"],
-          signal: controller.signal,
-          recursionLimit: this.spec.limits.maxTurns * 4 + 20,
-        });
-        for await (const chunk of stream) {
-          const [kind, payload] = chunk as [string, { config?: { configurable?: { checkpoint_id?: string } }; metadata?: { step?: number } }];
-          const id = payload.config?.configurable?.checkpoint_id;
-          if (kind === "checkpoints" && id) emit({ type: "checkpoint.saved", checkpointId: id, step: payload.metadata?.step ?? -1 });
-        }
-        const snapshot = await this.graph.getState({ configurable: { thread_id: threadId } });
-        const final = runResultOf(snapshot.values as TeamStateValue, { threadId, runId, ...checkpointOf(snapshot) });
-        if (final.status === "completed") emit({ type: "run.completed", output: final.output, usage: final.usage });
-        else emit({ type: "run.failed", error: final.error ?? new TroupeError("INTERNAL", "the run stopped without an answer").toInfo() });
-        return final;
-      } catch (error) {
-        const typed = toTroupeError(error, "INTERNAL", `team ${this.name}`);
-        emit({ type: "run.failed", error: typed.toInfo() });
-        throw typed;
-      } finally {
-        this.runs.delete(runId);
-        await subscription?.unsubscribe();
-        queue.close();
-      }
-    })();
-    return { events: queue, result };
-  }
-
-  private async runInput(threadId: string, input: string) {
-    await this.store.threads.saveThread({ threadId, spec: this.spec, baseDir: this.options.baseDir ?? process.cwd() });
-    const prior = await this.state(threadId);
-    return {
-      input: { input, userTurn: (prior?.userTurn ?? 0) + 1, turn: 0, status: "running", output: null, error: null, messages: [userText(input)] },
-      checkpointId: undefined,
-    };
-  }
-
-  private async replayInput(threadId: string, from: string | undefined) {
-    const history = await this.history(threadId);
-    if (from !== undefined && !history.some((c) => c.checkpointId === from)) {
-      throw new TroupeError("CHECKPOINT_UNKNOWN", `thread "${threadId}" has no checkpoint "${from}"; list them with troupe history ${threadId}`);
-    }
-    return { input: null, checkpointId: from ?? turnStart(history) };
-  }
-
-  private serveAgents(): Promise<Subscription[]> {
+  /** Starts serving the team's agents on its bus (done on first run); resolves to their handles. */
+  serveAgents(): Promise<AgentHandle[]> {
     if (this.options.serveAgents === false) return Promise.resolve([]);
     this.serving ??= Promise.all(
-      [...this.options.agents.values()].map((agent) =>
-        serveAgent(this.bus, agent, { model: this.options.resolveModel(agent.model ?? this.spec.agents[agent.name]?.model ?? this.spec.model) }),
-      ),
+      [...this.options.agents.values()].map((agent) => {
+        const model = this.options.resolveModel(agent.model ?? this.spec.agents[agent.name]?.model ?? this.spec.model);
+        const fallback = this.resilience.models[model.id]?.fallback ?? this.resilience.models[model.id.replace(/^anthropic:/, "")]?.fallback;
+        return serveAgent(this.bus, agent, {
+          model,
+          ...(fallback ? { fallbackModel: this.options.resolveModel(fallback) } : {}),
+          records: this.store.records,
+          breakers: this.breakers,
+          retry: (scope, name) => (scope === "tool" ? (this.resilience.tools[name]?.retry ?? this.resilience.retry) : this.resilience.retry),
+        });
+      }),
     );
     return this.serving;
   }
+
+  /** Stops serving agents, shuts the breakers and closes the store. */
+  async close(): Promise<void> {
+    const handles = await this.serving?.catch(() => []);
+    await Promise.all((handles ?? []).map((h) => h.unsubscribe()));
+    this.breakers.shutdown();
+    await this.store.close();
+  }
+
+  private start(work: Work, threadId: string, signal: AbortSignal | undefined) {
+    const deps: ExecutorDeps = {
+      name: this.name,
+      spec: this.spec,
+      graph: this.graph,
+      bus: this.bus,
+      store: this.store,
+      runs: this.runs,
+      active: this.active,
+      resilience: this.resilience,
+      deadLetters: this.deadLetters,
+      serve: () => this.serveAgents(),
+      baseDir: this.options.baseDir ?? process.cwd(),
+      controlPollMs: this.options.controlPollMs ?? 250,
+    };
+    return execute(deps, work, threadId, signal);
+  }
+
+  private async finish(run: ReturnType<Team["start"]>, throwOnFailure = true): Promise<RunResult> {
+    for await (const _ of run.events);
+    const result = await run.result;
+    if (!throwOnFailure || result.status === "completed" || result.status === "paused" || result.status === "interrupted") return result;
+    const error = result.error ?? { code: result.status === "cancelled" ? ("CANCELLED" as const) : ("INTERNAL" as const), message: `the run was ${result.status}`, retryable: false };
+    throw new TroupeError(error.code, error.message, { details: { ...error.details, result } });
+  }
+
+  private events(run: ReturnType<Team["start"]>): AsyncIterable<TroupeEvent> {
+    run.result.catch(() => undefined);
+    return run.events;
+  }
+
+  /** Where a failed agent call is retried from: its own checkpoint, or the turn's start when the saga was undone. */
+  private async redriveWork(letter: DeadLetter): Promise<Work> {
+    const history = await this.history(letter.threadId);
+    const state = await this.state(letter.threadId);
+    const undone = Object.values(state?.compensations ?? {}).length > 0;
+    const before = [...history].reverse().find((c) => c.next.includes(letter.subject));
+    const start = [...history].reverse().find((c) => c.source === "input");
+    if (undone || !before) return { kind: "redrive", from: (start ?? history[0]!).checkpointId, keySuffix: `:redrive-${letter.id}` };
+    return { kind: "redrive", from: before.checkpointId, keySuffix: "" };
+  }
 }
 
-/** The input checkpoint that started the thread's last user turn. */
-function turnStart(history: CheckpointInfo[]): string {
-  const inputs = history.filter((c) => c.source === "input");
-  return (inputs.at(-1) ?? history[0]!).checkpointId;
-}
-
-function settle(result: RunResult): RunResult {
-  if (result.status === "completed") return result;
-  const error = result.error ?? { code: "INTERNAL" as const, message: "the run failed", retryable: false };
-  throw new TroupeError(error.code, error.message, { details: { ...error.details, result } });
-}
-
-function checkpointOf(snapshot: StateSnapshot): { checkpointId?: string } {
-  const id = snapshot.config.configurable?.checkpoint_id;
-  return typeof id === "string" ? { checkpointId: id } : {};
+function replayWork(options: ReplayOptions): Work {
+  return { kind: "replay", ...(options.from ? { from: options.from } : {}), live: options.live ?? false };
 }
 
 function checkpointInfo(snapshot: StateSnapshot): CheckpointInfo {

@@ -1,11 +1,11 @@
-import { z } from "zod";
 import type { AnyPattern, SpecProblem } from "./define-pattern.js";
-import { formatPath } from "./define-tool.js";
+import { DEFAULT_CLAUDE_MODEL } from "./anthropic-model.js";
 import { DELEGATE_TOOL, FINISH_TOOL, RESPOND_TOOL, TRANSFER_PREFIX } from "./directive-tools.js";
 import { TroupeError } from "./errors.js";
 import { isKnownModelName } from "./resolve-model.js";
 import { didYouMean } from "./suggest.js";
-import { BaseSpecSchema, type TeamSpec } from "./team-spec.js";
+import { specProblemsOf } from "./spec-issues.js";
+import { AgentSpecSchema, BaseSpecSchema, type AgentSpec, type TeamSpec } from "./team-spec.js";
 import { TeamState } from "./team-state.js";
 
 export interface ValidateOptions {
@@ -22,33 +22,47 @@ export interface SpecCheck {
 }
 
 /**
- * Checks a spec without throwing: the validated spec, or one problem per mistake, each naming the
- * path of the bad field (`agents.writer.tools[0]: unknown tool "serch" (did you mean "search"?)`).
+ * Checks a spec without throwing: the validated spec (defaults applied), or one problem per
+ * mistake, each naming the path of the bad field and what to do
+ * (`agents.writer.tools[0]: unknown tool "serch" (did you mean "search"?)`).
+ *
+ * @example
+ * const { spec, problems } = checkSpec(YAML.parse(text), { patterns: builtinPatterns, tools: ["search_notes"] });
+ * for (const p of problems) console.log(`${p.path}: ${p.message}`);
  */
 export function checkSpec(raw: unknown, options: ValidateOptions): SpecCheck {
   const patterns = new Map([...options.patterns].map((p) => [p.name, p]));
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
-    return { problems: [{ path: "(root)", message: "a team spec must be a mapping of keys (name, pattern, agents, ...)" }] };
+  const known = [...patterns.keys()].join(", ");
+  if (raw === null || raw === undefined) {
+    return { problems: [{ path: "(root)", message: "the spec is empty; write a mapping with name, pattern and agents" }] };
+  }
+  if (typeof raw !== "object" || Array.isArray(raw)) {
+    const got = Array.isArray(raw) ? "a list" : JSON.stringify(raw);
+    return { problems: [{ path: "(root)", message: `a team spec must be a mapping of keys (name, pattern, agents, ...), not ${got}` }] };
   }
   const record = raw as Record<string, unknown>;
   const problems: SpecProblem[] = [];
   const pattern = typeof record.pattern === "string" ? patterns.get(record.pattern) : undefined;
   if (record.pattern === undefined) {
-    problems.push({ path: "pattern", message: `required; one of ${[...patterns.keys()].join(", ")}` });
+    problems.push({ path: "pattern", message: `missing; add a "pattern" key, one of: ${known}` });
   } else if (!pattern) {
-    problems.push({
-      path: "pattern",
-      message: `unknown pattern ${JSON.stringify(record.pattern)}${didYouMean(String(record.pattern), patterns.keys())}; known: ${[...patterns.keys()].join(", ")}`,
-    });
+    problems.push({ path: "pattern", message: `unknown pattern ${JSON.stringify(record.pattern)}${didYouMean(String(record.pattern), patterns.keys())}; known: ${known}` });
+  }
+  if (isMapping(record.agents) && Object.keys(record.agents).length === 0) {
+    problems.push({ path: "agents", message: "no agents defined; add at least one (name: { description, instructions })" });
   }
   const schema = pattern ? BaseSpecSchema.extend(pattern.options.shape).strict() : BaseSpecSchema.loose();
-  const parsed = schema.safeParse(raw);
+  const parsed = schema.safeParse(raw, { reportInput: true });
   if (!parsed.success) {
-    problems.push(...parsed.error.issues.flatMap((issue) => problemsOf(issue, schema)));
+    // when `pattern` is missing or unknown, the problem above already says so
+    problems.push(...specProblemsOf(parsed.error.issues, schema).filter((p) => pattern || p.path !== "pattern"));
+    // agents that are well-formed on their own still get their tools and models checked
+    problems.push(...checkAgents(wellFormedAgents(record.agents), record.model, options));
     return { problems };
   }
   const spec = parsed.data as TeamSpec;
-  problems.push(...checkAgents(spec, options));
+  problems.push(...checkAgents(spec.agents, spec.model, options));
+  problems.push(...checkResilience(spec, options));
   if (pattern?.check) problems.push(...pattern.check(spec));
   return problems.length || !pattern ? { problems } : { spec, problems };
 }
@@ -65,32 +79,50 @@ export function validateSpec(raw: unknown, options: ValidateOptions): TeamSpec {
   return spec;
 }
 
+/**
+ * The SPEC_INVALID error for `problems`: a heading, then one `path: message` line per problem;
+ * `details.problems` keeps them as data.
+ *
+ * @example
+ * throw specError([{ path: "limits.maxTurns", message: "must be a whole number of at least 1 (got 0)" }], "team.yaml");
+ */
 export function specError(problems: SpecProblem[], source?: string): TroupeError {
-  const lines = problems.map((p) => `${p.path}: ${p.message}`);
-  return new TroupeError("SPEC_INVALID", `${source ? `${source}: ` : ""}invalid team spec:\n${lines.join("\n")}`, { details: { problems } });
+  const lines = problems.map((p) => `${p.path}: ${p.message.replace(/\s*\n\s*/g, " ")}`);
+  const count = `${problems.length} problem${problems.length === 1 ? "" : "s"}`;
+  return new TroupeError("SPEC_INVALID", `${source ? `${source}: ` : ""}invalid team spec (${count}):\n${lines.join("\n")}`, { details: { problems } });
 }
 
-function checkAgents(spec: TeamSpec, options: ValidateOptions): SpecProblem[] {
+/** The entries of a raw `agents` value that pass the agent schema on their own. */
+function wellFormedAgents(agents: unknown): Record<string, AgentSpec> {
+  if (!isMapping(agents)) return {};
+  const out: Record<string, AgentSpec> = {};
+  for (const [name, entry] of Object.entries(agents)) {
+    const parsed = AgentSpecSchema.safeParse(entry);
+    if (parsed.success) out[name] = parsed.data;
+  }
+  return out;
+}
+
+function checkAgents(agents: Record<string, AgentSpec>, teamModel: unknown, options: ValidateOptions): SpecProblem[] {
   const problems: SpecProblem[] = [];
-  const names = Object.keys(spec.agents);
-  if (names.length === 0) problems.push({ path: "agents", message: "define at least one agent" });
   const tools = new Set(options.tools ?? []);
   const models = new Set(options.models ?? []);
   const reserved = new Set([DELEGATE_TOOL, FINISH_TOOL, RESPOND_TOOL]);
-  if (spec.model !== undefined && !isKnownModelName(spec.model, models)) problems.push({ path: "model", message: unknownModel(spec.model, models) });
-  for (const [name, agent] of Object.entries(spec.agents)) {
+  if (typeof teamModel === "string" && teamModel && !isKnownModelName(teamModel, models)) problems.push({ path: "model", message: unknownModel(teamModel, models) });
+  for (const [name, agent] of Object.entries(agents)) {
     if (RESERVED_AGENT_NAMES.has(name)) {
-      problems.push({ path: `agents.${name}`, message: `"${name}" is reserved (a team state key); rename the agent` });
+      problems.push({ path: `agents.${name}`, message: `"${name}" is reserved (a team state key); rename the agent, e.g. "${name}_agent"` });
     }
     agent.tools.forEach((tool, i) => {
       const path = `agents.${name}.tools[${i}]`;
-      if (reserved.has(tool) || tool.startsWith(TRANSFER_PREFIX)) {
-        problems.push({ path, message: `"${tool}" is reserved for coordination; the pattern provides it` });
+      if (agent.tools.indexOf(tool) !== i) {
+        problems.push({ path, message: `tool "${tool}" is listed twice; remove this entry` });
+      } else if (reserved.has(tool) || tool.startsWith(TRANSFER_PREFIX)) {
+        problems.push({ path, message: `"${tool}" is reserved for coordination; remove it, the pattern gives agents this tool itself` });
       } else if (!tools.has(tool)) {
-        const where = tools.size ? `; known tools: ${[...tools].join(", ")}` : "; no tools are defined (list a module under imports)";
+        const where = tools.size ? `; known tools: ${[...tools].join(", ")}` : "; no tools are defined (list a module that exports tools under imports)";
         problems.push({ path, message: `unknown tool ${JSON.stringify(tool)}${didYouMean(tool, tools)}${where}` });
       }
-      if (agent.tools.indexOf(tool) !== i) problems.push({ path, message: `tool "${tool}" is listed twice` });
     });
     if (agent.model !== undefined && !isKnownModelName(agent.model, models)) {
       problems.push({ path: `agents.${name}.model`, message: unknownModel(agent.model, models) });
@@ -99,47 +131,41 @@ function checkAgents(spec: TeamSpec, options: ValidateOptions): SpecProblem[] {
   return problems;
 }
 
+function checkResilience(spec: TeamSpec, options: ValidateOptions): SpecProblem[] {
+  const problems: SpecProblem[] = [];
+  const resilience = spec.resilience;
+  if (!resilience) return problems;
+  const agents = Object.keys(spec.agents);
+  const tools = new Set(options.tools ?? []);
+  const models = new Set(options.models ?? []);
+  for (const [name, policy] of Object.entries(resilience.agents ?? {})) {
+    if (!spec.agents[name]) problems.push({ path: `resilience.agents.${name}`, message: `unknown agent${didYouMean(name, agents)}; known: ${agents.join(", ")}` });
+    if (policy.fallback !== undefined) {
+      if (!spec.agents[policy.fallback]) {
+        problems.push({ path: `resilience.agents.${name}.fallback`, message: `unknown agent ${JSON.stringify(policy.fallback)}${didYouMean(policy.fallback, agents)}` });
+      } else if (policy.fallback === name) {
+        problems.push({ path: `resilience.agents.${name}.fallback`, message: "an agent cannot be its own fallback; name another agent" });
+      }
+    }
+  }
+  for (const name of Object.keys(resilience.tools ?? {})) {
+    if (!tools.has(name)) problems.push({ path: `resilience.tools.${name}`, message: `unknown tool${didYouMean(name, tools)}` });
+  }
+  for (const [name, policy] of Object.entries(resilience.models ?? {})) {
+    if (policy.fallback !== undefined && !isKnownModelName(policy.fallback, models)) {
+      problems.push({ path: `resilience.models.${name}.fallback`, message: unknownModel(policy.fallback, models) });
+    }
+  }
+  return problems;
+}
+
+function isMapping(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
 const RESERVED_AGENT_NAMES = new Set(Object.keys(TeamState.spec));
 
 function unknownModel(name: string, models: Set<string>): string {
-  return `unknown model ${JSON.stringify(name)}; use "offline", a Claude model ("claude-sonnet-4-6"), "anthropic:<model>"${models.size ? `, or one of ${[...models].join(", ")}` : ""}`;
-}
-
-function problemsOf(issue: z.core.$ZodIssue, schema: z.ZodType): SpecProblem[] {
-  const path = issue.path.length ? formatPath(issue.path) : "(root)";
-  if (issue.code === "unrecognized_keys") {
-    const known = keysAt(schema, issue.path);
-    return issue.keys.map((key) => ({
-      path: issue.path.length ? `${formatPath(issue.path)}.${key}` : key,
-      message: `unknown key${didYouMean(key, known)}${known.length ? `; allowed: ${known.join(", ")}` : ""}`,
-    }));
-  }
-  if (issue.code === "invalid_type" && /received undefined/.test(issue.message)) {
-    return [{ path, message: `required (${issue.expected})` }];
-  }
-  if (issue.code === "invalid_key") {
-    return [{ path, message: issue.issues.map((i) => i.message).join("; ") }];
-  }
-  return [{ path, message: issue.message.replace(/^Invalid input: /, "") }];
-}
-
-/** The keys an object schema allows at `path`, walking through records, arrays and wrappers. */
-function keysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
-  let node: unknown = schema;
-  const steps = [...path];
-  for (;;) {
-    const def = (node as { _zod?: { def?: Record<string, unknown> } })._zod?.def;
-    if (!def) return [];
-    const type = def.type as string;
-    if (type === "optional" || type === "default" || type === "nullable" || type === "prefault" || type === "readonly") {
-      node = def.innerType;
-      continue;
-    }
-    if (steps.length === 0) return type === "object" ? Object.keys(def.shape as object) : [];
-    const step = steps.shift();
-    if (type === "object") node = (def.shape as Record<string, unknown>)[String(step)];
-    else if (type === "record") node = def.valueType;
-    else if (type === "array") node = def.element;
-    else return [];
-  }
+  const hint = didYouMean(name, ["offline", DEFAULT_CLAUDE_MODEL, ...models]);
+  return `unknown model ${JSON.stringify(name)}${hint}; use "offline", a Claude model ("${DEFAULT_CLAUDE_MODEL}"), "anthropic:<model>"${models.size ? `, or one of ${[...models].join(", ")}` : ""}`;
 }

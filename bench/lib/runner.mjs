@@ -1,0 +1,111 @@
+// The shared runner: every benchmark file hands it cases; it checks that both sides do the same
+// work, warms them up, interleaves them, and reduces the samples to medians.
+import { performance } from "node:perf_hooks";
+import v8 from "node:v8";
+import vm from "node:vm";
+import { summary } from "./stats.mjs";
+
+v8.setFlagsFromString("--expose-gc");
+/** A full collection before each sample, so one side's garbage is not collected on the other side's clock. */
+const gc = vm.runInNewContext("gc");
+
+/**
+ * @typedef {object} Side
+ * @property {string} label           what this side is, for the table
+ * @property {() => Promise<unknown>} run  one unit of work (one team run, one compile, ...)
+ * @property {() => number} [calls]   model calls made so far (checked equal on both sides)
+ * @property {(output: unknown) => string | undefined} [verify]  a problem with one run's output, if any
+ */
+
+/**
+ * @typedef {object} Case
+ * @property {string} id
+ * @property {string} title
+ * @property {"ratio" | "absolute" | "pending"} kind  ratio: candidate vs baseline; absolute: candidate vs a time goal (a baseline, if given, is shown beside it)
+ * @property {{ maxRatio?: number, maxMs?: number }} [goal]
+ * @property {string} [pending]       why a pending row has no figure yet
+ * @property {string} [note]
+ * @property {number} [runs]          measured rounds (default 15)
+ * @property {number} [warmup]        unmeasured rounds first (default 3)
+ * @property {number} [batch]         units of work per sample (default 1); for work under a few ms
+ * @property {number} [hops]          steps per run, to report the overhead per hop
+ * @property {() => Promise<{ baseline?: Side, candidate: Side, teardown?: () => Promise<void> }>} [setup]
+ */
+
+/** Runs one case; returns its result row (never throws: a broken case becomes an "error" row). */
+export async function runCase(c, options = {}) {
+  const scale = options.quick ? 0.34 : 1;
+  const base = { id: c.id, title: c.title, kind: c.kind, ...(c.goal ? { goal: c.goal } : {}), ...(c.note ? { note: c.note } : {}) };
+  if (c.kind === "pending") return { ...base, status: "pending", pending: c.pending };
+  const runs = Math.max(3, Math.round((c.runs ?? 15) * scale));
+  const warmup = Math.max(1, Math.round((c.warmup ?? 3) * scale));
+  const batch = c.batch ?? 1;
+  const started = performance.now();
+  let sides;
+  try {
+    sides = await c.setup();
+    const pair = [sides.baseline, sides.candidate].filter(Boolean);
+    const calls = await checkEquivalent(pair);
+    for (let i = 0; i < warmup; i++) for (const side of pair) await side.run();
+    const samples = new Map(pair.map((s) => [s, []]));
+    for (let round = 0; round < runs; round++) {
+      // alternate which side goes first, so neither always runs on a freshly collected heap
+      const order = round % 2 === 0 ? pair : [...pair].reverse();
+      for (const side of order) samples.get(side).push(await sample(side, batch));
+    }
+    const row = { ...base, runs, warmup, batch, ...(calls ? { modelCallsPerRun: calls } : {}), seconds: round((performance.now() - started) / 1000, 1) };
+    const candidate = { label: sides.candidate.label, ...msSummary(samples.get(sides.candidate)) };
+    const out = { ...row, ...(sides.baseline ? {} : { candidate }) };
+    if (sides.baseline) {
+      const baseline = { label: sides.baseline.label, ...msSummary(samples.get(sides.baseline)) };
+      const paired = summary(samples.get(sides.candidate).map((t, i) => t / samples.get(sides.baseline)[i]));
+      Object.assign(out, {
+        baseline,
+        candidate,
+        ratio: round(candidate.medianMs / baseline.medianMs, 3),
+        pairedRatio: { p25: round(paired.p25, 3), p75: round(paired.p75, 3) },
+        ...(c.hops ? { overheadPerHopUs: round(((candidate.medianMs - baseline.medianMs) * 1000) / c.hops, 1) } : {}),
+      });
+    }
+    const fraction = c.goal?.maxMs !== undefined ? candidate.medianMs / c.goal.maxMs : c.goal?.maxRatio !== undefined ? out.ratio / c.goal.maxRatio : undefined;
+    if (fraction === undefined) return { ...out, status: "info" };
+    return { ...out, goalFraction: round(fraction, 3), status: fraction <= 1 ? "ok" : "over" };
+  } catch (error) {
+    return { ...base, status: "error", error: error instanceof Error ? (error.stack ?? error.message) : String(error) };
+  } finally {
+    await sides?.teardown?.().catch(() => undefined);
+  }
+}
+
+/** One run of each side, counting model calls: both must make the same number and pass their checks. */
+async function checkEquivalent(pair) {
+  const counts = [];
+  for (const side of pair) {
+    const before = side.calls?.() ?? 0;
+    const output = await side.run();
+    const problem = side.verify?.(output);
+    if (problem) throw new Error(`${side.label}: ${problem}`);
+    counts.push((side.calls?.() ?? 0) - before);
+  }
+  if (pair.length === 2 && pair.every((s) => s.calls) && counts[0] !== counts[1]) {
+    throw new Error(`the sides did different work: ${pair[0].label} made ${counts[0]} model calls, ${pair[1].label} made ${counts[1]}`);
+  }
+  return counts[counts.length - 1];
+}
+
+async function sample(side, batch) {
+  gc();
+  const t0 = performance.now();
+  for (let i = 0; i < batch; i++) await side.run();
+  return (performance.now() - t0) / batch;
+}
+
+function msSummary(values) {
+  const s = summary(values);
+  return { medianMs: round(s.median, 4), p25Ms: round(s.p25, 4), p75Ms: round(s.p75, 4) };
+}
+
+function round(value, digits) {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}

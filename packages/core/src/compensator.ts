@@ -1,0 +1,64 @@
+import type { RunnableConfig } from "@langchain/core/runnables";
+import { invokeCompensation } from "./agent-host.js";
+import type { SagaStep } from "./agent-protocol.js";
+import type { Bus } from "./bus.js";
+import type { DeadLetters } from "./dead-letters.js";
+import type { RunnableTeamGraph } from "./define-pattern.js";
+import { toTroupeError } from "./errors.js";
+import type { EventSink } from "./events.js";
+import type { Resilience } from "./resilience-spec.js";
+import { withRetry } from "./retry.js";
+import type { TeamStateValue } from "./team-state.js";
+
+export interface CompensationDeps {
+  graph: RunnableTeamGraph;
+  bus: Bus;
+  resilience: Resilience;
+  deadLetters: DeadLetters;
+  emit: EventSink;
+  runId: string;
+  threadId: string;
+}
+
+export interface CompensationSummary {
+  compensated: number;
+  deadLettered: number;
+}
+
+/** Saga steps of a state not yet undone, last first. */
+export function pendingCompensations(state: Pick<TeamStateValue, "saga" | "compensations">): SagaStep[] {
+  return state.saga.filter((step) => !state.compensations[step.key]).reverse();
+}
+
+/**
+ * Undoes a failed run's completed saga steps in reverse order, each through its agent's host, with
+ * retries. Progress is written to the checkpoints after every step, so a crash here resumes where
+ * it stopped; a step that keeps failing is dead-lettered and the others still run.
+ */
+export async function compensate(deps: CompensationDeps): Promise<CompensationSummary> {
+  const config: RunnableConfig = { configurable: { thread_id: deps.threadId } };
+  const state = (await deps.graph.getState(config)).values as TeamStateValue;
+  const summary: CompensationSummary = { compensated: 0, deadLettered: 0 };
+  for (const step of pendingCompensations(state)) {
+    const where = { agent: step.agent, tool: step.tool, key: step.key };
+    deps.emit({ type: "saga.compensating", ...where });
+    try {
+      await withRetry(
+        () => invokeCompensation(deps.bus, { runId: deps.runId, threadId: deps.threadId, step }),
+        deps.resilience.tools[step.tool]?.retry ?? deps.resilience.retry,
+        (r) => deps.emit({ type: "retry", scope: "compensation", name: step.tool, attempt: r.attempt, delayMs: r.delayMs, error: toTroupeError(r.error).toInfo() }),
+      );
+      await deps.graph.updateState(config, { compensations: { [step.key]: "compensated" } });
+      deps.emit({ type: "saga.compensated", ...where });
+      summary.compensated++;
+    } catch (error) {
+      const info = toTroupeError(error, "COMPENSATION_FAILED", `compensating ${step.tool}`).toInfo();
+      const letter = await deps.deadLetters.add({ kind: "compensation", threadId: deps.threadId, runId: deps.runId, subject: step.tool, error: info, input: step });
+      await deps.graph.updateState(config, { compensations: { [step.key]: "dead_lettered" } });
+      deps.emit({ type: "saga.failed", ...where, error: info });
+      deps.emit({ type: "dlq.added", id: letter.id, kind: "compensation", error: info });
+      summary.deadLettered++;
+    }
+  }
+  return summary;
+}

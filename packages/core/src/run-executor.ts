@@ -1,0 +1,236 @@
+import { randomUUID } from "node:crypto";
+import { Command, GraphDrained, RunControl, type StateSnapshot } from "@langchain/langgraph";
+import { RUN_ID_KEY, type RunContext } from "./agent-node.js";
+import { AsyncQueue } from "./async-queue.js";
+import type { Bus } from "./bus.js";
+import { compensate, pendingCompensations } from "./compensator.js";
+import type { DeadLetters } from "./dead-letters.js";
+import type { RunnableTeamGraph } from "./define-pattern.js";
+import { isAbortError, TroupeError, toTroupeError } from "./errors.js";
+import { runEventsTopic, type EventBody, type TroupeEvent } from "./events.js";
+import { userText } from "./messages.js";
+import type { Resilience } from "./resilience-spec.js";
+import { runResultOf, type RunResult } from "./run-result.js";
+import { lifecycleState, openRunLifecycle, takeControl, type RunLifecycleActor } from "./run-lifecycle.js";
+import type { RunStatus, TeamStateValue } from "./team-state.js";
+import type { TeamSpec } from "./team-spec.js";
+import type { TeamStore } from "./team-store.js";
+
+export interface ExecutorDeps {
+  name: string;
+  spec: TeamSpec;
+  graph: RunnableTeamGraph;
+  bus: Bus;
+  store: TeamStore;
+  runs: Map<string, RunContext>;
+  /** Live runs of this process by thread, so pause and cancel reach them directly. */
+  active: Map<string, ActiveRun>;
+  resilience: Resilience;
+  deadLetters: DeadLetters;
+  serve(): Promise<unknown>;
+  baseDir: string;
+  /** How often a running process looks for pause/cancel requests from other processes, ms. */
+  controlPollMs: number;
+}
+
+export interface ActiveRun {
+  runId: string;
+  control: RunControl;
+  cancel(): void;
+}
+
+export type Work =
+  | { kind: "run"; input: string }
+  | { kind: "replay"; from?: string; live: boolean }
+  | { kind: "resume"; answer?: unknown }
+  | { kind: "redrive"; from: string; keySuffix: string }
+  /** Cancels a run that no process is running (paused or interrupted). */
+  | { kind: "cancel" };
+
+/** Runs one piece of work on a thread; events stream out while the result settles. */
+export function execute(deps: ExecutorDeps, work: Work, threadId: string, signal?: AbortSignal): { events: AsyncIterable<TroupeEvent>; result: Promise<RunResult> } {
+  const runId = randomUUID();
+  const queue = new AsyncQueue<TroupeEvent>();
+  const emit = (body: EventBody) => queue.push({ ...body, runId, threadId, at: new Date().toISOString() } as TroupeEvent);
+  const controller = new AbortController();
+  signal?.addEventListener("abort", () => controller.abort(signal.reason), { once: true });
+  const replaying = work.kind === "replay" && !work.live;
+
+  const result = (async (): Promise<RunResult> => {
+    const subscription = await deps.bus.subscribe(runEventsTopic(runId), (message) => queue.push(message as TroupeEvent));
+    let lifecycle: RunLifecycleActor | undefined;
+    let cancelled = false;
+    const control = new RunControl();
+    const poll = setInterval(() => void checkControl(), deps.controlPollMs);
+    async function checkControl() {
+      const action = await takeControl(deps.store.docs, threadId).catch(() => undefined);
+      if (action === "pause") control.requestDrain("pause requested");
+      if (action === "cancel") cancel();
+    }
+    function cancel() {
+      cancelled = true;
+      controller.abort(new TroupeError("CANCELLED", "the run was cancelled"));
+    }
+    try {
+      await deps.serve();
+      const mode = replaying ? "replay" : "live";
+      const keySuffix = work.kind === "replay" && work.live ? `:live-${runId.slice(0, 8)}` : work.kind === "redrive" ? work.keySuffix : "";
+      deps.runs.set(runId, { runId, threadId, mode, keySuffix, emit, signal: controller.signal, stream: true });
+      if (!replaying) {
+        lifecycle = await openRunLifecycle(deps.store.docs, threadId, work.kind !== "resume" && work.kind !== "cancel");
+        deps.active.set(threadId, { runId, control, cancel });
+      }
+      if (work.kind === "cancel") {
+        cancelled = true;
+        return await settle(deps, { lifecycle, emit, runId, threadId, paused: false, cancelled, replaying });
+      }
+      const { input, checkpointId } = await graphInput(deps, work, threadId, lifecycle);
+      if (lifecycle) lifecycle.send(work.kind === "resume" ? { type: "RESUME", runId } : { type: "START", runId });
+      emit({ type: "run.started", input: work.kind === "run" ? work.input : null, mode, ...(checkpointId ? { from: checkpointId } : {}) });
+      if (work.kind === "resume") emit({ type: "run.resumed" });
+
+      let paused = false;
+      if (!(lifecycle && lifecycleState(lifecycle) === "compensating")) {
+        try {
+          const stream = await deps.graph.stream(input, {
+            configurable: { thread_id: threadId, [RUN_ID_KEY]: runId, ...(checkpointId ? { checkpoint_id: checkpointId } : {}) },
+            streamMode: ["checkpoints"],
+            signal: controller.signal,
+            control,
+            recursionLimit: deps.spec.limits.maxTurns * 4 + 20,
+          });
+          for await (const chunk of stream) {
+            const [kind, payload] = chunk as [string, { config?: { configurable?: { checkpoint_id?: string } }; metadata?: { step?: number } }];
+            const id = payload.config?.configurable?.checkpoint_id;
+            if (kind === "checkpoints" && id) emit({ type: "checkpoint.saved", checkpointId: id, step: payload.metadata?.step ?? -1 });
+            if (!replaying) await checkControl();
+          }
+        } catch (error) {
+          if (error instanceof GraphDrained) paused = true;
+          else if (!(cancelled && (isAbortError(error) || toTroupeError(error).code === "ABORTED" || toTroupeError(error).code === "CANCELLED"))) throw error;
+        }
+      }
+      return await settle(deps, { lifecycle, emit, runId, threadId, paused, cancelled, replaying });
+    } catch (error) {
+      const typed = toTroupeError(error, "INTERNAL", `team ${deps.name}`);
+      emit({ type: "run.failed", error: typed.toInfo() });
+      throw typed;
+    } finally {
+      clearInterval(poll);
+      deps.runs.delete(runId);
+      if (deps.active.get(threadId)?.runId === runId) deps.active.delete(threadId);
+      lifecycle?.stop();
+      await subscription.unsubscribe();
+      queue.close();
+    }
+  })();
+  return { events: queue, result };
+}
+
+async function graphInput(deps: ExecutorDeps, work: Work, threadId: string, lifecycle: RunLifecycleActor | undefined) {
+  if (work.kind === "run") {
+    await deps.store.threads.saveThread({ threadId, spec: deps.spec, baseDir: deps.baseDir });
+    const prior = await stateOf(deps.graph, threadId);
+    const input = { input: work.input, userTurn: (prior?.values.userTurn ?? 0) + 1, turn: 0, status: "running", output: null, error: null, messages: [userText(work.input)] };
+    return { input, checkpointId: undefined };
+  }
+  if (work.kind === "resume") {
+    const state = lifecycle ? lifecycleState(lifecycle) : "created";
+    if (state === "completed" || state === "failed" || state === "cancelled" || state === "created") {
+      throw new TroupeError("RUN_NOT_RESUMABLE", `thread "${threadId}" has nothing to resume (its last run is ${state}); start a new run, or redrive its dead letters`);
+    }
+    const snapshot = await stateOf(deps.graph, threadId);
+    const waiting = snapshot?.tasks.some((t) => (t.interrupts ?? []).length > 0) ?? false;
+    if (waiting && work.answer === undefined) {
+      throw new TroupeError("RUN_NOT_RESUMABLE", `thread "${threadId}" waits for an approval; answer it with troupe approve|reject ${threadId}`);
+    }
+    return { input: waiting ? new Command({ resume: work.answer }) : null, checkpointId: undefined };
+  }
+  const from = work.kind === "cancel" ? undefined : work.from;
+  if (from !== undefined && !(await hasCheckpoint(deps.graph, threadId, from))) {
+    throw new TroupeError("CHECKPOINT_UNKNOWN", `thread "${threadId}" has no checkpoint "${from}"; list them with troupe history ${threadId}`);
+  }
+  return { input: null, checkpointId: from ?? (await lastTurnStart(deps.graph, threadId)) };
+}
+
+interface SettleContext {
+  lifecycle: RunLifecycleActor | undefined;
+  emit: (body: EventBody) => void;
+  runId: string;
+  threadId: string;
+  paused: boolean;
+  cancelled: boolean;
+  replaying: boolean;
+}
+
+/** Reads where the graph stopped, moves the lifecycle on, compensates when the run failed. */
+async function settle(deps: ExecutorDeps, ctx: SettleContext): Promise<RunResult> {
+  const { lifecycle, emit } = ctx;
+  const snapshot = (await stateOf(deps.graph, ctx.threadId))!;
+  const values = snapshot.values as TeamStateValue;
+  const interrupted = snapshot.tasks.some((t) => (t.interrupts ?? []).length > 0);
+  const compensatingAlready = lifecycle !== undefined && lifecycleState(lifecycle) === "compensating";
+  let status: RunStatus;
+  if (ctx.paused) {
+    lifecycle?.send({ type: "PAUSE" });
+    emit({ type: "run.paused" });
+    status = "paused";
+  } else if (interrupted && !ctx.cancelled) {
+    lifecycle?.send({ type: "INTERRUPT" });
+    status = "interrupted";
+  } else if (ctx.cancelled || compensatingAlready || values.status === "failed") {
+    const outcome = ctx.cancelled || (compensatingAlready && lifecycle?.getSnapshot().context.outcome === "cancelled") ? "cancelled" : "failed";
+    if (!ctx.replaying && pendingCompensations(values).length) {
+      if (!compensatingAlready) lifecycle?.send({ type: "COMPENSATE", outcome });
+      await compensate({ graph: deps.graph, bus: deps.bus, resilience: deps.resilience, deadLetters: deps.deadLetters, emit, runId: ctx.runId, threadId: ctx.threadId });
+      lifecycle?.send({ type: "COMPENSATED" });
+    } else {
+      lifecycle?.send({ type: outcome === "cancelled" ? "CANCEL" : "FAIL" });
+      if (compensatingAlready) lifecycle?.send({ type: "COMPENSATED" });
+    }
+    status = outcome;
+  } else {
+    lifecycle?.send({ type: "COMPLETE" });
+    status = "completed";
+  }
+  const after = (await stateOf(deps.graph, ctx.threadId))!;
+  const id = after.config.configurable?.checkpoint_id;
+  const result = { ...runResultOf(after.values as TeamStateValue, { threadId: ctx.threadId, runId: ctx.runId, ...(typeof id === "string" ? { checkpointId: id } : {}) }), status };
+  if (status === "completed") emit({ type: "run.completed", output: result.output, usage: result.usage });
+  else if (status === "cancelled") emit({ type: "run.cancelled" });
+  else if (status === "failed") {
+    emit({ type: "run.failed", error: result.error ?? new TroupeError("INTERNAL", "the run stopped without an answer").toInfo() });
+  }
+  return result;
+}
+
+async function stateOf(graph: RunnableTeamGraph, threadId: string): Promise<StateSnapshot | undefined> {
+  const snapshot = await graph.getState({ configurable: { thread_id: threadId } });
+  return snapshot.config.configurable?.checkpoint_id ? snapshot : undefined;
+}
+
+async function hasCheckpoint(graph: RunnableTeamGraph, threadId: string, checkpointId: string): Promise<boolean> {
+  let any = false;
+  for await (const snapshot of graph.getStateHistory({ configurable: { thread_id: threadId } })) {
+    any = true;
+    if (snapshot.config.configurable?.checkpoint_id === checkpointId) return true;
+  }
+  if (!any) throw new TroupeError("THREAD_UNKNOWN", `no checkpoints for thread "${threadId}"; check the thread id and --store`);
+  return false;
+}
+
+/** The input checkpoint that started the thread's last user turn. */
+async function lastTurnStart(graph: RunnableTeamGraph, threadId: string): Promise<string> {
+  let start: string | undefined;
+  let any: string | undefined;
+  for await (const snapshot of graph.getStateHistory({ configurable: { thread_id: threadId } })) {
+    const id = String(snapshot.config.configurable?.checkpoint_id);
+    any ??= id;
+    if ((snapshot.metadata as { source?: string } | undefined)?.source === "input") {
+      start = id;
+      break;
+    }
+  }
+  if (!any) throw new TroupeError("THREAD_UNKNOWN", `no checkpoints for thread "${threadId}"; check the thread id and --store`);
+  return start ?? any;
+}
