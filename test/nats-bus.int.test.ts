@@ -96,7 +96,8 @@ describe("NatsBus", () => {
         child.stdout!.on("data", (chunk: Buffer) => chunk.toString().includes("ready") && resolve());
         child.once("exit", (code) => reject(new Error(`worker exited with ${code}`)));
       });
-      const model = echoModel(() => "served by parent");
+      let servedHere = 0;
+      const model = echoModel(() => (servedHere++, "served by parent"));
       await serveAgent(await bus("load"), defineAgent({ name: "echo", description: "Echo", instructions: "Echo.", model }), { model });
       const client = await bus("load");
       const results = await Promise.all(Array.from({ length: 20 }, () => invokeAgent(client, request("echo"), { timeoutMs: 10_000 })));
@@ -104,6 +105,8 @@ describe("NatsBus", () => {
       for (const r of results) counts.set(String(r.output), (counts.get(String(r.output)) ?? 0) + 1);
       expect([...counts.keys()].sort()).toEqual(["served by child", "served by parent"]);
       expect(counts.get("served by child")! + counts.get("served by parent")!).toBe(20);
+      // a queue group hands each request to one worker: this one ran exactly the requests it answered
+      expect(servedHere).toBe(counts.get("served by parent"));
     } finally {
       child.kill("SIGTERM");
     }

@@ -5,7 +5,8 @@ import { UsageError, type CliIO } from "./cli-io.js";
 import { historyCommand } from "./commands/history-command.js";
 import { printRun, runCommand } from "./commands/run-command.js";
 import { validateCommand } from "./commands/validate-command.js";
-import { openSpec, openThread, storePath } from "./open-team.js";
+import { openAnyThread, openLetterThread, openSpec, openThread, storePath } from "./open-team.js";
+import { cancelCommand, decideCommand, dlqCommand, pauseCommand, resumeCommand, statusCommand } from "./commands/lifecycle-commands.js";
 
 const HELP = `troupe — run multi-agent teams
 
@@ -15,6 +16,10 @@ Usage:
   troupe graph <spec>
   troupe history <thread> [--store <file>] [--json]
   troupe replay <thread> [--from <checkpoint>] [--live] [--store <file>] [--json]
+  troupe status <thread> [--json]
+  troupe pause|resume|cancel <thread>
+  troupe approve|reject <thread> [--as <who>] [--comment <text>]
+  troupe dlq list | troupe dlq redrive <id>
   troupe threads [--store <file>]
   troupe schema
 
@@ -29,6 +34,8 @@ const OPTIONS = {
   from: { type: "string" },
   live: { type: "boolean" },
   json: { type: "boolean" },
+  as: { type: "string" },
+  comment: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -39,6 +46,13 @@ const ALLOWED: Record<string, readonly (keyof typeof OPTIONS)[]> = {
   history: ["store", "json"],
   replay: ["from", "live", "store", "json", "model"],
   threads: ["store"],
+  status: ["store", "json"],
+  pause: ["store"],
+  resume: ["store", "json", "model"],
+  cancel: ["store"],
+  approve: ["store", "as", "comment", "json"],
+  reject: ["store", "as", "comment", "json"],
+  dlq: ["store", "json"],
   schema: [],
   help: [],
 };
@@ -62,6 +76,12 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     if (!allowed) throw new UsageError(`unknown command "${command}"; run troupe help`);
     for (const flag of Object.keys(values)) {
       if (flag !== "help" && !allowed.includes(flag as keyof typeof OPTIONS)) throw new UsageError(`troupe ${command} does not take --${flag}`);
+    }
+    if (command === "dlq") {
+      if (target !== "list" && target !== "redrive") throw new UsageError("troupe dlq needs list or redrive <id>");
+      if (target === "redrive" && !extra[0]) throw new UsageError("troupe dlq redrive needs a dead-letter id (see troupe dlq list)");
+      team = target === "redrive" ? await openLetterThread(extra[0]!, values, io) : await openAnyThread(values, io);
+      return await dlqCommand(team, target, extra[0], values, io);
     }
     if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}" (quote text with spaces)`);
     const needs = (what: string) => {
@@ -92,6 +112,20 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
         team = await openThread(thread, values, io);
         const events = team.replayStream(thread, { ...(values.from ? { from: values.from } : {}), live: values.live ?? false });
         return await printRun(team, events, thread, values, io);
+      }
+      case "status":
+      case "pause":
+      case "resume":
+      case "cancel":
+      case "approve":
+      case "reject": {
+        const thread = needs("a thread id (see troupe threads)");
+        team = await openThread(thread, values, io);
+        if (command === "status") return await statusCommand(team, thread, values, io);
+        if (command === "pause") return await pauseCommand(team, thread, io);
+        if (command === "resume") return await resumeCommand(team, thread, values, io);
+        if (command === "cancel") return await cancelCommand(team, thread, io);
+        return await decideCommand(team, thread, command === "approve", values, io);
       }
       case "threads": {
         const store = sqliteStore(storePath(values, io));

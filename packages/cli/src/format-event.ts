@@ -18,6 +18,34 @@ export function formatEvent(event: TroupeEvent, replaying = false): string | und
       return `■ completed · ${event.usage.modelCalls} model calls · ${event.usage.inputTokens + event.usage.outputTokens} tokens · $${event.usage.costUsd.toFixed(4)}`;
     case "run.failed":
       return `✗ failed [${event.error.code}] ${event.error.message}`;
+    case "retry":
+      return `  ↻ retry ${event.scope} ${event.name} #${event.attempt} in ${event.delayMs} ms (${event.error.code})`;
+    case "breaker.opened":
+    case "breaker.half_open":
+    case "breaker.closed":
+      return `  ⚡ breaker ${event.scope} ${event.name}: ${event.type.slice("breaker.".length).replace("_", "-")}`;
+    case "fallback":
+      return `  ⇢ ${event.scope} ${event.from} failed (${event.reason.code}); falling back to ${event.to}`;
+    case "saga.compensating":
+      return `  ↶ compensating ${event.tool} (done by ${event.agent})`;
+    case "saga.compensated":
+      return `  ✓ compensated ${event.tool}`;
+    case "saga.failed":
+      return `  ✗ compensation of ${event.tool} failed: ${event.error.message}`;
+    case "dlq.added":
+      return `  ✉ dead letter ${event.id} (${event.kind}): troupe dlq redrive ${event.id}`;
+    case "run.paused":
+      return `⏸ paused at a step boundary (troupe resume ${event.threadId})`;
+    case "run.resumed":
+      return `▶ resumed`;
+    case "run.cancelled":
+      return `■ cancelled`;
+    case "approval.requested":
+      return `? approval needed for ${event.tool} (${event.reason}) from ${event.approver} by ${event.deadline}: troupe approve ${event.threadId} --as ${event.approver}`;
+    case "approval.escalated":
+      return `  ⇡ approval escalated from ${event.from} to ${event.to}`;
+    case "approval.decided":
+      return `  ${event.approved ? "✓ approved" : "✗ rejected"} by ${event.by}`;
     default:
       return undefined;
   }

@@ -1,4 +1,4 @@
-import { sqliteStore, TroupeError, DEFAULT_STORE_PATH, type Team } from "@troupe/core";
+import { DeadLetters, sqliteStore, TroupeError, DEFAULT_STORE_PATH, type Team } from "@troupe/core";
 import { loadTeam } from "@troupe/patterns";
 import { resolve } from "node:path";
 import type { CliIO } from "./cli-io.js";
@@ -35,4 +35,25 @@ export async function openThread(threadId: string, flags: StoreFlags, io: CliIO)
     { raw: info.spec, baseDir: info.baseDir },
     { store, env: io.env, ...(flags.model ? { model: flags.model } : {}), onNotice: (m: string) => io.err(`note: ${m}`) },
   );
+}
+
+/**
+ * A team for store-wide commands (the dead-letter queue): rebuilt from the most recent thread,
+ * since every thread in a store shares its dead letters.
+ */
+export async function openAnyThread(flags: StoreFlags, io: CliIO): Promise<Team> {
+  const store = sqliteStore(storePath(flags, io));
+  const [latest] = await store.threads.listThreads();
+  await store.close();
+  if (!latest) throw new TroupeError("THREAD_UNKNOWN", `no threads in ${storePath(flags, io)}; nothing has run with this store`);
+  return openThread(latest.threadId, flags, io);
+}
+
+/** The team of the thread a dead letter belongs to. */
+export async function openLetterThread(id: string, flags: StoreFlags, io: CliIO): Promise<Team> {
+  const store = sqliteStore(storePath(flags, io));
+  const letter = await new DeadLetters(store.docs).get(id);
+  await store.close();
+  if (!letter) throw new TroupeError("DEAD_LETTER_UNKNOWN", `no dead letter "${id}" in ${storePath(flags, io)}; list them with troupe dlq list`);
+  return openThread(letter.threadId, flags, io);
 }

@@ -54,7 +54,12 @@ export function defineStep(config: StepConfig): StepDefinition {
   return { ...config, kind: "troupe.step" };
 }
 
-/** True for a value made by {@link defineStep}. */
+/**
+ * True for a value made by {@link defineStep}.
+ *
+ * @example
+ * const steps = Object.values(await import("./steps.js")).filter(isStep);
+ */
 export function isStep(value: unknown): value is StepDefinition {
   return typeof value === "object" && value !== null && (value as { kind?: unknown }).kind === "troupe.step";
 }

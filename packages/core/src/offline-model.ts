@@ -8,7 +8,7 @@ export const OFFLINE_NOTICE =
 
 /**
  * A model for demos that needs no key and no network. It is not an LLM: it follows fixed rules
- * (delegate to each teammate once, then finish; call each tool once with the task as its query;
+ * (delegate to each teammate once, then finish; call each of its tools once, in order, with the task as input;
  * transfer to the teammate whose description best matches the request; summarise what it was
  * given), so a team's wiring can be watched end to end, deterministically.
  *
@@ -60,7 +60,7 @@ function decide(request: ModelRequest): ContentBlock[] {
 
   const own = request.tools.filter((t) => ![DELEGATE_TOOL, FINISH_TOOL, RESPOND_TOOL].includes(t.name) && !t.name.startsWith(TRANSFER_PREFIX));
   const unused = own.find((t) => !episode.calls.some((c) => c.name === t.name));
-  if (unused && episode.results.length === 0) return [callTool(request, unused.name, inputFor(unused, ask), episode.calls.length)];
+  if (unused) return [callTool(request, unused.name, inputFor(unused, ask), episode.calls.length)];
 
   const answer = compose(ask, episode.results);
   const respond = tools.get(RESPOND_TOOL);

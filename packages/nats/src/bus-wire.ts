@@ -1,5 +1,5 @@
-import { headers, type MsgHdrs } from "@nats-io/transport-node";
-import { TroupeError, type ErrorInfo, type Reply } from "@troupe/core";
+import { headers, type Msg, type MsgHdrs } from "@nats-io/transport-node";
+import { toTroupeError, TroupeError, type ErrorInfo, type Reply } from "@troupe/core";
 
 /** Header carrying the caller's deadline, epoch milliseconds. */
 export const DEADLINE_HEADER = "troupe-deadline";
@@ -45,3 +45,28 @@ export function deadlineOf(h: MsgHdrs | undefined): number | undefined {
   const value = raw ? Number(raw) : NaN;
   return Number.isFinite(value) ? value : undefined;
 }
+
+/** What a reply means to the caller: a value, or the typed error (no responders, an error reply, bad JSON). */
+export function readReply(service: string, namespace: string, error: Error | null, msg: Msg): [TroupeError | undefined, unknown?] {
+  if (error) return [toTroupeError(error, "AGENT_UNAVAILABLE", `request to "${service}"`)];
+  if (msg.headers?.code === 503 && msg.data.length === 0) {
+    return [new TroupeError("AGENT_UNAVAILABLE", `nothing serves "${service}" in namespace "${namespace}"; start a worker for it (or check the namespace)`)];
+  }
+  if (msg.headers?.has(ERROR_HEADER)) return [errorOfReply(msg.data, service)];
+  try {
+    return [undefined, decodeJson(msg.data, `reply from "${service}"`)];
+  } catch (thrown) {
+    return [toTroupeError(thrown)];
+  }
+}
+
+/** Why a request stopped waiting: a timeout signal means the caller's time ran out. */
+export function abortError(reason: unknown, service: string): TroupeError {
+  if (reason instanceof DOMException && reason.name === "TimeoutError") {
+    return new TroupeError("AGENT_TIMEOUT", `"${service}" did not answer before the caller's signal timed out`, { cause: reason });
+  }
+  return toTroupeError(reason ?? new DOMException("aborted", "AbortError"));
+}
+
+/** setTimeout fires at once for delays over 2^31-1 ms; a longer wait is as good as forever here. */
+export const timerMs = (ms: number): number => Math.min(Math.max(ms, 0), 2 ** 31 - 1);

@@ -1,20 +1,12 @@
+import { setMaxListeners } from "node:events";
 import { connect, createInbox, headers, type Msg, type NatsConnection, type Subscription as NatsSubscription } from "@nats-io/transport-node";
 import { toTroupeError, TroupeError, type Bus, type RequestOptions, type ServeContext, type Subscription } from "@troupe/core";
-import { deadlineOf, decodeJson, DEADLINE_HEADER, encodeJson, ERROR_HEADER, errorOfReply, errorReply } from "./bus-wire.js";
+import { abortError, deadlineOf, decodeJson, DEADLINE_HEADER, encodeJson, errorReply, readReply, timerMs } from "./bus-wire.js";
 import { natsConnectionOptions, type NatsConnectOptions } from "./connect-options.js";
 import { RunEventLog, type RunEventLogOptions } from "./run-event-log.js";
 import { checkNamespace, runIdOfTopic, subjectOf } from "./subjects.js";
 
 type Handler = (payload: unknown, ctx: ServeContext) => Promise<unknown>;
-
-/** Why a request stopped waiting: a timeout signal means the caller's time ran out. */
-function abortError(reason: unknown, service: string): TroupeError {
-  if (reason instanceof DOMException && reason.name === "TimeoutError") return new TroupeError("AGENT_TIMEOUT", `"${service}" did not answer before the caller's signal timed out`, { cause: reason });
-  return toTroupeError(reason ?? new DOMException("aborted", "AbortError"));
-}
-
-/** setTimeout fires at once for delays over 2^31-1 ms; a longer wait is as good as forever here. */
-const timerMs = (ms: number): number => Math.min(Math.max(ms, 0), 2 ** 31 - 1);
 
 export interface NatsBusOptions extends NatsConnectOptions {
   /** Subjects live under `troupe.<namespace>.`; buses in different namespaces never meet (default "default"). */
@@ -53,6 +45,8 @@ export class NatsBus implements Bus {
     this.connection = connection;
     this.namespace = namespace;
     this.options = options;
+    // every pending request and running handler listens to it
+    setMaxListeners(0, this.closing.signal);
   }
 
   /** Connects to NATS (reconnecting forever once connected). Rejects with AGENT_UNAVAILABLE when no server answers. */
@@ -108,7 +102,10 @@ export class NatsBus implements Bus {
 
     return new Promise((resolve, reject) => {
       let sub: NatsSubscription | undefined;
+      let done = false;
       const settle = (error: TroupeError | undefined, value?: unknown) => {
+        if (done) return;
+        done = true;
         clearTimeout(timer);
         for (const s of signals) s.removeEventListener("abort", onAbort);
         if (sub && !sub.isClosed() && !this.connection.isClosed()) sub.unsubscribe();
@@ -120,7 +117,7 @@ export class NatsBus implements Bus {
       for (const s of signals) s.addEventListener("abort", onAbort, { once: true });
       try {
         const inbox = createInbox();
-        sub = this.connection.subscribe(inbox, { max: 1, callback: (error, msg) => settle(...this.readReply(service, error, msg)) });
+        sub = this.connection.subscribe(inbox, { max: 1, callback: (error, msg) => settle(...readReply(service, this.namespace, error, msg)) });
         this.connection.publish(subject, data, { reply: inbox, headers: h });
       } catch (error) {
         settle(this.sendError(error, service));
@@ -194,19 +191,6 @@ export class NatsBus implements Bus {
       const typed = this.sendError(error, service);
       if (typed.code === "BUS_MESSAGE_INVALID" && !("headers" in reply)) return this.respond(msg, service, errorReply(typed));
       this.report(typed);
-    }
-  }
-
-  private readReply(service: string, error: Error | null, msg: Msg): [TroupeError | undefined, unknown?] {
-    if (error) return [toTroupeError(error, "AGENT_UNAVAILABLE", `request to "${service}"`)];
-    if (msg.headers?.code === 503 && msg.data.length === 0) {
-      return [new TroupeError("AGENT_UNAVAILABLE", `nothing serves "${service}" in namespace "${this.namespace}"; start a worker for it (or check the namespace)`)];
-    }
-    if (msg.headers?.has(ERROR_HEADER)) return [errorOfReply(msg.data, service)];
-    try {
-      return [undefined, decodeJson(msg.data, `reply from "${service}"`)];
-    } catch (thrown) {
-      return [toTroupeError(thrown)];
     }
   }
 

@@ -40,8 +40,18 @@ export function runIdOfTopic(topic: string): string | undefined {
   return match?.[1];
 }
 
-/** JetStream stream holding a namespace's run events. */
+/**
+ * JetStream stream holding a namespace's run events.
+ *
+ * @example
+ * eventStreamName("prod"); // "TROUPE_PROD_EVENTS"
+ */
 export const eventStreamName = (namespace: string): string => `TROUPE_${namespace.toUpperCase()}_EVENTS`;
 
-/** KV bucket holding a namespace's agent registry. */
+/**
+ * KV bucket holding a namespace's agent registry.
+ *
+ * @example
+ * registryBucketName("prod"); // "troupe_prod_agents"
+ */
 export const registryBucketName = (namespace: string): string => `troupe_${namespace}_agents`;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { defineAgent, defineStep, defineTool, isTroupeError, memoryStore, textOf, type ModelRequest, type RunResult } from "@troupe/core";
+import { defineAgent, defineStep, defineTool, memoryStore, textOf, type ModelRequest } from "@troupe/core";
 import { assertValidTranscript, ScriptedModel } from "@troupe/testing";
 import { custom, type CustomTeamOptions } from "../index.js";
 
@@ -22,8 +22,34 @@ function expectValidRequests(model: ScriptedModel): void {
 
 const aspects = ["facts", "tone", "length", "sources", "grammar"];
 
+/** The example of docs/patterns/custom.md. */
+const docsGraph: CustomTeamOptions["graph"] = {
+  entry: "draft",
+  nodes: {
+    draft: { agent: "writer", task: "Write a short article on {{input}}. Editor's notes, if any: {{outputs.edit}}" },
+    facts: { agent: "reviewer", task: "Check the facts of: {{outputs.draft}}" },
+    style: { agent: "reviewer", task: "Check the style of: {{outputs.draft}}" },
+    links: { tool: "check_links", input: { text: "{{outputs.draft}}" } },
+    edit: {
+      agent: "editor",
+      join: true,
+      task: "Draft:\n{{outputs.draft}}\n\nFacts: {{outputs.facts}}\nStyle: {{outputs.style}}\nLinks: {{outputs.links}}\n\nAnswer APPROVED, or REVISE with notes.",
+    },
+    publish: { step: "publish" },
+  },
+  edges: [
+    { from: "draft", to: ["facts", "style", "links"] },
+    { from: "facts", to: "edit" },
+    { from: "style", to: "edit" },
+    { from: "links", to: "edit" },
+    { from: "edit", to: "draft", when: { path: "outputs.edit", contains: "REVISE" }, limit: 2 },
+    { from: "edit", to: "publish" },
+  ],
+};
+
 describe("custom pattern: fan-out and join", () => {
-  it("fans out to 5 agent nodes in one superstep and runs the join once with all 5 outputs", async () => {
+  // equal branches meet in one superstep, so the join runs once even without join: true
+  it.each([true, false])("fans out to 5 agent nodes in one superstep and runs the join once with all 5 outputs (join: %s)", async (join) => {
     const model = new ScriptedModel({
       writer: ["DRAFT: sagas undo completed steps"],
       reviewer: aspects.map(() => (req: ModelRequest) => `ok on ${lastText(req).split(":")[0]}`),
@@ -33,7 +59,7 @@ describe("custom pattern: fan-out and join", () => {
     const t = team(model, ["writer", "reviewer", "editor"], {
       graph: {
         entry: "draft",
-        nodes: { draft: { agent: "writer" }, ...nodes, edit: { agent: "editor", join: true } },
+        nodes: { draft: { agent: "writer" }, ...nodes, edit: { agent: "editor", join } },
         edges: [{ from: "draft", to: aspects }, ...aspects.map((a) => ({ from: a, to: "edit" })), { from: "edit", to: "end" }],
       },
     });
@@ -97,6 +123,33 @@ describe("custom pattern: fan-out and join", () => {
 });
 
 describe("custom pattern: conditions and loops", () => {
+  it("loops back over a fan-out: each pass runs every branch, then the join once (the docs example)", async () => {
+    const checkLinks = defineTool({
+      name: "check_links",
+      description: "Lists the links in a text",
+      input: z.object({ text: z.string() }),
+      run: ({ text }) => text.match(/https?:\/\/\S+/g) ?? [],
+    });
+    const publish = defineStep({ name: "publish", run: (state) => ({ output: state.outputs.draft }) });
+    const model = new ScriptedModel({
+      writer: ["Sagas undo work. https://x.test/sagas", "Sagas undo completed steps in reverse. https://x.test/sagas"],
+      reviewer: Array.from({ length: 4 }, () => (r: ModelRequest) => `${lastText(r).split(" ")[2]} checked`), // "facts checked", "style checked"
+      editor: ["REVISE: say which steps", "APPROVED"],
+    });
+    const t = team(model, ["writer", "reviewer", "editor"], { tools: [checkLinks], steps: [publish], graph: docsGraph });
+    const result = await t.run("saga compensation", { threadId: "docs" });
+    expect(result.output).toBe("Sagas undo completed steps in reverse. https://x.test/sagas");
+    expect(result.steps.map((s) => s.agent)).toEqual(["writer", "reviewer", "reviewer", "editor", "writer", "reviewer", "reviewer", "editor"]);
+    const editorTasks = model.callsBy("editor").map(lastText);
+    expect(editorTasks[1]).toContain("Draft:\nSagas undo completed steps in reverse.");
+    expect(editorTasks[1]).toContain('Links: ["https://x.test/sagas"]');
+    expect(editorTasks[1]).toContain("Facts: facts checked\nStyle: style checked");
+    expect(lastText(model.callsBy("writer")[1]!)).toContain("Editor's notes, if any: REVISE: say which steps");
+    expectValidRequests(model);
+    model.assertAllUsed();
+  });
+
+
   const publish = defineStep({ name: "publish", run: (state) => ({ output: `PUBLISHED ${String(state.outputs.write)}` }) });
   const reviewLoop = (model: ScriptedModel) =>
     team(model, ["writer", "critic"], {
@@ -163,115 +216,5 @@ describe("custom pattern: conditions and loops", () => {
     expect(await route("resend my invoice", "b")).toEqual(["billing"]);
     expect(await route("hi there", "c")).toEqual(["general"]);
     model.assertAllUsed();
-  });
-});
-
-describe("custom pattern: payloads, threads, replay, failures", () => {
-  it("delivers outputs to tasks and tool inputs, structured values unchanged", async () => {
-    const seen: unknown[] = [];
-    const save = defineTool({ name: "save", description: "Saves items", input: z.object({ items: z.array(z.string()), note: z.string() }), run: (input) => (seen.push(input), "saved") });
-    const plan = defineStep({ name: "plan", run: (state) => ({ output: { items: state.input.split(",").map((s) => s.trim()) } }) });
-    const model = new ScriptedModel({ writer: ["notes on a and b"] });
-    const t = team(model, ["writer"], {
-      tools: [save],
-      steps: [plan],
-      graph: {
-        entry: "plan",
-        nodes: { plan: { step: "plan" }, writer: { agent: "writer", task: "Cover {{outputs.plan}} for {{input}}" }, save: { tool: "save", input: { items: "{{outputs.plan.items}}", note: "by writer: {{outputs.writer}}" } } },
-        edges: [
-          { from: "plan", to: "writer" },
-          { from: "writer", to: "save" },
-        ],
-      },
-    });
-    const result = await t.run("a, b", { threadId: "p" });
-    expect(lastText(model.callsBy("writer")[0]!)).toBe('Cover {"items":["a","b"]} for a, b');
-    expect(seen).toEqual([{ items: ["a", "b"], note: "by writer: notes on a and b" }]);
-    expect(result.output).toBe("saved"); // no edge leaves save: the run ends with its output
-  });
-
-  it("a second run on the thread continues each node's conversation, with loop limits counted afresh", async () => {
-    const model = new ScriptedModel({ writer: ["d1", "d2", "d3", "d4"], critic: ["REVISE", "fine", "REVISE", "fine"] });
-    const publish = defineStep({ name: "publish", run: (state) => ({ output: String(state.outputs.write) }) });
-    const t = team(model, ["writer", "critic"], {
-      steps: [publish],
-      graph: {
-        entry: "write",
-        nodes: { write: { agent: "writer" }, critic: { agent: "critic", task: "Critique: {{outputs.write}}" }, publish: { step: "publish" } },
-        edges: [
-          { from: "write", to: "critic" },
-          { from: "critic", to: "write", when: { path: "outputs.critic", equals: "REVISE" }, limit: 1 },
-          { from: "critic", to: "publish" },
-        ],
-      },
-    });
-    const first = await t.run("sagas", { threadId: "th" });
-    const second = await t.run("now retries", { threadId: "th" });
-    expect([first.output, second.output]).toEqual(["d2", "d4"]);
-    expect(second.steps.map((s) => [s.userTurn, s.agent])).toEqual([[2, "writer"], [2, "critic"], [2, "writer"], [2, "critic"]]);
-    // the writer's first request of the second run carries its earlier conversation
-    const writerCalls = model.callsBy("writer");
-    const resumed = writerCalls[2]!.messages.map(textOf);
-    expect(resumed[0]).toContain("sagas");
-    expect(resumed).toContain("d2");
-    expect(resumed.at(-1)).toContain("now retries");
-    expectValidRequests(model);
-    model.assertAllUsed();
-  });
-
-  it("replays from a mid-run checkpoint with no model calls and the same result", async () => {
-    const model = new ScriptedModel({ writer: ["d1", "d2"], critic: ["REVISE", "fine"] });
-    const t = team(model, ["writer", "critic"], {
-      graph: {
-        entry: "write",
-        nodes: { write: { agent: "writer" }, critic: { agent: "critic", task: "Critique: {{outputs.write}}" } },
-        edges: [
-          { from: "write", to: "critic" },
-          { from: "critic", to: "write", when: { path: "outputs.critic", equals: "REVISE" }, limit: 3 },
-        ],
-      },
-    });
-    const original = await t.run("sagas", { threadId: "r" });
-    const history = await t.history("r");
-    const mid = history.filter((c) => c.next.includes("critic"))[1]!; // before the second critique
-    const calls = model.calls.length;
-    const replayed: RunResult = await t.replay("r", { from: mid.checkpointId });
-    expect(model.calls.length).toBe(calls);
-    expect(replayed.output).toBe(original.output);
-    expect(replayed.output).toBe("fine");
-    expect(replayed.steps.map((s) => s.agent)).toEqual(["writer", "critic", "writer", "critic"]);
-  });
-
-  it("a tool node that throws fails the run with TOOL_FAILED and keeps the partial result", async () => {
-    const flaky = defineTool({ name: "flaky", description: "Fails", input: z.object({}), run: () => { throw new Error("disk full"); } });
-    const model = new ScriptedModel({ writer: ["d1"] });
-    const t = team(model, ["writer"], {
-      tools: [flaky],
-      graph: { entry: "write", nodes: { write: { agent: "writer" }, store: { tool: "flaky" } }, edges: [{ from: "write", to: "store" }] },
-    });
-    const error = await t.run("x", { threadId: "f" }).catch((e: unknown) => e);
-    expect(isTroupeError(error, "TOOL_FAILED")).toBe(true);
-    expect((error as Error).message).toContain("disk full");
-    const partial = (error as { details: { result: RunResult } }).details.result;
-    expect(partial.status).toBe("failed");
-    expect(partial.steps.map((s) => s.agent)).toEqual(["writer"]);
-  });
-
-  it("draws the graph: fan-out, join and the loop edge", async () => {
-    const model = new ScriptedModel({});
-    const t = team(model, ["writer", "critic"], {
-      graph: {
-        entry: "write",
-        nodes: { write: { agent: "writer" }, critic: { agent: "critic" } },
-        edges: [
-          { from: "write", to: "critic" },
-          { from: "critic", to: "write", when: { path: "outputs.critic", contains: "REVISE" }, limit: 2 },
-        ],
-      },
-    });
-    const diagram = await t.mermaid();
-    expect(diagram).toContain("__start__ --> write;");
-    expect(diagram).toContain("write -.-> critic;");
-    expect(diagram).toContain("critic -.-> write;");
   });
 });

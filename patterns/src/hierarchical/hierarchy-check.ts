@@ -42,7 +42,7 @@ export function checkHierarchy(spec: HierarchicalSpec, patterns: PatternSource):
       problems.push({ path: at, message: `sub-team file ${JSON.stringify(value)} was not read; load the spec with loadTeam from @troupe/patterns, which reads sub-team files relative to the spec` });
       continue;
     }
-    if (key in spec.agents) problems.push({ path: at, message: `"${key}" names both a sub-team and an agent; rename one` });
+    if (Object.hasOwn(spec.agents, key)) problems.push({ path: at, message: `"${key}" names both a sub-team and an agent; rename one` });
     if (RESERVED.has(key)) problems.push({ path: at, message: `"${key}" is reserved (a team state key); rename the sub-team` });
     if (Array.isArray(value.imports) && value.imports.length) {
       problems.push({ path: `${at}.imports`, message: "list imports on the top-level team (loadTeam moves a sub-team file's imports there)" });
@@ -59,13 +59,13 @@ export function checkHierarchy(spec: HierarchicalSpec, patterns: PatternSource):
         problems.push({ path, message: `agent name "${name}" is already used by teams.${prior}.agents.${name}; agent names are unique across the whole tree` });
         continue;
       }
-      if (name in spec.agents && isRecord(agent) && !sameAgent(spec.agents[name], withTeamModel(agent, value.model))) {
+      if (Object.hasOwn(spec.agents, name) && isRecord(agent) && !sameAgent(spec.agents[name], withTeamModel(agent, value.model))) {
         problems.push({ path, message: `agent name "${name}" is already used by agents.${name}; agent names are unique across the whole tree` });
         continue;
       }
       owners.set(name, key);
       // an invalid entry is reported by the sub-team's own check
-      if (!(name in spec.agents) && AgentSpecSchema.safeParse(agent).success) {
+      if (!Object.hasOwn(spec.agents, name) && AgentSpecSchema.safeParse(agent).success) {
         problems.push({ path, message: "missing from the team's agents: the top-level team serves every agent of the tree; load the spec with loadTeam from @troupe/patterns, which lifts sub-team agents" });
       }
     }
@@ -79,7 +79,7 @@ function checkLeadAndWorkers(spec: HierarchicalSpec, owners: Map<string, string>
   const own = Object.keys(spec.agents).filter((a) => !owners.has(a));
   const teams = Object.keys(spec.teams);
   const lead = spec.supervisor;
-  if (!(lead in spec.agents)) {
+  if (!Object.hasOwn(spec.agents, lead)) {
     problems.push({ path: "supervisor", message: `unknown agent ${JSON.stringify(lead)}${didYouMean(lead, own)}; define it under agents` });
   } else if (owners.has(lead)) {
     problems.push({ path: "supervisor", message: `"${lead}" is an agent of teams.${owners.get(lead)}; the supervisor must be one of this team's own agents` });
@@ -87,7 +87,7 @@ function checkLeadAndWorkers(spec: HierarchicalSpec, owners: Map<string, string>
   spec.workers?.forEach((w, i) => {
     const at = `workers[${i}]`;
     if (owners.has(w)) problems.push({ path: at, message: `"${w}" is an agent of teams.${owners.get(w)}; list the team "${owners.get(w)}" instead` });
-    else if (!(w in spec.agents) && !teams.includes(w)) problems.push({ path: at, message: `unknown agent or sub-team ${JSON.stringify(w)}${didYouMean(w, [...own, ...teams])}` });
+    else if (!Object.hasOwn(spec.agents, w) && !teams.includes(w)) problems.push({ path: at, message: `unknown agent or sub-team ${JSON.stringify(w)}${didYouMean(w, [...own, ...teams])}` });
     else if (w === lead) problems.push({ path: at, message: `"${w}" is the supervisor; it cannot also be its own worker` });
     if (spec.workers!.indexOf(w) !== i) problems.push({ path: at, message: `"${w}" is listed twice` });
   });

@@ -44,14 +44,16 @@ function resolveLevel(raw: unknown, baseDir: string, path: string, chain: string
       teams[key] = sub;
     }
   }
-  const agents: Record<string, unknown> = isRecord(raw.agents) ? { ...raw.agents } : {};
+  // agents that are not a mapping are left for validation to report
+  if (raw.agents !== undefined && !isRecord(raw.agents)) return { ...raw, teams, ...(imports.length || "imports" in raw ? { imports } : {}) };
+  const agents: Record<string, unknown> = { ...(raw.agents ?? {}) };
   for (const team of Object.values(teams)) {
     if (!isRecord(team) || !isRecord(team.agents)) continue;
     for (const [name, agent] of Object.entries(team.agents)) {
       const served = isRecord(agent) ? withTeamModel(agent, team.model) : agent;
       // a name already taken, or an entry that is not a valid agent, is left for validation to
       // report at its path in the sub-team
-      if (!(name in agents) && AgentSpecSchema.safeParse(served).success) agents[name] = served;
+      if (!Object.hasOwn(agents, name) && AgentSpecSchema.safeParse(served).success) agents[name] = served;
     }
   }
   return { ...raw, agents, teams, ...(imports.length || "imports" in raw ? { imports } : {}) };

@@ -32,12 +32,17 @@ export async function printRun(team: Team, events: AsyncIterable<TroupeEvent>, t
     return 1;
   }
   if (flags.json) io.out(JSON.stringify(jsonOf(result)));
-  else {
+  else if (result.status === "failed" || result.status === "cancelled") {
+    io.out(`\nrun ${result.status}${result.error ? `: ${result.error.message}` : ""}`);
+    io.err(`\nthread: ${threadId}   (troupe status ${threadId} · troupe dlq list)`);
+  } else if (result.status === "paused" || result.status === "interrupted") {
+    io.out(`\nrun ${result.status}; continue with troupe ${result.status === "paused" ? "resume" : "approve|reject"} ${threadId}`);
+  } else {
     io.out("");
     io.out(typeof result.output === "string" ? result.output : JSON.stringify(result.output, null, 2));
     io.err(`\nthread: ${threadId}   (troupe history ${threadId} · troupe replay ${threadId})`);
   }
-  return result.status === "completed" ? 0 : 1;
+  return result.status === "completed" || result.status === "paused" || result.status === "interrupted" ? 0 : 1;
 }
 
 /** The --json shape shared by run and replay. */

@@ -1,12 +1,10 @@
 import { resolve } from "node:path";
-import { readSpecFile, resolveSpec } from "@troupe/core";
-import { builtinPatterns } from "@troupe/patterns";
+import { validateTeam } from "@troupe/patterns";
 import type { CliIO } from "../cli-io.js";
 
 /** Exit 0 with a summary when the spec is valid; SPEC_INVALID (one line per problem) otherwise. */
 export async function validateCommand(specPath: string, io: CliIO): Promise<number> {
-  const source = readSpecFile(resolve(io.cwd, specPath));
-  const { spec } = await resolveSpec(source.raw, source.baseDir, { patterns: builtinPatterns }, specPath);
+  const spec = await validateTeam(resolve(io.cwd, specPath));
   io.out(`✓ ${specPath} is valid: team "${spec.name}", pattern ${spec.pattern}, ${Object.keys(spec.agents).length} agents, maxTurns ${spec.limits.maxTurns}`);
   return 0;
 }

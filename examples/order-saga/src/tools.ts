@@ -1,0 +1,60 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { z } from "zod";
+import { defineTool, TroupeError } from "@troupe/core";
+import { record } from "./ledger.js";
+
+const Order = z.object({ order: z.string().min(1).describe("The order, e.g. '3 lamps to Berlin'") });
+
+/** Slows a step down so tests can kill the process in the middle of it (ORDER_SLOW_<ACTION>_MS). */
+async function maybeSlow(action: string): Promise<void> {
+  const ms = Number(process.env[`ORDER_SLOW_${action.toUpperCase()}_MS`] ?? 0);
+  if (ms > 0) await sleep(ms);
+}
+
+/** Reserves stock; released again if the order later fails. */
+export const reserveInventory = defineTool({
+  name: "reserve_inventory",
+  description: "Reserve the stock an order needs",
+  input: Order,
+  critical: true,
+  run: async ({ order }, ctx) => {
+    await maybeSlow("reserve");
+    record({ action: "reserve", order, key: ctx.idempotencyKey });
+    return { reserved: true, order };
+  },
+  compensate: async ({ order }, _out, ctx) => {
+    await maybeSlow("release");
+    record({ action: "release", order, key: ctx.idempotencyKey });
+  },
+});
+
+/** Charges the customer; refunded if the order later fails. */
+export const chargePayment = defineTool({
+  name: "charge_payment",
+  description: "Charge the customer's card for an order",
+  input: Order,
+  critical: true,
+  run: async ({ order }, ctx) => {
+    await maybeSlow("charge");
+    record({ action: "charge", order, key: ctx.idempotencyKey });
+    return { charged: true, order };
+  },
+  compensate: async ({ order }, _out, ctx) => {
+    await maybeSlow("refund");
+    record({ action: "refund", order, key: ctx.idempotencyKey });
+  },
+});
+
+/** Ships the order; there is no carrier to Atlantis, so those orders fail here. */
+export const shipOrder = defineTool({
+  name: "ship_order",
+  description: "Hand the order to the carrier",
+  input: Order,
+  critical: true,
+  run: async ({ order }, ctx) => {
+    await maybeSlow("ship");
+    if (/atlantis/i.test(order)) throw new TroupeError("TOOL_FAILED", `no carrier delivers to the destination of "${order}"`);
+    record({ action: "ship", order, key: ctx.idempotencyKey });
+    return { shipped: true, order };
+  },
+});
