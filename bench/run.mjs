@@ -2,6 +2,7 @@
 // bench/results.json. Options: --only <id,...> (case ids or file names), --quick (a third of the
 // rounds, for trying things; not for publishing), --out <file>.
 import { readdirSync } from "node:fs";
+import os from "node:os";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { dirname, join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -20,6 +21,10 @@ const files = readdirSync(here)
   .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 
 const started = performance.now();
+const loadAtStart = os.loadavg()[0];
+if (loadAtStart > os.cpus().length / 2) {
+  console.error(`note: 1-min load average is ${loadAtStart.toFixed(1)} on ${os.cpus().length} CPUs; other work skews wall times (see the CPU-time ratio)`);
+}
 const rows = [];
 for (const file of files) {
   const { default: cases } = await import(pathToFileURL(join(here, `${file}.bench.mjs`)).href);
@@ -31,7 +36,7 @@ for (const file of files) {
   }
 }
 
-const machine = machineInfo();
+const machine = { ...machineInfo(), loadAverage: { start: round1(loadAtStart), end: round1(os.loadavg()[0]) } };
 const table = tableOf(rows);
 console.log(`\n${table}\n\n${machineLine(machine)}${args.quick ? " (--quick: fewer rounds)" : ""}`);
 const out = resolve(args.out ?? join(here, "results.json"));
@@ -39,6 +44,10 @@ writeResults(out, machine, { quick: args.quick, only: args.only ?? null, seconds
 console.log(`\nwrote ${out} (${Math.round((performance.now() - started) / 1000)} s)`);
 for (const row of rows.filter((r) => r.status === "error")) console.error(`\n${row.id} failed:\n${row.error}`);
 process.exitCode = rows.some((r) => r.status === "error") ? 1 : 0;
+
+function round1(value) {
+  return Math.round(value * 10) / 10;
+}
 
 function rank(file) {
   const i = ORDER.indexOf(file);

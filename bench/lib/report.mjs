@@ -5,16 +5,17 @@ import { writeFileSync } from "node:fs";
 /** The results table as Markdown. */
 export function tableOf(rows) {
   const lines = [
-    "| benchmark | baseline | Troupe | ratio (p25–p75) | goal | result |",
-    "|---|---|---|---|---|---|",
+    "| benchmark | baseline | Troupe | ratio (p25–p75) | CPU-time ratio | goal | result |",
+    "|---|---|---|---|---|---|---|",
   ];
-  for (const r of rows) lines.push(`| ${[r.title, base(r), troupe(r), ratio(r), goal(r), result(r)].join(" | ")} |`);
+  for (const r of rows) lines.push(`| ${[r.title, base(r), troupe(r), ratio(r), r.cpuRatio?.toFixed(2) ?? "—", goal(r), result(r)].join(" | ")} |`);
   return lines.join("\n");
 }
 
 /** One line naming the machine, for under the table. */
 export function machineLine(m) {
-  return `${m.cpuModel}, ${m.cpus} CPUs, ${m.memoryGb} GB, ${m.platform}, Node ${m.node}, LangGraph ${m.versions["@langchain/langgraph"]}, ${m.date.slice(0, 10)}`;
+  const load = m.loadAverage ? `, 1-min load ${m.loadAverage.start} at start / ${m.loadAverage.end} at end` : "";
+  return `${m.cpuModel}, ${m.cpus} CPUs, ${m.memoryGb} GB, ${m.platform}, Node ${m.node}, LangGraph ${m.versions["@langchain/langgraph"]}, ${m.date.slice(0, 10)}${load}`;
 }
 
 export function writeResults(file, machine, options, rows) {

@@ -6,7 +6,11 @@ import vm from "node:vm";
 import { summary } from "./stats.mjs";
 
 v8.setFlagsFromString("--expose-gc");
-/** A full collection before each sample, so one side's garbage is not collected on the other side's clock. */
+/**
+ * A full collection before each case, so a case does not pay for the previous one's garbage.
+ * Not before each sample: a forced full GC shrinks the young generation and makes the next
+ * sample slower than steady state.
+ */
 const gc = vm.runInNewContext("gc");
 
 /**
@@ -43,27 +47,35 @@ export async function runCase(c, options = {}) {
   const started = performance.now();
   let sides;
   try {
+    gc();
     sides = await c.setup();
     const pair = [sides.baseline, sides.candidate].filter(Boolean);
     const calls = await checkEquivalent(pair);
     for (let i = 0; i < warmup; i++) for (const side of pair) await side.run();
-    const samples = new Map(pair.map((s) => [s, []]));
+    const wall = new Map(pair.map((s) => [s, []]));
+    const cpu = new Map(pair.map((s) => [s, []]));
     for (let round = 0; round < runs; round++) {
-      // alternate which side goes first, so neither always runs on a freshly collected heap
+      // alternate which side goes first, so neither always follows the other's garbage
       const order = round % 2 === 0 ? pair : [...pair].reverse();
-      for (const side of order) samples.get(side).push(await sample(side, batch));
+      for (const side of order) {
+        const t = await sample(side, batch);
+        wall.get(side).push(t.wall);
+        cpu.get(side).push(t.cpu);
+      }
     }
     const row = { ...base, runs, warmup, batch, ...(calls ? { modelCallsPerRun: calls } : {}), seconds: round((performance.now() - started) / 1000, 1) };
-    const candidate = { label: sides.candidate.label, ...msSummary(samples.get(sides.candidate)) };
+    const sideSummary = (side) => ({ label: side.label, ...msSummary(wall.get(side)), cpuMedianMs: round(summary(cpu.get(side)).median, 4) });
+    const candidate = sideSummary(sides.candidate);
     const out = { ...row, ...(sides.baseline ? {} : { candidate }) };
     if (sides.baseline) {
-      const baseline = { label: sides.baseline.label, ...msSummary(samples.get(sides.baseline)) };
-      const paired = summary(samples.get(sides.candidate).map((t, i) => t / samples.get(sides.baseline)[i]));
+      const baseline = sideSummary(sides.baseline);
+      const paired = summary(wall.get(sides.candidate).map((t, i) => t / wall.get(sides.baseline)[i]));
       Object.assign(out, {
         baseline,
         candidate,
         ratio: round(candidate.medianMs / baseline.medianMs, 3),
         pairedRatio: { p25: round(paired.p25, 3), p75: round(paired.p75, 3) },
+        cpuRatio: round(candidate.cpuMedianMs / baseline.cpuMedianMs, 3),
         ...(c.hops ? { overheadPerHopUs: round(((candidate.medianMs - baseline.medianMs) * 1000) / c.hops, 1) } : {}),
       });
     }
@@ -93,11 +105,14 @@ async function checkEquivalent(pair) {
   return counts[counts.length - 1];
 }
 
+/** Wall time and process CPU time (user + system, all threads) per unit of work, in ms. */
 async function sample(side, batch) {
-  gc();
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   for (let i = 0; i < batch; i++) await side.run();
-  return (performance.now() - t0) / batch;
+  const wall = (performance.now() - t0) / batch;
+  const used = process.cpuUsage(c0);
+  return { wall, cpu: (used.user + used.system) / 1000 / batch };
 }
 
 function msSummary(values) {

@@ -5,6 +5,11 @@ import { record } from "./ledger.js";
 
 const Order = z.object({ order: z.string().min(1).describe("The order, e.g. '3 lamps to Berlin'") });
 
+/** Makes one step fail (ORDER_FAIL_AT=reserve|charge|ship), to watch the saga undo the others. */
+function maybeFail(action: string, order: string): void {
+  if (process.env.ORDER_FAIL_AT === action) throw new TroupeError("TOOL_FAILED", `${action} failed for "${order}" (ORDER_FAIL_AT=${action})`);
+}
+
 /** Slows a step down so tests can kill the process in the middle of it (ORDER_SLOW_<ACTION>_MS). */
 async function maybeSlow(action: string): Promise<void> {
   const ms = Number(process.env[`ORDER_SLOW_${action.toUpperCase()}_MS`] ?? 0);
@@ -19,6 +24,7 @@ export const reserveInventory = defineTool({
   critical: true,
   run: async ({ order }, ctx) => {
     await maybeSlow("reserve");
+    maybeFail("reserve", order);
     record({ action: "reserve", order, key: ctx.idempotencyKey });
     return { reserved: true, order };
   },
@@ -36,6 +42,7 @@ export const chargePayment = defineTool({
   critical: true,
   run: async ({ order }, ctx) => {
     await maybeSlow("charge");
+    maybeFail("charge", order);
     record({ action: "charge", order, key: ctx.idempotencyKey });
     return { charged: true, order };
   },
@@ -53,6 +60,7 @@ export const shipOrder = defineTool({
   critical: true,
   run: async ({ order }, ctx) => {
     await maybeSlow("ship");
+    maybeFail("ship", order);
     if (/atlantis/i.test(order)) throw new TroupeError("TOOL_FAILED", `no carrier delivers to the destination of "${order}"`);
     record({ action: "ship", order, key: ctx.idempotencyKey });
     return { shipped: true, order };

@@ -83,8 +83,9 @@ export class BreakerRegistry {
       volumeThreshold: options.volumeThreshold ?? 5,
       resetTimeout: options.resetTimeoutMs ?? 30_000,
       rollingCountTimeout: options.windowMs ?? 10_000,
-      // final errors (validation, 4xx, budgets) say nothing about the dependency's health
-      errorFilter: (error: unknown) => !toTroupeError(error).retryable,
+      // final errors (validation, 4xx, budgets) say nothing about the dependency's health;
+      // opossum's own timeout error is untyped but is a failure
+      errorFilter: (error: unknown) => (error as { code?: string }).code !== "ETIMEDOUT" && !toTroupeError(error).retryable,
     });
     const tell = (state: BreakerState) => this.listeners.get(key)?.(scope, name, state);
     breaker.on("open", () => tell("opened"));

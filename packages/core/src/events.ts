@@ -26,7 +26,7 @@ export type TroupeEvent =
   | (Base & { type: "saga.compensated"; agent: string; tool: string; key: string })
   | (Base & { type: "saga.failed"; agent: string; tool: string; key: string; error: ErrorInfo })
   | (Base & { type: "dlq.added"; id: string; kind: DeadLetterKind; error: ErrorInfo })
-  | (Base & { type: "run.paused" | "run.resumed" | "run.cancelled" })
+  | (Base & { type: "run.paused" | "run.resumed" | "run.cancelled" | "run.interrupted" })
   | (Base & { type: "approval.requested"; approvalId: string; tool: string; approver: string; deadline: string; reason: string })
   | (Base & { type: "approval.escalated"; approvalId: string; from: string; to: string; deadline: string })
   | (Base & { type: "approval.decided"; approvalId: string; approved: boolean; by: string })
@@ -43,6 +43,9 @@ export type EventBody = DistributiveOmit<TroupeEvent, keyof Base>;
 
 /** Where an agent or node reports events. */
 export type EventSink = (event: EventBody) => void;
+
+/** Events after which a run's process stops reporting (until it is resumed). */
+export const TERMINAL_EVENTS: ReadonlySet<TroupeEventType> = new Set(["run.completed", "run.failed", "run.paused", "run.cancelled", "run.interrupted"]);
 
 /** Topic on the bus that carries one run's events. */
 export const runEventsTopic = (runId: string): string => `run.${runId}.events`;

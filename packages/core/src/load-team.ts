@@ -40,6 +40,8 @@ export interface BuildOptions extends Partial<Omit<TeamSources, "patterns">> {
   onNotice?: (message: string) => void;
   serveAgents?: boolean;
   env?: Readonly<Record<string, string | undefined>>;
+  /** Milliseconds since the epoch (default Date.now); approval deadlines use it. */
+  clock?: () => number;
 }
 
 /** A spec read from disk: the raw value and where its imports are relative to. */
@@ -154,5 +156,6 @@ export function buildTeam(spec: TeamSpec, options: BuildOptions & { baseDir?: st
     ...(options.bus ? { bus: options.bus } : {}),
     ...(options.baseDir ? { baseDir: options.baseDir } : {}),
     ...(options.serveAgents === undefined ? {} : { serveAgents: options.serveAgents }),
+    ...(options.clock ? { clock: options.clock } : {}),
   });
 }

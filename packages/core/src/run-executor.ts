@@ -7,7 +7,7 @@ import { compensate, pendingCompensations } from "./compensator.js";
 import type { DeadLetters } from "./dead-letters.js";
 import type { RunnableTeamGraph } from "./define-pattern.js";
 import { isAbortError, TroupeError, toTroupeError } from "./errors.js";
-import { runEventsTopic, type EventBody, type TroupeEvent } from "./events.js";
+import { runEventsTopic, TERMINAL_EVENTS, type EventBody, type TroupeEvent } from "./events.js";
 import { userText } from "./messages.js";
 import type { Resilience } from "./resilience-spec.js";
 import { runResultOf, type RunResult } from "./run-result.js";
@@ -51,13 +51,27 @@ export type Work =
 export function execute(deps: ExecutorDeps, work: Work, threadId: string, signal?: AbortSignal): { events: AsyncIterable<TroupeEvent>; result: Promise<RunResult> } {
   const runId = randomUUID();
   const queue = new AsyncQueue<TroupeEvent>();
-  const emit = (body: EventBody) => queue.push({ ...body, runId, threadId, at: new Date().toISOString() } as TroupeEvent);
+  // Every event goes over the bus (so a durable bus keeps a run's whole history) and comes back
+  // through the run's subscription; the terminal event doubles as a barrier before closing.
+  let reachedEnd: () => void = () => undefined;
+  const ended = new Promise<void>((resolve) => (reachedEnd = resolve));
+  const emit = (body: EventBody) => {
+    const event = { ...body, runId, threadId, at: new Date().toISOString() } as TroupeEvent;
+    deps.bus.publish(runEventsTopic(runId), event).catch(() => {
+      queue.push(event);
+      if (TERMINAL_EVENTS.has(event.type)) reachedEnd();
+    });
+  };
   const controller = new AbortController();
   signal?.addEventListener("abort", () => controller.abort(signal.reason), { once: true });
   const replaying = work.kind === "replay" && !work.live;
 
   const result = (async (): Promise<RunResult> => {
-    const subscription = await deps.bus.subscribe(runEventsTopic(runId), (message) => queue.push(message as TroupeEvent));
+    const subscription = await deps.bus.subscribe(runEventsTopic(runId), (message) => {
+      const event = message as TroupeEvent;
+      queue.push(event);
+      if (TERMINAL_EVENTS.has(event.type)) reachedEnd();
+    });
     let lifecycle: RunLifecycleActor | undefined;
     let cancelled = false;
     const control = new RunControl();
@@ -117,6 +131,7 @@ export function execute(deps: ExecutorDeps, work: Work, threadId: string, signal
       throw typed;
     } finally {
       clearInterval(poll);
+      await Promise.race([ended, new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
       deps.runs.delete(runId);
       if (deps.active.get(threadId)?.runId === runId) deps.active.delete(threadId);
       lifecycle?.stop();
@@ -177,6 +192,7 @@ async function settle(deps: ExecutorDeps, ctx: SettleContext): Promise<RunResult
     status = "paused";
   } else if (interrupted && !ctx.cancelled) {
     lifecycle?.send({ type: "INTERRUPT" });
+    emit({ type: "run.interrupted" });
     status = "interrupted";
   } else if (ctx.cancelled || compensatingAlready || values.status === "failed") {
     const outcome = ctx.cancelled || (compensatingAlready && lifecycle?.getSnapshot().context.outcome === "cancelled") ? "cancelled" : "failed";
