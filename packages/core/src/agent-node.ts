@@ -184,7 +184,13 @@ async function callResilient(deps: AgentNodeDeps, run: RunContext, agent: string
         deps.breakers.call(
           "agent",
           name,
-          () => invokeAgent(deps.bus, { ...request, agent: name, ...(timeoutMs ? { deadline: Date.now() + timeoutMs } : {}) }, { signal: run.signal, ...(timeoutMs ? { timeoutMs } : {}) }),
+          // a fallback gets its own key: it must not be answered with the failed agent's recorded model steps
+          () =>
+            invokeAgent(
+              deps.bus,
+              { ...request, agent: name, ...(name === agent ? {} : { idempotencyKey: `${request.idempotencyKey}:fallback-${name}` }), ...(timeoutMs ? { deadline: Date.now() + timeoutMs } : {}) },
+              { signal: run.signal, ...(timeoutMs ? { timeoutMs } : {}) },
+            ),
           listener,
         ),
       policy.retry ?? deps.resilience.retry,

@@ -94,7 +94,7 @@ function currentEpisode(messages: ChatMessage[]): Episode {
 
 function compose(ask: string, results: ToolResultBlock[]): string {
   const firstLine = ask.split("\n")[0]!.trim();
-  const found = results.filter((r) => !r.isError).flatMap((r) => linesOf(r.content));
+  const found = results.flatMap((r) => (r.isError ? [`- could not complete: ${r.content}`] : linesOf(r.content)));
   const given = ask.split("\n").slice(1).map((l) => l.trim()).filter((l) => l.startsWith("- "));
   const points = [...found, ...given];
   if (!points.length) return `On "${firstLine}": nothing to add beyond the request itself.`;
@@ -114,7 +114,8 @@ function linesOf(content: string): string[] {
     if (item && typeof item === "object") {
       const rec = item as Record<string, unknown>;
       const title = rec.title ?? rec.name ?? rec.id;
-      const body = rec.snippet ?? rec.text ?? rec.summary ?? rec.status ?? "";
+      const known = rec.snippet ?? rec.text ?? rec.summary ?? rec.status;
+      const body = known ?? Object.entries(rec).filter(([k]) => !["title", "name", "id", "source"].includes(k)).map(([k, v]) => `${k}: ${typeof v === "string" ? v : JSON.stringify(v)}`).join(", ");
       const source = rec.source ? ` (${String(rec.source)})` : "";
       return `- ${title ? `${String(title)}: ` : ""}${String(body)}${source}`.trim();
     }

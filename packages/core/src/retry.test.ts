@@ -88,6 +88,7 @@ describe("withRetry", () => {
   });
 
   it("stops waiting when the signal aborts, with the abort reason", async () => {
+    vi.spyOn(Math, "random").mockReturnValue(1);
     const controller = new AbortController();
     const { work, attempts } = failing(new TroupeError("MODEL_SERVER_ERROR", "500"));
     const started = Date.now();

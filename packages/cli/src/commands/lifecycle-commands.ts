@@ -43,7 +43,7 @@ export async function decideCommand(team: Team, threadId: string, approved: bool
   const by = flags.as ?? process.env.USER ?? "operator";
   await team.decide(threadId, { approved, by, ...(flags.comment ? { comment: flags.comment } : {}) }).catch((error: unknown) => {
     // a rejected refund can fail the run; the status below says so
-    if (!(error instanceof Error && "details" in error)) throw error;
+    if (!(error instanceof Error && (error as { details?: { result?: unknown } }).details?.result)) throw error;
   });
   io.err(`${approved ? "approved" : "rejected"} by ${by}`);
   const result = await team.result(threadId);

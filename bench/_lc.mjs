@@ -1,0 +1,11 @@
+import { ScriptedChatModel } from "./lib/scripted-chat-model.mjs";
+import { scriptedClient } from "./lib/scripted-client.mjs";
+import { HumanMessage, SystemMessage } from "@langchain/core/messages";
+const m = new ScriptedChatModel(["ok"]);
+const msgs = [new SystemMessage("sys"), new HumanMessage("hi")];
+for (let i = 0; i < 500; i++) await m.invoke(msgs);
+let c0 = process.cpuUsage(); for (let i = 0; i < 2000; i++) await m.invoke(msgs); let u = process.cpuUsage(c0);
+console.log("ScriptedChatModel.invoke cpu µs/call", ((u.user + u.system) / 2000).toFixed(1));
+const t = scriptedClient({ a: ["ok"] });
+c0 = process.cpuUsage(); for (let i = 0; i < 20000; i++) await t.generate({ agent: "a", system: "s", messages: [], tools: [] }); u = process.cpuUsage(c0);
+console.log("scriptedClient.generate cpu µs/call", ((u.user + u.system) / 20000).toFixed(2));

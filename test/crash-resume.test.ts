@@ -1,0 +1,65 @@
+import { execFile, spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+import { readLedger } from "../examples/order-saga/src/ledger.js";
+
+const run = promisify(execFile);
+const ROOT = resolve(import.meta.dirname, "..");
+const BIN = join(ROOT, "packages/cli/dist/bin.js");
+const SPEC = join(ROOT, "examples/order-saga/team.yaml");
+
+/** Starts `troupe run` in a child process and SIGKILLs it once the ledger shows `until`. */
+async function runAndKill(env: Record<string, string>, input: string, thread: string, store: string, until: (actions: string[]) => boolean) {
+  const child = spawn("node", [BIN, "run", SPEC, "--input", input, "--thread", thread, "--store", store], { env: { ...process.env, ...env }, stdio: "ignore" });
+  const exited = new Promise((r) => child.once("exit", r));
+  const deadline = Date.now() + 20_000;
+  while (!until(readLedger(env.ORDER_LEDGER).map((e) => e.action))) {
+    if (Date.now() > deadline) throw new Error("the child never reached the kill point");
+    await sleep(20);
+  }
+  child.kill("SIGKILL");
+  await exited;
+}
+
+function counts(file: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const e of readLedger(file)) out[e.action] = (out[e.action] ?? 0) + 1;
+  return out;
+}
+
+describe("a process killed mid-run, then resumed by another process", () => {
+  it("finishes the run with every side effect exactly once", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "crash-run-"));
+    const env = { ORDER_LEDGER: join(dir, "ledger.jsonl"), ORDER_SLOW_SHIP_MS: "1500" };
+    const store = join(dir, "store.sqlite");
+    // killed while shipping: reserve and charge are done, ship is in flight
+    await runAndKill(env, "Order 2 lamps to Berlin", "k1", store, (a) => a.includes("charge"));
+    expect(counts(env.ORDER_LEDGER)).toEqual({ reserve: 1, charge: 1 });
+
+    const status = await run("node", [BIN, "status", "k1", "--store", store, "--json"], { env: { ...process.env, ...env } });
+    expect(JSON.parse(status.stdout).state).toBe("running");
+    const resumed = await run("node", [BIN, "resume", "k1", "--store", store, "--json"], { env: { ...process.env, ...env, ORDER_SLOW_SHIP_MS: "0" } });
+    expect(JSON.parse(resumed.stdout.trim().split("\n").at(-1)!).status).toBe("completed");
+    expect(counts(env.ORDER_LEDGER)).toEqual({ reserve: 1, charge: 1, ship: 1 });
+  });
+
+  it("killed during compensation, resumes compensating: refund and release exactly once", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "crash-comp-"));
+    const env = { ORDER_LEDGER: join(dir, "ledger.jsonl"), ORDER_SLOW_RELEASE_MS: "1500" };
+    const store = join(dir, "store.sqlite");
+    // shipping to Atlantis fails; killed after the refund, while the release is in flight
+    await runAndKill(env, "Order 2 lamps to Atlantis", "k2", store, (a) => a.includes("refund"));
+    expect(counts(env.ORDER_LEDGER)).toEqual({ reserve: 1, charge: 1, refund: 1 });
+
+    const status = await run("node", [BIN, "status", "k2", "--store", store, "--json"], { env: { ...process.env, ...env } });
+    expect(JSON.parse(status.stdout).state).toBe("compensating");
+    const resumed = await run("node", [BIN, "resume", "k2", "--store", store, "--json"], { env: { ...process.env, ...env, ORDER_SLOW_RELEASE_MS: "0" } }).catch((e: { stdout: string }) => e);
+    expect(JSON.parse(resumed.stdout.trim().split("\n").at(-1)!).status).toBe("failed");
+    expect(counts(env.ORDER_LEDGER)).toEqual({ reserve: 1, charge: 1, refund: 1, release: 1 });
+    expect(readLedger(env.ORDER_LEDGER).map((e) => e.action)).toEqual(["reserve", "charge", "refund", "release"]);
+  });
+});
