@@ -15,4 +15,4 @@ const chain = (length, troupe, runs, batch) => ({
   setup: async () => chainSides({ length, checkpoints: "memory", troupe }),
 });
 
-export default [chain(10, "custom", 21, 4), chain(100, "custom", 15, 1), chain(10, "definePattern", 15, 4)];
+export default [chain(10, "custom", 31, 5), chain(100, "custom", 21, 1), chain(10, "definePattern", 21, 5)];

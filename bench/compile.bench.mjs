@@ -35,12 +35,13 @@ export function rawSupervisorGraph(raw) {
 
 const GOALS = { 1000: 50, 10000: 500 };
 
-const compileCase = (n, runs) => ({
+const compileCase = (n, runs, batch) => ({
   id: `compile-${n}`,
   title: `spec -> compiled graph, ${n.toLocaleString("en-US")} agents (checkSpec + buildTeam)`,
   kind: "absolute",
   ...(GOALS[n] ? { goal: { maxMs: GOALS[n] } } : {}),
   runs,
+  batch,
   warmup: 2,
   setup: async () => {
     const raw = supervisorSpec(n);
@@ -60,4 +61,4 @@ const compileCase = (n, runs) => ({
   },
 });
 
-export default [compileCase(100, 21), compileCase(1000, 11), compileCase(10000, 5)];
+export default [compileCase(100, 31, 5), compileCase(1000, 15, 1), compileCase(10000, 7, 1)];

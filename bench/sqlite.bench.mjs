@@ -9,8 +9,8 @@ export default [
     title: "10-step chain on SQLite: Troupe sqliteStore vs raw SqliteSaver",
     kind: "ratio",
     hops: 10,
-    runs: 15,
-    batch: 2,
+    runs: 25,
+    batch: 3,
     setup: async () => chainSides({ length: 10, checkpoints: "sqlite" }),
   },
 ];

@@ -5,9 +5,8 @@ import { randomUUID } from "node:crypto";
 import { MemorySaver } from "@langchain/langgraph";
 import { createReactAgent } from "@langchain/langgraph/prebuilt";
 import { createSupervisor } from "@langchain/langgraph-supervisor";
-import { memoryStore } from "@troupe/core";
+import { defineAgent, memoryStore } from "@troupe/core";
 import { supervisor } from "@troupe/patterns";
-import { defineAgent } from "@troupe/core";
 import { delegate, finish } from "@troupe/testing";
 import { callsOf, ScriptedChatModel } from "./lib/scripted-chat-model.mjs";
 import { scriptedClient } from "./lib/scripted-client.mjs";
@@ -61,7 +60,7 @@ export default [
     title: "supervisor, lead + 3 workers, 10 routings: Troupe vs createSupervisor",
     kind: "ratio",
     goal: { maxRatio: 1.0 },
-    runs: 21,
+    runs: 31,
     batch: 2,
     setup: async () => {
       const candidate = troupeSide();

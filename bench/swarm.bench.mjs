@@ -67,7 +67,7 @@ export default [
         title,
         kind: "ratio",
         goal: { maxRatio: 1.0 },
-        runs: 21,
+        runs: 31,
         batch: 3,
         setup: async () => {
           const candidate = troupeSide();

@@ -138,6 +138,48 @@ describe("resilience: retries, breakers and fallback agents", () => {
   });
 });
 
+describe("resilience: tools", () => {
+  it("retries a transient tool failure under its tool policy; a final tool failure goes back to the model once", async () => {
+    let lookups = 0;
+    const lookup = defineTool({
+      name: "lookup",
+      description: "Look a topic up",
+      input: z.object({ topic: z.string() }),
+      run: ({ topic }) => {
+        lookups++;
+        if (topic === "broken") throw new TroupeError("TOOL_FAILED", "no such topic");
+        if (lookups <= 2) throw new TroupeError("TOOL_TRANSIENT", "index is warming up");
+        return `${topic}: 12 lamps`;
+      },
+    });
+    const model = new ScriptedModel({
+      lead: [delegate("worker", "count the lamps"), finishWithWorkerAnswer],
+      worker: [callTool("lookup", { topic: "lamps" }), callTool("lookup", { topic: "broken" }), "12 lamps"],
+      backup: [],
+    });
+    const raw = {
+      name: "resilient",
+      pattern: "supervisor",
+      supervisor: "lead",
+      agents: { ...agents, worker: { ...agents.worker, tools: ["lookup"] } },
+      resilience: { retry: { maxRetries: 0 }, tools: { lookup: { retry: { maxRetries: 3, baseDelayMs: 0 } } } },
+    };
+    const t = track(await loadTeam({ raw, baseDir: process.cwd() }, { store: memoryStore(), model, tools: [lookup] }));
+    const events = await collect(t.stream("How many lamps?", { threadId: "g1" }));
+    expect(ofType(events, "retry").map((r) => [r.scope, r.name, r.attempt, r.error.code])).toEqual([
+      ["tool", "lookup", 1, "TOOL_TRANSIENT"],
+      ["tool", "lookup", 2, "TOOL_TRANSIENT"],
+    ]);
+    expect(lookups).toBe(4);
+    const called = ofType(events, "tool.called");
+    expect(called.map((c) => [c.output ?? null, c.error?.code ?? null])).toEqual([
+      ["lamps: 12 lamps", null],
+      [null, "TOOL_FAILED"],
+    ]);
+    expect(ofType(events, "run.completed")[0]?.output).toBe("team says: 12 lamps");
+  });
+});
+
 describe("resilience: model fallback", () => {
   it("answers with the fallback model when the primary fails retryably, and skips the primary once its breaker opens", async () => {
     const primary = new ScriptedModel({ lead: [delegate("worker", "count the lamps")], worker: [serverError()] }, { id: "primary" });

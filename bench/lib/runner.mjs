@@ -30,7 +30,7 @@ const gc = vm.runInNewContext("gc");
  * @property {string} [pending]       why a pending row has no figure yet
  * @property {string} [note]
  * @property {number} [runs]          measured rounds (default 15)
- * @property {number} [warmup]        unmeasured rounds first (default 3)
+ * @property {number} [warmup]        unmeasured rounds first (default 5)
  * @property {number} [batch]         units of work per sample (default 1); for work under a few ms
  * @property {number} [hops]          steps per run, to report the overhead per hop
  * @property {() => Promise<{ baseline?: Side, candidate: Side, teardown?: () => Promise<void> }>} [setup]
@@ -42,7 +42,7 @@ export async function runCase(c, options = {}) {
   const base = { id: c.id, title: c.title, kind: c.kind, ...(c.goal ? { goal: c.goal } : {}), ...(c.note ? { note: c.note } : {}) };
   if (c.kind === "pending") return { ...base, status: "pending", pending: c.pending };
   const runs = Math.max(3, Math.round((c.runs ?? 15) * scale));
-  const warmup = Math.max(1, Math.round((c.warmup ?? 3) * scale));
+  const warmup = Math.max(1, Math.round((c.warmup ?? 5) * scale));
   const batch = c.batch ?? 1;
   const started = performance.now();
   let sides;
@@ -63,16 +63,17 @@ export async function runCase(c, options = {}) {
         cpu.get(side).push(t.cpu);
       }
     }
+    // and once more after: the scripted models must still be in step with the runs
+    await checkEquivalent(pair);
     const row = { ...base, runs, warmup, batch, ...(calls ? { modelCallsPerRun: calls } : {}), seconds: round((performance.now() - started) / 1000, 1) };
     const sideSummary = (side) => ({ label: side.label, ...msSummary(wall.get(side)), cpuMedianMs: round(summary(cpu.get(side)).median, 4) });
     const candidate = sideSummary(sides.candidate);
-    const out = { ...row, ...(sides.baseline ? {} : { candidate }) };
+    const out = { ...row, candidate };
     if (sides.baseline) {
       const baseline = sideSummary(sides.baseline);
       const paired = summary(wall.get(sides.candidate).map((t, i) => t / wall.get(sides.baseline)[i]));
       Object.assign(out, {
         baseline,
-        candidate,
         ratio: round(candidate.medianMs / baseline.medianMs, 3),
         pairedRatio: { p25: round(paired.p25, 3), p75: round(paired.p75, 3) },
         cpuRatio: round(candidate.cpuMedianMs / baseline.cpuMedianMs, 3),
@@ -89,7 +90,7 @@ export async function runCase(c, options = {}) {
   }
 }
 
-/** One run of each side, counting model calls: both must make the same number and pass their checks. */
+/** One checked run of each side, counting model calls: both must make the same number and pass their checks. */
 async function checkEquivalent(pair) {
   const counts = [];
   for (const side of pair) {

@@ -1,4 +1,4 @@
-import { AgentRequestSchema, AgentResultSchema, SagaStepSchema, agentService, compensateService, type AgentRequest, type AgentResult } from "./agent-protocol.js";
+import { AgentRequestSchema, AgentResultSchema, SagaStepSchema, agentService, compensateService, type AgentRequest, type AgentResult, type SagaStep } from "./agent-protocol.js";
 import { startAgentLifecycle, type AgentLifecycleState } from "./agent-lifecycle.js";
 import { ReplySchema, type Bus, type Reply, type Subscription } from "./bus.js";
 import type { BreakerRegistry, BreakerScope, BreakerState } from "./circuit-breakers.js";
@@ -7,7 +7,8 @@ import { formatZodIssues } from "./define-tool.js";
 import { toTroupeError, TroupeError } from "./errors.js";
 import { runEventsTopic, type EventBody, type EventSink, type TroupeEvent } from "./events.js";
 import type { ModelClient } from "./model-client.js";
-import type { RecordStore } from "./record-store.js";
+import type { DocStore, RecordStore } from "./record-store.js";
+import { journalSagaStep } from "./saga-journal.js";
 import { withRetry, type RetryPolicy } from "./retry.js";
 import { runAgent, type ScopedRecords } from "./run-agent.js";
 import { z } from "zod";
@@ -21,6 +22,8 @@ export interface ServeAgentOptions {
   breakers?: BreakerRegistry;
   /** Retry policy for tools (retryable errors only) and compensations. */
   retry?: (scope: "tool" | "compensation", name: string) => RetryPolicy;
+  /** Where completed compensable tool calls are journaled as they happen (the team's document store). */
+  sagaJournal?: DocStore;
   /** Hears each lifecycle state the agent enters. */
   onState?: (state: AgentLifecycleState) => void;
 }
@@ -78,6 +81,7 @@ export async function serveAgent(bus: Bus, agent: Agent, options: ServeAgentOpti
         emit,
         signal,
         ...(records ? { records } : {}),
+        ...(options.sagaJournal ? { onSagaStep: (step: SagaStep) => journalSagaStep(options.sagaJournal!, request.threadId, step) } : {}),
         guardTool: (tool, work) =>
           withRetry(
             () => (options.breakers ? options.breakers.call("tool", tool, work, onBreaker) : work()),

@@ -1,6 +1,5 @@
 import type { RunnableConfig } from "@langchain/core/runnables";
 import { invokeCompensation } from "./agent-host.js";
-import type { SagaStep } from "./agent-protocol.js";
 import type { Bus } from "./bus.js";
 import type { DeadLetters } from "./dead-letters.js";
 import type { RunnableTeamGraph } from "./define-pattern.js";
@@ -8,10 +7,14 @@ import { toTroupeError } from "./errors.js";
 import type { EventSink } from "./events.js";
 import type { Resilience } from "./resilience-spec.js";
 import { withRetry } from "./retry.js";
+import type { DocStore } from "./record-store.js";
+import { pendingSaga } from "./saga-journal.js";
 import type { TeamStateValue } from "./team-state.js";
 
 export interface CompensationDeps {
   graph: RunnableTeamGraph;
+  /** The saga journal (the team's document store). */
+  journal?: DocStore;
   bus: Bus;
   resilience: Resilience;
   deadLetters: DeadLetters;
@@ -25,10 +28,6 @@ export interface CompensationSummary {
   deadLettered: number;
 }
 
-/** Saga steps of a state not yet undone, last first. */
-export function pendingCompensations(state: Pick<TeamStateValue, "saga" | "compensations">): SagaStep[] {
-  return state.saga.filter((step) => !state.compensations[step.key]).reverse();
-}
 
 /**
  * Undoes a failed run's completed saga steps in reverse order, each through its agent's host, with
@@ -39,7 +38,7 @@ export async function compensate(deps: CompensationDeps): Promise<CompensationSu
   const config: RunnableConfig = { configurable: { thread_id: deps.threadId } };
   const state = (await deps.graph.getState(config)).values as TeamStateValue;
   const summary: CompensationSummary = { compensated: 0, deadLettered: 0 };
-  for (const step of pendingCompensations(state)) {
+  for (const step of await pendingSaga(deps.journal, deps.threadId, state)) {
     const where = { agent: step.agent, tool: step.tool, key: step.key };
     deps.emit({ type: "saga.compensating", ...where });
     try {

@@ -42,6 +42,8 @@ export interface BuildOptions extends Partial<Omit<TeamSources, "patterns">> {
   env?: Readonly<Record<string, string | undefined>>;
   /** Milliseconds since the epoch (default Date.now); approval deadlines use it. */
   clock?: () => number;
+  /** How often a run looks for pause/cancel requests from other processes, ms (default 250). */
+  controlPollMs?: number;
 }
 
 /** A spec read from disk: the raw value and where its imports are relative to. */
@@ -157,5 +159,6 @@ export function buildTeam(spec: TeamSpec, options: BuildOptions & { baseDir?: st
     ...(options.baseDir ? { baseDir: options.baseDir } : {}),
     ...(options.serveAgents === undefined ? {} : { serveAgents: options.serveAgents }),
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.controlPollMs ? { controlPollMs: options.controlPollMs } : {}),
   });
 }

@@ -23,6 +23,8 @@ export interface RunAgentDeps {
    * request re-uses them: no second model bill, no second side effect.
    */
   records?: ScopedRecords;
+  /** Told at once when a compensable tool call completes, so a cancel or crash mid-request can still undo it. */
+  onSagaStep?: (step: SagaStep) => Promise<void>;
   /** Wraps each tool call (circuit breaker, retries). */
   guardTool?: <T>(tool: string, work: () => Promise<T>) => Promise<T>;
 }
@@ -122,7 +124,10 @@ export async function runAgent(agent: Agent, request: ParsedAgentRequest, deps: 
         return { ...done(textOf(lastAssistant(messages)), { type: "finish" }), approval: outcome.approval };
       }
       results.push(outcome.result);
-      if (outcome.saga) saga.push(outcome.saga);
+      if (outcome.saga) {
+        saga.push(outcome.saga);
+        await deps.onSagaStep?.(outcome.saga);
+      }
     }
 
     messages = appendUser(messages, results);

@@ -3,7 +3,8 @@ import { Command, GraphDrained, RunControl, type StateSnapshot } from "@langchai
 import { RUN_ID_KEY, type RunContext } from "./agent-node.js";
 import { AsyncQueue } from "./async-queue.js";
 import type { Bus } from "./bus.js";
-import { compensate, pendingCompensations } from "./compensator.js";
+import { compensate } from "./compensator.js";
+import { pendingSaga } from "./saga-journal.js";
 import type { DeadLetters } from "./dead-letters.js";
 import type { RunnableTeamGraph } from "./define-pattern.js";
 import { isAbortError, TroupeError, toTroupeError } from "./errors.js";
@@ -196,9 +197,9 @@ async function settle(deps: ExecutorDeps, ctx: SettleContext): Promise<RunResult
     status = "interrupted";
   } else if (ctx.cancelled || compensatingAlready || values.status === "failed") {
     const outcome = ctx.cancelled || (compensatingAlready && lifecycle?.getSnapshot().context.outcome === "cancelled") ? "cancelled" : "failed";
-    if (!ctx.replaying && pendingCompensations(values).length) {
+    if (!ctx.replaying && (await pendingSaga(deps.store.docs, ctx.threadId, values)).length) {
       if (!compensatingAlready) lifecycle?.send({ type: "COMPENSATE", outcome });
-      await compensate({ graph: deps.graph, bus: deps.bus, resilience: deps.resilience, deadLetters: deps.deadLetters, emit, runId: ctx.runId, threadId: ctx.threadId });
+      await compensate({ graph: deps.graph, journal: deps.store.docs, bus: deps.bus, resilience: deps.resilience, deadLetters: deps.deadLetters, emit, runId: ctx.runId, threadId: ctx.threadId });
       lifecycle?.send({ type: "COMPENSATED" });
     } else {
       lifecycle?.send({ type: outcome === "cancelled" ? "CANCEL" : "FAIL" });

@@ -269,6 +269,7 @@ export class Team {
           model,
           ...(fallback ? { fallbackModel: this.options.resolveModel(fallback) } : {}),
           records: this.store.records,
+          sagaJournal: this.store.docs,
           breakers: this.breakers,
           retry: (scope, name) => (scope === "tool" ? (this.resilience.tools[name]?.retry ?? this.resilience.retry) : this.resilience.retry),
         });

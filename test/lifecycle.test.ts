@@ -1,0 +1,121 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { defineAgent, defineTool, isTroupeError, memoryStore, sqliteStore, type TeamStore, type TroupeEvent } from "@troupe/core";
+import { supervisor } from "@troupe/patterns";
+import { ScriptedModel, callTool, delegate, finish } from "@troupe/testing";
+
+function gate() {
+  let open: () => void = () => undefined;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { open, opened };
+}
+
+function team(model: ScriptedModel, store: TeamStore, tools: { hold?: Promise<void>; log: string[] }) {
+  const book = defineTool({
+    name: "book",
+    description: "Book a room",
+    input: z.object({ room: z.string() }),
+    run: ({ room }) => {
+      tools.log.push(`book ${room}`);
+      return { booked: room };
+    },
+    compensate: ({ room }) => {
+      tools.log.push(`unbook ${room}`);
+    },
+  });
+  const wait = defineTool({
+    name: "wait",
+    description: "Wait for the venue",
+    input: z.object({}),
+    run: async (_input, ctx) => {
+      tools.log.push("wait started");
+      await new Promise<void>((resolve, reject) => {
+        tools.hold?.then(resolve);
+        ctx.signal.addEventListener("abort", () => {
+          tools.log.push("wait aborted");
+          reject(ctx.signal.reason);
+        });
+      });
+      return "venue ready";
+    },
+  });
+  const lead = defineAgent({ name: "lead", description: "Leads", instructions: "Lead.", model });
+  const planner = defineAgent({ name: "planner", description: "Plans", instructions: "Plan.", tools: [book, wait], model });
+  return supervisor({ name: "events", lead, workers: [planner], store, controlPollMs: 20 });
+}
+
+describe("run lifecycle", () => {
+  it("pause drains at the next step boundary; resume finishes the run from the checkpoint", async () => {
+    const slow = new ScriptedModel({
+      lead: [delegate("planner", "book room A"), finish("done")],
+      planner: [callTool("book", { room: "A" }), "booked A"],
+    });
+    const log: string[] = [];
+    const t = team(slow, memoryStore(), { log });
+    const events: TroupeEvent[] = [];
+    const stream = t.stream("plan the offsite", { threadId: "p1" });
+    for await (const ev of stream) {
+      events.push(ev);
+      if (ev.type === "agent.started" && ev.agent === "planner") await t.pause("p1");
+    }
+    expect(events.at(-1)?.type).toBe("run.paused");
+    expect((await t.status("p1"))?.state).toBe("paused");
+    const paused = await t.result("p1");
+    expect(paused?.status).toBe("paused");
+    expect(paused?.steps.map((s) => s.agent)).toEqual(["lead", "planner"]);
+
+    const resumed = await t.resume("p1");
+    expect(resumed.status).toBe("completed");
+    expect(resumed.output).toBe("done");
+    expect(resumed.steps.map((s) => s.agent)).toEqual(["lead", "planner", "lead"]);
+    expect(log).toEqual(["book A"]);
+    expect((await t.status("p1"))?.state).toBe("completed");
+  });
+
+  it("cancel aborts the in-flight tool call and compensates completed saga steps", async () => {
+    const log: string[] = [];
+    const model = new ScriptedModel({
+      lead: [delegate("planner", "book and wait")],
+      planner: [callTool("book", { room: "B" }), callTool("wait", {})],
+    });
+    const t = team(model, memoryStore(), { log, hold: new Promise(() => undefined) });
+    const done = t.run("plan", { threadId: "c1" }).catch((e: unknown) => e);
+    for (let i = 0; i < 200 && !log.includes("wait started"); i++) await new Promise((r) => setTimeout(r, 10));
+    await t.cancel("c1");
+    const error = await done;
+    expect(isTroupeError(error, "CANCELLED")).toBe(true);
+    expect(log).toEqual(["book B", "wait started", "wait aborted", "unbook B"]);
+    expect((await t.status("c1"))?.state).toBe("cancelled");
+  });
+
+  it("another process can pause a run and cancel it while it is paused", async () => {
+    const file = join(mkdtempSync(join(tmpdir(), "lifecycle-")), "s.sqlite");
+    const log: string[] = [];
+    const hold = gate();
+    const model = new ScriptedModel({
+      lead: [delegate("planner", "book C"), finish("never")],
+      planner: [callTool("book", { room: "C" }), callTool("wait", {}), "ok"],
+    });
+    const here = team(model, sqliteStore(file), { log, hold: hold.opened });
+    const other = team(new ScriptedModel({}), sqliteStore(file), { log });
+    const done = here.run("plan", { threadId: "x1" });
+    for (let i = 0; i < 200 && !log.includes("wait started"); i++) await new Promise((r) => setTimeout(r, 10));
+    await other.pause("x1");
+    await new Promise((r) => setTimeout(r, 60));
+    hold.open();
+    const paused = await done;
+    expect(paused.status).toBe("paused");
+
+    const cancelled = await other.cancel("x1");
+    expect(cancelled?.status).toBe("cancelled");
+    expect(log).toEqual(["book C", "wait started", "unbook C"]);
+    expect((await other.status("x1"))?.state).toBe("cancelled");
+    const resume = await other.resume("x1").catch((e: unknown) => e);
+    expect(isTroupeError(resume, "RUN_NOT_RESUMABLE")).toBe(true);
+    await here.close();
+    await other.close();
+  });
+});
