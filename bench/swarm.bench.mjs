@@ -6,7 +6,7 @@ import { MemorySaver } from "@langchain/langgraph";
 import { createReactAgent } from "@langchain/langgraph/prebuilt";
 import { createHandoffTool, createSwarm } from "@langchain/langgraph-swarm";
 import { defineAgent, memoryStore } from "@troupe/core";
-import * as patterns from "@troupe/patterns";
+import { swarm } from "@troupe/patterns";
 import { transfer } from "@troupe/testing";
 import { callsOf, ScriptedChatModel } from "./lib/scripted-chat-model.mjs";
 import { scriptedClient } from "./lib/scripted-client.mjs";
@@ -28,7 +28,7 @@ function sequence(transferTurn) {
 function troupeSide() {
   const model = scriptedClient(sequence((to, task) => transfer(to, task, "better suited")));
   const [entry, ...rest] = AGENTS.map((name) => defineAgent({ name, description: `Agent ${name}`, instructions: INSTRUCTIONS }));
-  const team = patterns.swarm({ name: "bench-swarm", entry, agents: rest, limits: { maxTurns: HANDOFFS + 5 }, model, store: memoryStore() });
+  const team = swarm({ name: "bench-swarm", entry, agents: rest, limits: { maxTurns: HANDOFFS + 5 }, model, store: memoryStore() });
   return {
     label: "Troupe swarm",
     run: () => team.run("Help me.", { threadId: randomUUID() }),
@@ -58,21 +58,17 @@ function langgraphSide() {
   };
 }
 
-const title = "swarm, 4 agents, 10 handoffs: Troupe vs createSwarm";
-
 export default [
-  typeof patterns.swarm === "function"
-    ? {
-        id: "swarm",
-        title,
-        kind: "ratio",
-        goal: { maxRatio: 1.0 },
-        runs: 31,
-        batch: 3,
-        setup: async () => {
-          const candidate = troupeSide();
-          return { baseline: langgraphSide(), candidate, teardown: candidate.close };
-        },
-      }
-    : { id: "swarm", title, kind: "pending", pending: "@troupe/patterns has no swarm pattern yet" },
+  {
+    id: "swarm",
+    title: "swarm, 4 agents, 10 handoffs: Troupe vs createSwarm",
+    kind: "ratio",
+    goal: { maxRatio: 1.0 },
+    runs: 31,
+    batch: 3,
+    setup: async () => {
+      const candidate = troupeSide();
+      return { baseline: langgraphSide(), candidate, teardown: candidate.close };
+    },
+  },
 ];

@@ -43,7 +43,8 @@ async function collect(stream: AsyncIterable<TroupeEvent>): Promise<TroupeEvent[
   return events;
 }
 
-const ofType = <T extends TroupeEvent["type"]>(events: TroupeEvent[], type: T) => events.filter((e): e is Extract<TroupeEvent, { type: T }> => e.type === type);
+// an intersection, not Extract: the breaker events share one union member with three type literals
+const ofType = <T extends TroupeEvent["type"]>(events: TroupeEvent[], type: T) => events.filter((e): e is TroupeEvent & { type: T } => e.type === type);
 
 let open: Team[] = [];
 afterEach(async () => {
@@ -177,6 +178,51 @@ describe("resilience: tools", () => {
       [null, "TOOL_FAILED"],
     ]);
     expect(ofType(events, "run.completed")[0]?.output).toBe("team says: 12 lamps");
+  });
+});
+
+describe("resilience: timeouts", () => {
+  it("a tool policy's timeoutMs fails a slow call as TOOL_TRANSIENT, which is retried", async () => {
+    let calls = 0;
+    const slow = defineTool({
+      name: "slow_lookup",
+      description: "Look a topic up, slowly the first time",
+      input: z.object({ topic: z.string() }),
+      run: async ({ topic }) => {
+        calls++;
+        if (calls === 1) await new Promise((resolve) => setTimeout(resolve, 300));
+        return `${topic}: 12 lamps`;
+      },
+    });
+    const model = new ScriptedModel({ lead: [delegate("worker", "count"), finishWithWorkerAnswer], worker: [callTool("slow_lookup", { topic: "lamps" }), "12 lamps"], backup: [] });
+    const raw = {
+      name: "resilient",
+      pattern: "supervisor",
+      supervisor: "lead",
+      agents: { ...agents, worker: { ...agents.worker, tools: ["slow_lookup"] } },
+      resilience: { tools: { slow_lookup: { timeoutMs: 30, retry: { maxRetries: 1, baseDelayMs: 0 } } } },
+    };
+    const t = track(await loadTeam({ raw, baseDir: process.cwd() }, { store: memoryStore(), model, tools: [slow] }));
+    const events = await collect(t.stream("How many lamps?", { threadId: "h1" }));
+    expect(ofType(events, "retry").map((r) => [r.scope, r.name, r.error.code])).toEqual([["tool", "slow_lookup", "TOOL_TRANSIENT"]]);
+    expect(ofType(events, "tool.called").map((c) => c.output)).toEqual(["lamps: 12 lamps"]);
+    expect(calls).toBe(2);
+  });
+
+  it("a model policy's timeoutMs fails a slow model as MODEL_TIMEOUT and its fallback model answers", async () => {
+    const scripted = new ScriptedModel({ lead: [delegate("worker", "count"), finishWithWorkerAnswer] }, { id: "primary" });
+    const primary: ModelClient = {
+      id: "primary",
+      async generate(request) {
+        if (request.agent === "worker") await new Promise((resolve) => setTimeout(resolve, 300));
+        return scripted.generate(request);
+      },
+    };
+    const spare = new ScriptedModel({ worker: ["12 lamps (spare model)"] }, { id: "spare" });
+    const t = track(await team({ models: { primary: { timeoutMs: 30, fallback: "spare" } } }, { model: primary, models: { primary, spare }, spec: { model: "primary" } }));
+    const events = await collect(t.stream("How many lamps?", { threadId: "h2" }));
+    expect(ofType(events, "fallback").map((f) => [f.scope, f.from, f.to, f.reason.code])).toEqual([["model", "primary", "spare", "MODEL_TIMEOUT"]]);
+    expect(ofType(events, "run.completed")[0]?.output).toBe("team says: 12 lamps (spare model)");
   });
 });
 

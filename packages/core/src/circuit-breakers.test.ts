@@ -2,12 +2,13 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
 import { BreakerRegistry, type BreakerScope, type BreakerState } from "./circuit-breakers.js";
 import { isTroupeError, TroupeError } from "./errors.js";
+import { breakerPolicy, ResilienceSchema } from "./resilience-spec.js";
 
 const serverError = () => new TroupeError("MODEL_SERVER_ERROR", "upstream 500");
 const badRequest = () => new TroupeError("MODEL_BAD_REQUEST", "400: bad input");
 
 /** Runs `work` through the breaker and returns what it settled with (value or error). */
-async function settle<T>(breakers: BreakerRegistry, work: () => Promise<T>, listener?: (scope: BreakerScope, name: string, state: BreakerState) => void) {
+async function settle<T>(breakers: BreakerRegistry, work: () => Promise<T>, listener?: (scope: BreakerScope, name: string, state: BreakerState) => void): Promise<{ value?: T; error?: unknown }> {
   return breakers.call("agent", "worker", work, listener).then(
     (value) => ({ value }),
     (error: unknown) => ({ error }),
@@ -124,5 +125,20 @@ describe("BreakerRegistry", () => {
     for (let i = 0; i < 3; i++) await breakers.call("tool", "search", async () => Promise.reject(serverError())).catch(() => undefined);
     expect(breakers.state("tool", "search")).toBeUndefined();
     expect(await breakers.call("tool", "search", async () => "unguarded")).toBe("unguarded");
+  });
+
+  it("takes per-agent, tool and model settings from the resilience block (breakerPolicy)", () => {
+    const resilience = ResilienceSchema.parse({
+      agents: { writer: { breaker: { volumeThreshold: 2 }, timeoutMs: 5000 } },
+      tools: { search: { breaker: false, timeoutMs: 100 }, fetch_page: { timeoutMs: 250 } },
+      models: { "claude-sonnet-4-6": { timeoutMs: 9000, breaker: { volumeThreshold: 3 } } },
+    });
+    expect(breakerPolicy(resilience, "agent", "writer")).toMatchObject({ volumeThreshold: 2 });
+    // an agent's timeoutMs is a request deadline, not a breaker timeout
+    expect(breakerPolicy(resilience, "agent", "writer")).not.toHaveProperty("timeoutMs");
+    expect(breakerPolicy(resilience, "agent", "reader")).toBeUndefined();
+    expect(breakerPolicy(resilience, "tool", "search")).toBe(false);
+    expect(breakerPolicy(resilience, "tool", "fetch_page")).toEqual({ timeoutMs: 250 });
+    expect(breakerPolicy(resilience, "model", "anthropic:claude-sonnet-4-6")).toMatchObject({ volumeThreshold: 3, timeoutMs: 9000 });
   });
 });

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { BreakerOptions, BreakerScope } from "./circuit-breakers.js";
 
 const WHOLE = "must be a whole number of at least 0";
 const POSITIVE = "must be a whole number of at least 1";
@@ -57,3 +58,18 @@ export type AgentPolicy = z.output<typeof AgentPolicySchema>;
 
 /** The resilience block with every default applied. */
 export const defaultResilience = (): Resilience => ResilienceSchema.parse({});
+
+/**
+ * The breaker settings of one agent, tool or model from the resilience block: its `breaker`
+ * (`false` turns it off), with a tool's or model's `timeoutMs` enforced by that breaker (an
+ * agent's `timeoutMs` is a deadline on its request instead). Claude models match with or
+ * without the "anthropic:" prefix.
+ *
+ * @example
+ * const breakers = new BreakerRegistry(resilience.breaker, (scope, name) => breakerPolicy(resilience, scope, name));
+ */
+export function breakerPolicy(resilience: Resilience, scope: BreakerScope, name: string): BreakerOptions | false | undefined {
+  const policy = scope === "agent" ? resilience.agents[name] : scope === "tool" ? resilience.tools[name] : (resilience.models[name] ?? resilience.models[name.replace(/^anthropic:/, "")]);
+  if (!policy || policy.breaker === false || scope === "agent" || policy.timeoutMs === undefined) return policy?.breaker;
+  return { ...policy.breaker, timeoutMs: policy.breaker?.timeoutMs ?? policy.timeoutMs };
+}

@@ -14,7 +14,7 @@ import { TroupeError } from "./errors.js";
 import type { TroupeEvent } from "./events.js";
 import { InProcessBus } from "./in-process-bus.js";
 import type { ModelClient } from "./model-client.js";
-import { ResilienceSchema, type Resilience } from "./resilience-spec.js";
+import { breakerPolicy, ResilienceSchema, type Resilience } from "./resilience-spec.js";
 import { runResultOf, type RunResult } from "./run-result.js";
 import { execute, type ActiveRun, type ExecutorDeps, type Work } from "./run-executor.js";
 import { readRunStatus, requestControl, type RunStatusInfo } from "./run-lifecycle.js";
@@ -108,7 +108,7 @@ export class Team {
     this.now = options.clock ?? Date.now;
     this.resilience = ResilienceSchema.parse(options.spec.resilience ?? {});
     const policies = this.resilience;
-    this.breakers = new BreakerRegistry(policies.breaker, (scope, name) => (scope === "agent" ? policies.agents[name] : scope === "tool" ? policies.tools[name] : policies.models[name])?.breaker);
+    this.breakers = new BreakerRegistry(policies.breaker, (scope, name) => breakerPolicy(policies, scope, name));
     this.deadLetters = new DeadLetters(options.store.docs);
     this.approvals = new Approvals(options.store.docs);
     const deps = {
