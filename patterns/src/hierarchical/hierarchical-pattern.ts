@@ -1,10 +1,10 @@
 import { END, START, StateGraph, type StateGraphAddNodeOptions } from "@langchain/langgraph";
 import { z } from "zod";
-import { appendUser, closeDangling, definePattern, finishOutcome, TeamState, TroupeError, type AnyPattern, type CompileContext, type TeamSpec } from "@troupe/core";
-import { resultText } from "../pattern-helpers.js";
+import { definePattern, TeamState, TroupeError, type AnyPattern, type CompileContext, type TeamSpec } from "@troupe/core";
+import { leadPlan, workerPlan } from "../supervisor/supervisor-nodes.js";
 import { checkHierarchy, hierarchyWorkers, type HierarchicalSpec } from "./hierarchy-check.js";
 import { limitedContext, type SubTeamLimits } from "./sub-team-limits.js";
-import { subTeamNode, type Pending, type SubTeamGraph } from "./sub-team-node.js";
+import { subTeamNode, type SubTeamGraph } from "./sub-team-node.js";
 import { checkSubTeam, isRecord, type PatternSource } from "./sub-team-spec.js";
 
 const TEAM_NAME = /^[a-zA-Z][a-zA-Z0-9_-]{0,63}$/;
@@ -105,25 +105,7 @@ function compileHierarchy(spec: HierarchicalSpec, ctx: CompileContext, patterns:
     `some teammates are whole teams with their own lead, and answer like any teammate. ` +
     `You will see each result. When the user's request is fully answered, call finish with the final answer.`;
   const graph = new StateGraph(TeamState)
-    .addNode(
-      lead,
-      ctx.agentNode(lead, {
-        prepare(state) {
-          const transcript = state.transcripts[lead] ?? [];
-          const pending = state.scratch.pending as Pending | undefined;
-          // a new run starts at turn 0 (a sub-team run starts with no pending delegation)
-          if (state.turn === 0 || !pending) return { task: state.input, messages: closeDangling(transcript), offers, context };
-          const result = { type: "tool_result" as const, toolUseId: pending.toolUseId, content: resultText(state.outputs[pending.worker]) };
-          return { task: "", messages: appendUser(transcript, [result]), offers, context };
-        },
-        commit(_state, result) {
-          const d = result.directive;
-          if (d.type === "route") return { goto: d.to, update: { scratch: { pending: { toolUseId: d.toolUseId, worker: d.to, task: d.task } } } };
-          return finishOutcome(result.output, { scratch: { pending: null } });
-        },
-      }),
-      { ends: [...workers, END] },
-    )
+    .addNode(lead, ctx.agentNode(lead, leadPlan(lead, offers, context)), { ends: [...workers, END] })
     .addEdge(START, lead);
   for (const worker of workers) {
     const team = teams.get(worker);
@@ -135,20 +117,7 @@ function compileHierarchy(spec: HierarchicalSpec, ctx: CompileContext, patterns:
       graph.addNode(worker, node, { ends: [lead, END], subgraphs: [sub] });
       continue;
     }
-    graph.addNode(
-      worker,
-      ctx.agentNode(worker, {
-        prepare(state) {
-          const pending = state.scratch.pending as Pending;
-          return {
-            task: pending.task,
-            context: `You are ${worker} in the team "${spec.name}". The lead gave you a task as part of the user's request: ${JSON.stringify(state.input)}. Do that task and answer with its result.`,
-          };
-        },
-        commit: () => ({ goto: lead }),
-      }),
-      { ends: [lead, END] },
-    );
+    graph.addNode(worker, ctx.agentNode(worker, workerPlan(spec, worker, lead)), { ends: [lead, END] });
   }
   return graph;
 }

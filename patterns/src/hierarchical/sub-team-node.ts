@@ -1,3 +1,4 @@
+import type { Pending } from "../supervisor/supervisor-nodes.js";
 import { Command, END, type LangGraphRunnableConfig } from "@langchain/langgraph";
 import { TroupeError, userText, usageOf, type Limits, type TeamStateUpdate, type TeamStateValue } from "@troupe/core";
 import { enterSubTeam, SUB_TEAM_KEY, type SubTeamLimits } from "./sub-team-limits.js";
@@ -8,11 +9,6 @@ export interface SubTeamGraph {
 }
 
 /** The delegation a supervisor left for the worker (or sub-team) it routed to. */
-export interface Pending {
-  toolUseId: string;
-  worker: string;
-  task: string;
-}
 
 export interface SubTeamNodeOptions {
   team: string;

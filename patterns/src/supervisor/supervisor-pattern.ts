@@ -1,7 +1,8 @@
 import { END, START, StateGraph } from "@langchain/langgraph";
 import { z } from "zod";
-import { appendUser, closeDangling, definePattern, didYouMean, finishOutcome, TeamState, type SpecProblem, type TeamSpec } from "@troupe/core";
-import { resultText, targetsOf } from "../pattern-helpers.js";
+import { definePattern, didYouMean, TeamState, type DirectiveOffer, type SpecProblem, type TeamSpec } from "@troupe/core";
+import { targetsOf } from "../pattern-helpers.js";
+import { leadPlan, workerPlan } from "./supervisor-nodes.js";
 
 export const SupervisorOptions = z
   .object({
@@ -13,12 +14,6 @@ export const SupervisorOptions = z
   .strict();
 
 type SupervisorSpec = TeamSpec & z.output<typeof SupervisorOptions>;
-
-interface Pending {
-  toolUseId: string;
-  worker: string;
-  task: string;
-}
 
 /** The workers of a supervisor spec: listed, or every agent but the supervisor. */
 export function workersOf(spec: SupervisorSpec): string[] {
@@ -61,44 +56,9 @@ export const supervisorPattern = definePattern({
     const context =
       `You lead the team "${spec.name}". Give one self-contained task at a time to a teammate with the delegate tool; ` +
       `you will see each result. When the user's request is fully answered, call finish with the final answer.`;
-    const graph = new StateGraph(TeamState)
-      .addNode(
-        lead,
-        ctx.agentNode(lead, {
-          prepare(state) {
-            const transcript = state.transcripts[lead] ?? [];
-            const pending = state.scratch.pending as Pending | undefined;
-            if (state.turn === 0 || !pending) {
-              return { task: state.input, messages: closeDangling(transcript), offers: [{ kind: "route", targets }, { kind: "finish" }], context };
-            }
-            const result = { type: "tool_result" as const, toolUseId: pending.toolUseId, content: resultText(state.outputs[pending.worker]) };
-            return { task: "", messages: appendUser(transcript, [result]), offers: [{ kind: "route", targets }, { kind: "finish" }], context };
-          },
-          commit(_state, result) {
-            const d = result.directive;
-            if (d.type === "route") return { goto: d.to, update: { scratch: { pending: { toolUseId: d.toolUseId, worker: d.to, task: d.task } } } };
-            return finishOutcome(result.output, { scratch: { pending: null } });
-          },
-        }),
-        { ends: [...workers, END] },
-      )
-      .addEdge(START, lead);
-    for (const worker of workers) {
-      graph.addNode(
-        worker,
-        ctx.agentNode(worker, {
-          prepare(state) {
-            const pending = state.scratch.pending as Pending;
-            return {
-              task: pending.task,
-              context: `You are ${worker} in the team "${spec.name}". The lead gave you a task as part of the user's request: ${JSON.stringify(state.input)}. Do that task and answer with its result.`,
-            };
-          },
-          commit: () => ({ goto: lead }),
-        }),
-        { ends: [lead, END] },
-      );
-    }
+    const offers: DirectiveOffer[] = [{ kind: "route", targets }, { kind: "finish" }];
+    const graph = new StateGraph(TeamState).addNode(lead, ctx.agentNode(lead, leadPlan(lead, offers, context)), { ends: [...workers, END] }).addEdge(START, lead);
+    for (const worker of workers) graph.addNode(worker, ctx.agentNode(worker, workerPlan(spec, worker, lead)), { ends: [lead, END] });
     return graph;
   },
 });
