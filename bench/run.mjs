@@ -1,6 +1,7 @@
-// npm run bench: runs every bench/*.bench.mjs file, prints a Markdown table and writes
-// bench/results.json. Options: --only <id,...> (case ids or file names), --quick (a third of the
-// rounds, for trying things; not for publishing), --out <file>.
+// npm run bench: runs the cases of every bench/*.bench.mjs file, each in a fresh process, prints
+// a Markdown table and writes bench/results.json. Options: --only <id,...> (case ids or file
+// names), --quick (a third of the rounds, for trying things; not for publishing), --out <file>.
+import { fork } from "node:child_process";
 import { readdirSync } from "node:fs";
 import os from "node:os";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -8,7 +9,6 @@ import { dirname, join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { machineInfo } from "./lib/machine.mjs";
 import { machineLine, tableOf, writeResults } from "./lib/report.mjs";
-import { runCase } from "./lib/runner.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** Table order; files not listed (new benchmarks) follow alphabetically. */
@@ -30,7 +30,7 @@ for (const file of files) {
   const { default: cases } = await import(pathToFileURL(join(here, `${file}.bench.mjs`)).href);
   for (const c of cases) {
     if (args.only && !args.only.some((o) => o === file || c.id === o || c.id.startsWith(`${o}-`))) continue;
-    const row = await runCase(c, { quick: args.quick });
+    const row = await inFreshProcess(join(here, `${file}.bench.mjs`), c);
     rows.push(row);
     process.stderr.write(`${row.id.padEnd(18)} ${row.status.padEnd(8)} ${row.seconds ?? 0}s\n`);
   }
@@ -44,6 +44,16 @@ writeResults(out, machine, { quick: args.quick, only: args.only ?? null, seconds
 console.log(`\nwrote ${out} (${Math.round((performance.now() - started) / 1000)} s)`);
 for (const row of rows.filter((r) => r.status === "error")) console.error(`\n${row.id} failed:\n${row.error}`);
 process.exitCode = rows.some((r) => r.status === "error") ? 1 : 0;
+
+/** Runs one case in a child process (see lib/case-process.mjs) and returns its row. */
+function inFreshProcess(file, c) {
+  return new Promise((resolvePromise) => {
+    let row;
+    const child = fork(join(here, "lib", "case-process.mjs"), [file, c.id, args.quick ? "quick" : "full"], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    child.on("message", (message) => (row = message));
+    child.on("exit", (code) => resolvePromise(row ?? { id: c.id, title: c.title, kind: c.kind, status: "error", error: `the case process exited with code ${code} before reporting` }));
+  });
+}
 
 function round1(value) {
   return Math.round(value * 10) / 10;

@@ -1,17 +1,22 @@
-import { jetstream, jetstreamManager, JetStreamApiCodes, JetStreamApiError, StorageType, type Consumer, type JetStreamClient, type JsMsg, type StreamConfig } from "@nats-io/jetstream";
-import { nanos, type NatsConnection } from "@nats-io/transport-node";
+import { randomUUID } from "node:crypto";
+import { jetstream, type Consumer, type JetStreamClient, type JsMsg } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
 import { runEventsTopic, toTroupeError, TroupeError, type TroupeEvent } from "@troupe/core";
 import { decodeJson, encodeJson } from "./bus-wire.js";
-import { checkNamespace, eventStreamName, runEventsWildcard, subjectOf } from "./subjects.js";
+import { ensureStream } from "./ensure-stream.js";
+import { publishDurably } from "./publish-durably.js";
+import { checkNamespace, checkThreadId, eventStreamName, runEventsWildcard, subjectOf, threadRunsSubject, threadRunsWildcard } from "./subjects.js";
 
 export interface RunEventLogOptions {
   namespace?: string;
   /** How long runs' events are kept (default 7 days). */
   maxAgeMs?: number;
-  /** Stream replicas in a cluster (default 1). */
+  /** Stream replicas in a cluster (default 1 when the stream is created; an existing stream keeps its own unless set). */
   replicas?: number;
   /** "file" (default) survives a server restart; "memory" does not. */
   storage?: "file" | "memory";
+  /** How long an append keeps retrying through a failover before it gives up (default 30 s). */
+  appendTimeoutMs?: number;
 }
 
 export interface FollowOptions {
@@ -19,11 +24,25 @@ export interface FollowOptions {
   signal?: AbortSignal;
 }
 
-const TERMINAL = new Set(["run.completed", "run.failed"]);
+/** Which run worked on a thread: published when a run starts, so watchers can follow a thread across failovers. */
+export interface RunAnnouncement {
+  threadId: string;
+  runId: string;
+  /** The submitted request the run serves, when it came through the run queue. */
+  requestId?: string;
+  /** Who ran it (an orchestrator id, or "cli"). */
+  by: string;
+  at: string;
+}
+
+/** After these a run's process stops reporting (until the thread is resumed, as a new run). */
+export const TERMINAL_EVENT_TYPES: ReadonlySet<string> = new Set(["run.completed", "run.failed", "run.cancelled", "run.paused", "run.interrupted"]);
 
 /**
- * Runs' events in a JetStream stream (`TROUPE_<NS>_EVENTS` over `troupe.<ns>.run.*.events`), so
- * any client can read a run's history, in order, after the fact or while it happens.
+ * Runs' events in a JetStream stream (`TROUPE_<NS>_EVENTS` over `troupe.<ns>.run.*.events`, plus
+ * `troupe.<ns>.thread.*.runs` announcements), so any client can read a run's history, in order,
+ * after the fact or while it happens. Appends of one run are stored in the order they were made
+ * and retried (deduplicated by message id) through a server failover.
  *
  * @example
  * const log = await RunEventLog.open(bus.connection, { namespace: "prod" });
@@ -33,38 +52,27 @@ export class RunEventLog {
   readonly stream: string;
   readonly namespace: string;
   private readonly js: JetStreamClient;
+  private readonly appendTimeoutMs: number;
+  private readonly chains = new Map<string, Promise<unknown>>();
 
-  private constructor(js: JetStreamClient, namespace: string) {
+  private constructor(js: JetStreamClient, namespace: string, appendTimeoutMs: number) {
     this.js = js;
     this.namespace = namespace;
     this.stream = eventStreamName(namespace);
+    this.appendTimeoutMs = appendTimeoutMs;
   }
 
-  /** Opens the namespace's event stream, creating it (or updating its limits) as needed. */
+  /** Opens the namespace's event stream, creating it (or adding what it lacks) as needed. */
   static async open(connection: NatsConnection, options: RunEventLogOptions = {}): Promise<RunEventLog> {
     const namespace = checkNamespace(options.namespace ?? "default");
-    const config = {
+    await ensureStream(connection, {
       name: eventStreamName(namespace),
-      subjects: [runEventsWildcard(namespace)],
-      max_age: nanos(options.maxAgeMs ?? 7 * 24 * 3600_000),
-      num_replicas: options.replicas ?? 1,
-      storage: options.storage === "memory" ? StorageType.Memory : StorageType.File,
-    } satisfies Partial<StreamConfig>;
-    try {
-      const jsm = await jetstreamManager(connection);
-      const exists = await jsm.streams.info(config.name).then(
-        () => true,
-        (error: unknown) => {
-          if (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamNotFound) return false;
-          throw error;
-        },
-      );
-      if (exists) await jsm.streams.update(config.name, { subjects: config.subjects, max_age: config.max_age, num_replicas: config.num_replicas });
-      else await jsm.streams.add(config);
-    } catch (error) {
-      throw toTroupeError(error, "INTERNAL", `opening JetStream stream ${config.name} (is nats-server running with -js?)`);
-    }
-    return new RunEventLog(jetstream(connection), namespace);
+      subjects: [runEventsWildcard(namespace), threadRunsWildcard(namespace)],
+      maxAgeMs: options.maxAgeMs ?? 7 * 24 * 3600_000,
+      explicit: { ...(options.replicas ? { replicas: options.replicas } : {}), ...(options.maxAgeMs ? { maxAgeMs: options.maxAgeMs } : {}) },
+      storage: options.storage ?? "file",
+    });
+    return new RunEventLog(jetstream(connection), namespace, options.appendTimeoutMs ?? 30_000);
   }
 
   /** Stores one event in its run's history once JetStream acknowledges it; returns its stream sequence. */
@@ -72,48 +80,79 @@ export class RunEventLog {
     return this.appendMessage(event.runId, event);
   }
 
-  /** Stores a message published on `run.<runId>.events` (what NatsBus does with `durableEvents`). */
-  async appendMessage(runId: string, message: unknown): Promise<number> {
-    try {
-      const ack = await this.js.publish(this.subject(runId), encodeJson(message));
-      return ack.seq;
-    } catch (error) {
-      throw toTroupeError(error, "INTERNAL", `storing an event of run ${runId}`);
+  /** Stores a message published on `run.<runId>.events` (what NatsBus does with `durableEvents`), after the run's earlier ones. */
+  appendMessage(runId: string, message: unknown): Promise<number> {
+    const subject = subjectOf(this.namespace, runEventsTopic(runId));
+    const data = encodeJson(message);
+    const previous = this.chains.get(runId) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(() => this.publish(subject, data, `storing an event of run ${runId}`));
+    this.chains.set(runId, next);
+    void next.finally(() => this.chains.get(runId) === next && this.chains.delete(runId)).catch(() => undefined);
+    return next;
+  }
+
+  /** Records that a run works on a thread (see {@link RunAnnouncement}). */
+  announce(announcement: Omit<RunAnnouncement, "at">): Promise<number> {
+    const subject = threadRunsSubject(this.namespace, checkThreadId(announcement.threadId));
+    return this.publish(subject, encodeJson({ ...announcement, at: new Date().toISOString() }), `announcing run ${announcement.runId}`);
+  }
+
+  /** The runs announced for a thread so far, oldest first. */
+  async runsOf(threadId: string): Promise<RunAnnouncement[]> {
+    return (await this.readSubject(threadRunsSubject(this.namespace, checkThreadId(threadId)))).map((m) => decodeJson(m.data, `announcement #${m.seq}`) as RunAnnouncement);
+  }
+
+  /** The thread's run announcements from the first, then live ones, until aborted. */
+  async *followRuns(threadId: string, options: FollowOptions = {}): AsyncGenerator<RunAnnouncement> {
+    for await (const msg of this.followSubject(threadRunsSubject(this.namespace, checkThreadId(threadId)), options)) {
+      yield decodeJson(msg.data, `announcement #${msg.seq}`) as RunAnnouncement;
     }
   }
 
   /** The run's events stored so far, oldest first. */
   async read(runId: string): Promise<TroupeEvent[]> {
-    const consumer = await this.consumer(runId);
+    return (await this.readSubject(this.subject(runId))).map(eventOf);
+  }
+
+  /** The run's events from the first, then live ones as they are stored; ends after a terminal event (run.completed, run.failed, run.paused...) or on abort. */
+  async *follow(runId: string, options: FollowOptions = {}): AsyncGenerator<TroupeEvent> {
+    for await (const msg of this.followSubject(this.subject(runId), options)) {
+      const event = eventOf(msg);
+      yield event;
+      if (TERMINAL_EVENT_TYPES.has(event.type)) break;
+    }
+  }
+
+  private async publish(subject: string, data: Uint8Array, what: string): Promise<number> {
+    return publishDurably(this.js, subject, data, { msgID: randomUUID(), timeoutMs: this.appendTimeoutMs, what });
+  }
+
+  private async readSubject(subject: string): Promise<JsMsg[]> {
+    const consumer = await this.consumer(subject);
     try {
       const { num_pending } = await consumer.info(true);
-      const events: TroupeEvent[] = [];
-      if (num_pending === 0) return events;
-      const messages = await consumer.consume();
-      for await (const msg of messages) {
-        events.push(eventOf(msg));
+      const messages: JsMsg[] = [];
+      if (num_pending === 0) return messages;
+      const iterator = await consumer.consume();
+      for await (const msg of iterator) {
+        messages.push(msg);
         if (msg.info.pending === 0) break;
       }
-      messages.stop();
-      return events;
+      iterator.stop();
+      return messages;
     } finally {
       await consumer.delete().catch(() => undefined);
     }
   }
 
-  /** The run's events from the first, then live ones as they are stored; ends after run.completed/run.failed or on abort. */
-  async *follow(runId: string, options: FollowOptions = {}): AsyncGenerator<TroupeEvent> {
+  private async *followSubject(subject: string, options: FollowOptions): AsyncGenerator<JsMsg> {
     if (options.signal?.aborted) return;
-    const consumer = await this.consumer(runId);
+    const consumer = await this.consumer(subject);
     const messages = await consumer.consume();
     const stop = () => messages.stop();
     options.signal?.addEventListener("abort", stop, { once: true });
     try {
-      for await (const msg of messages) {
-        const event = eventOf(msg);
-        yield event;
-        if (TERMINAL.has(event.type)) break;
-      }
+      for await (const msg of messages) yield msg;
     } finally {
       options.signal?.removeEventListener("abort", stop);
       messages.stop();
@@ -125,9 +164,9 @@ export class RunEventLog {
     return subjectOf(this.namespace, runEventsTopic(runId));
   }
 
-  private consumer(runId: string): Promise<Consumer> {
-    return this.js.consumers.get(this.stream, { filter_subjects: this.subject(runId) }).catch((error: unknown) => {
-      throw toTroupeError(error, "INTERNAL", `reading events of run ${runId} from ${this.stream}`);
+  private consumer(subject: string): Promise<Consumer> {
+    return this.js.consumers.get(this.stream, { filter_subjects: subject }).catch((error: unknown) => {
+      throw toTroupeError(error, "INTERNAL", `reading ${subject} from ${this.stream}`);
     });
   }
 }

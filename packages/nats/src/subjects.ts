@@ -55,3 +55,39 @@ export const eventStreamName = (namespace: string): string => `TROUPE_${namespac
  * registryBucketName("prod"); // "troupe_prod_agents"
  */
 export const registryBucketName = (namespace: string): string => `troupe_${namespace}_agents`;
+
+/**
+ * Subject run requests are submitted on (captured by the work-queue stream TROUPE_<NS>_RUNS).
+ *
+ * @example
+ * runSubmitSubject("prod"); // "troupe.prod.runs.submit"
+ */
+export const runSubmitSubject = (namespace: string): string => `troupe.${namespace}.runs.submit`;
+
+/** Subject of run requests that exhausted their deliveries (stream TROUPE_<NS>_DLQ). */
+export const runDlqSubject = (namespace: string): string => `troupe.${namespace}.runs.dlq`;
+
+/** Work-queue stream of submitted runs. */
+export const runQueueStreamName = (namespace: string): string => `TROUPE_${namespace.toUpperCase()}_RUNS`;
+
+/** Stream of run requests that could not be run. */
+export const runDlqStreamName = (namespace: string): string => `TROUPE_${namespace.toUpperCase()}_DLQ`;
+
+/** Subject announcing which runs (run ids) worked on a thread, kept in the event stream. */
+export const threadRunsSubject = (namespace: string, threadId: string): string => subjectOf(namespace, `thread.${threadId}.runs`);
+
+/** Every thread announcement subject of a namespace. */
+export const threadRunsWildcard = (namespace: string): string => `troupe.${namespace}.thread.*.runs`;
+
+/**
+ * Checks that a thread id can be one NATS subject token (no dots, spaces, `*` or `>`).
+ *
+ * @example
+ * checkThreadId("order-1"); // "order-1"
+ */
+export function checkThreadId(threadId: string): string {
+  if (!TOKEN.test(threadId)) {
+    throw new TroupeError("INPUT_INVALID", `thread id "${threadId}" cannot travel on NATS; use letters, digits, "-" and "_" (no dots, spaces, "*" or ">")`);
+  }
+  return threadId;
+}

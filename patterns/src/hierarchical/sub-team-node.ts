@@ -1,14 +1,12 @@
-import type { Pending } from "../supervisor/supervisor-nodes.js";
 import { Command, END, type LangGraphRunnableConfig } from "@langchain/langgraph";
 import { TroupeError, userText, usageOf, type Limits, type TeamStateUpdate, type TeamStateValue } from "@troupe/core";
+import type { Pending } from "../supervisor/supervisor-nodes.js";
 import { enterSubTeam, SUB_TEAM_KEY, type SubTeamLimits } from "./sub-team-limits.js";
 
 /** A compiled sub-team graph, as the node that runs it needs it. */
 export interface SubTeamGraph {
   invoke(input: TeamStateUpdate, config: LangGraphRunnableConfig): Promise<TeamStateValue>;
 }
-
-/** The delegation a supervisor left for the worker (or sub-team) it routed to. */
 
 export interface SubTeamNodeOptions {
   team: string;
