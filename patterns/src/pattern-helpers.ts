@@ -101,3 +101,9 @@ export function agentSpecOf(agent: Agent): AgentSpecInput {
 
 /** An agent entry of a spec as written (before defaults). */
 export type AgentSpecInput = z.input<typeof AgentSpecSchema>;
+
+/** Agents the spec names as a fallback of another agent: reachable through resilience, not routing. */
+export function fallbackAgents(spec: TeamSpec): Set<string> {
+  const policies = (spec.resilience as { agents?: Record<string, { fallback?: string }> } | undefined)?.agents ?? {};
+  return new Set(Object.values(policies).flatMap((p) => (p.fallback ? [p.fallback] : [])));
+}

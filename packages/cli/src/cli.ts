@@ -1,12 +1,14 @@
 import { parseArgs } from "node:util";
-import { isTroupeError, teamSpecJsonSchema, sqliteStore, type Team } from "@troupe/core";
+import { isTroupeError, teamSpecJsonSchema, type Team } from "@troupe/core";
 import { builtinPatterns } from "@troupe/patterns";
 import { UsageError, type CliIO } from "./cli-io.js";
 import { historyCommand } from "./commands/history-command.js";
 import { printRun, runCommand } from "./commands/run-command.js";
 import { validateCommand } from "./commands/validate-command.js";
-import { openAnyThread, openLetterThread, openSpec, openThread, storePath } from "./open-team.js";
+import { openAnyThread, openLetterThread, openSpec, openThread } from "./open-team.js";
 import { cancelCommand, decideCommand, dlqCommand, pauseCommand, resumeCommand, statusCommand } from "./commands/lifecycle-commands.js";
+import { agentsCommand, natsDlqCommand, orchestratorCommand, runOverNatsCommand, submitCommand, watchCommand, workerCommand } from "./commands/nats-commands.js";
+import { openStore } from "./open-store.js";
 
 const HELP = `troupe — run multi-agent teams
 
@@ -23,7 +25,16 @@ Usage:
   troupe threads [--store <file>]
   troupe schema
 
-Checkpoints go to .troupe/checkpoints.sqlite unless --store says otherwise.
+Distributed (NATS; see docs/distributed.md):
+  troupe worker --agents <module> [--nats <url>] [--namespace <ns>] [--model <m>] [--store <db>]
+  troupe orchestrator --nats <url> --store postgres://... [--namespace <ns>] [--remote-agents] [--ack-wait <ms>] [--max-deliver <n>]
+  troupe submit <spec> --input <text> [--thread <id>] --nats <url>     (prints the thread id)
+  troupe watch <thread> --nats <url> [--json]
+  troupe agents --nats <url> [--json]
+  troupe run <spec> --input <text> --nats <url>                        (agents served by workers)
+  troupe dlq list | troupe dlq redrive <seq>   --nats <url>           (the run queue's dead letters)
+
+Checkpoints go to .troupe/checkpoints.sqlite unless --store says otherwise (a file, or postgres://...).
 Models: the agent's own, else --model, else Claude when ANTHROPIC_API_KEY is set, else the offline demo model.`;
 
 const OPTIONS = {
@@ -37,10 +48,16 @@ const OPTIONS = {
   as: { type: "string" },
   comment: { type: "string" },
   help: { type: "boolean", short: "h" },
+  nats: { type: "string" },
+  namespace: { type: "string" },
+  agents: { type: "string" },
+  "remote-agents": { type: "boolean" },
+  "ack-wait": { type: "string" },
+  "max-deliver": { type: "string" },
 } as const;
 
 const ALLOWED: Record<string, readonly (keyof typeof OPTIONS)[]> = {
-  run: ["input", "thread", "model", "store", "json"],
+  run: ["input", "thread", "model", "store", "json", "nats", "namespace"],
   validate: [],
   graph: [],
   history: ["store", "json"],
@@ -52,7 +69,12 @@ const ALLOWED: Record<string, readonly (keyof typeof OPTIONS)[]> = {
   cancel: ["store"],
   approve: ["store", "as", "comment", "json"],
   reject: ["store", "as", "comment", "json"],
-  dlq: ["store", "json"],
+  dlq: ["store", "json", "nats", "namespace"],
+  worker: ["agents", "nats", "namespace", "model", "store"],
+  orchestrator: ["nats", "namespace", "store", "model", "remote-agents", "ack-wait", "max-deliver"],
+  submit: ["input", "thread", "nats", "namespace"],
+  watch: ["nats", "namespace", "json"],
+  agents: ["nats", "namespace", "json"],
   schema: [],
   help: [],
 };
@@ -80,6 +102,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     if (command === "dlq") {
       if (target !== "list" && target !== "redrive") throw new UsageError("troupe dlq needs list or redrive <id>");
       if (target === "redrive" && !extra[0]) throw new UsageError("troupe dlq redrive needs a dead-letter id (see troupe dlq list)");
+      if (values.nats) return await natsDlqCommand(target, extra[0], values, io);
       team = target === "redrive" ? await openLetterThread(extra[0]!, values, io) : await openAnyThread(values, io);
       return await dlqCommand(team, target, extra[0], values, io);
     }
@@ -92,9 +115,20 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
       case "run": {
         const spec = needs("a spec file: troupe run team.yaml --input \"...\"");
         if (values.input === undefined || values.input.trim() === "") throw new UsageError('troupe run needs --input "<what to ask the team>"');
+        if (values.nats) return await runOverNatsCommand(spec, values, io);
         team = await openSpec(spec, values, io);
         return await runCommand(team, values.input, values, io);
       }
+      case "worker":
+        return await workerCommand(values, io);
+      case "orchestrator":
+        return await orchestratorCommand(values, io);
+      case "submit":
+        return await submitCommand(needs('a spec file: troupe submit team.yaml --input "..." --nats <url>'), values, io);
+      case "watch":
+        return await watchCommand(needs("a thread id (troupe submit prints it)"), values, io);
+      case "agents":
+        return await agentsCommand(values, io);
       case "validate":
         return await validateCommand(needs("a spec file"), io);
       case "graph": {
@@ -128,10 +162,10 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
         return await decideCommand(team, thread, command === "approve", values, io);
       }
       case "threads": {
-        const store = sqliteStore(storePath(values, io));
+        const store = openStore(values.store, io);
         const threads = await store.threads.listThreads();
         await store.close();
-        if (!threads.length) io.err(`no threads in ${storePath(values, io)}`);
+        if (!threads.length) io.err(`no threads in ${store.kind}`);
         for (const t of threads) io.out(`${t.threadId.padEnd(38)}${String(t.spec.name).padEnd(24)}${t.updatedAt}`);
         return 0;
       }

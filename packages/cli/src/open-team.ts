@@ -1,7 +1,8 @@
-import { DeadLetters, sqliteStore, TroupeError, DEFAULT_STORE_PATH, type Team } from "@troupe/core";
+import { DeadLetters, TroupeError, DEFAULT_STORE_PATH, type Team } from "@troupe/core";
 import { loadTeam } from "@troupe/patterns";
 import { resolve } from "node:path";
 import type { CliIO } from "./cli-io.js";
+import { isPostgresUrl, openStore } from "./open-store.js";
 
 export interface StoreFlags {
   store?: string | undefined;
@@ -9,13 +10,14 @@ export interface StoreFlags {
 }
 
 export function storePath(flags: StoreFlags, io: CliIO): string {
+  if (isPostgresUrl(flags.store)) return flags.store;
   return resolve(io.cwd, flags.store ?? DEFAULT_STORE_PATH);
 }
 
 /** Loads a team from a spec file with the CLI's store and model choices. */
 export function openSpec(specPath: string, flags: StoreFlags, io: CliIO, notice = true): Promise<Team> {
   return loadTeam(resolve(io.cwd, specPath), {
-    store: sqliteStore(storePath(flags, io)),
+    store: openStore(flags.store, io),
     env: io.env,
     ...(flags.model ? { model: flags.model } : {}),
     ...(notice ? { onNotice: (m: string) => io.err(`note: ${m}`) } : {}),
@@ -25,7 +27,7 @@ export function openSpec(specPath: string, flags: StoreFlags, io: CliIO, notice 
 /** Rebuilds the team a thread was run with, from the spec stored beside its checkpoints. */
 export async function openThread(threadId: string, flags: StoreFlags, io: CliIO): Promise<Team> {
   const path = storePath(flags, io);
-  const store = sqliteStore(path);
+  const store = openStore(flags.store, io);
   const info = await store.threads.getThread(threadId);
   if (!info) {
     await store.close();
@@ -42,7 +44,7 @@ export async function openThread(threadId: string, flags: StoreFlags, io: CliIO)
  * since every thread in a store shares its dead letters.
  */
 export async function openAnyThread(flags: StoreFlags, io: CliIO): Promise<Team> {
-  const store = sqliteStore(storePath(flags, io));
+  const store = openStore(flags.store, io);
   const [latest] = await store.threads.listThreads();
   await store.close();
   if (!latest) throw new TroupeError("THREAD_UNKNOWN", `no threads in ${storePath(flags, io)}; nothing has run with this store`);
@@ -51,7 +53,7 @@ export async function openAnyThread(flags: StoreFlags, io: CliIO): Promise<Team>
 
 /** The team of the thread a dead letter belongs to. */
 export async function openLetterThread(id: string, flags: StoreFlags, io: CliIO): Promise<Team> {
-  const store = sqliteStore(storePath(flags, io));
+  const store = openStore(flags.store, io);
   const letter = await new DeadLetters(store.docs).get(id);
   await store.close();
   if (!letter) throw new TroupeError("DEAD_LETTER_UNKNOWN", `no dead letter "${id}" in ${storePath(flags, io)}; list them with troupe dlq list`);

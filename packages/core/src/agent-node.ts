@@ -134,6 +134,7 @@ export function createAgentNode<S extends TeamStateValue>(deps: AgentNodeDeps, a
         run.emit({ type: "approval.requested", approvalId: approval.id, tool: approval.tool, approver: approval.assignee, deadline: approval.deadline, reason: approval.reason });
       }
       const decision = interrupt({ kind: "approval", approvalId: approval.id, tool: approval.tool, input: approval.input, reason: approval.reason }) as ApprovalDecision;
+      run.emit({ type: "approval.decided", approvalId: approval.id, approved: decision.approved, by: decision.by });
       await deps.records.put(run.threadId, `approval:${result.approval.key}`, decision);
       try {
         result = await callResilient(deps, run, agent, request);

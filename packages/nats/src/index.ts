@@ -1,6 +1,25 @@
 export { NatsBus, type NatsBusOptions } from "./nats-bus.js";
 export { natsConnectionOptions, type NatsConnectOptions } from "./connect-options.js";
-export { RunEventLog, type RunEventLogOptions, type FollowOptions } from "./run-event-log.js";
+export { RunEventLog, TERMINAL_EVENT_TYPES, type RunEventLogOptions, type FollowOptions, type RunAnnouncement } from "./run-event-log.js";
+export { followThread } from "./follow-thread.js";
 export { AgentRegistry, type AgentRegistration, type AgentEntry, type AgentRegistryOptions, type Registration } from "./agent-registry.js";
+export { RunQueue, ORCHESTRATORS_CONSUMER, type RunQueueOptions, type ConsumerSettings, type SubmitRunInput } from "./run-queue.js";
+export { submitRun } from "./submit-run.js";
+export { RunRequestSchema, DLQ_HEADERS, type RunRequest, type DeadRun } from "./run-request.js";
+export { Orchestrator, type OrchestratorOptions } from "./orchestrator.js";
+export { REQUEST_DOC_KIND, type SubmittedOutcome } from "./run-submitted.js";
+export { Worker, loadAgentModule, type WorkerOptions } from "./worker.js";
+export { isRetryableFailure } from "./retryable-failure.js";
 export { DEADLINE_HEADER, ERROR_HEADER } from "./bus-wire.js";
-export { checkNamespace, subjectOf, eventStreamName, registryBucketName } from "./subjects.js";
+export {
+  checkNamespace,
+  checkThreadId,
+  subjectOf,
+  eventStreamName,
+  registryBucketName,
+  runSubmitSubject,
+  runDlqSubject,
+  runQueueStreamName,
+  runDlqStreamName,
+  threadRunsSubject,
+} from "./subjects.js";

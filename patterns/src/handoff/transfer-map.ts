@@ -1,3 +1,4 @@
+import { fallbackAgents } from "../pattern-helpers.js";
 import { didYouMean, formatPath, TRANSFER_PREFIX, type Agent, type SpecProblem, type TeamSpec } from "@troupe/core";
 
 /** Longest tool name the Messages API accepts. */
@@ -61,7 +62,8 @@ export function checkTransfers(spec: TeamSpec, entry: string, handoffs: Transfer
     }
   }
   if (handoffs && !problems.length) {
-    for (const name of unreachableFrom(entry, transfersOf(spec, handoffs))) {
+    const fallbacks = fallbackAgents(spec);
+    for (const name of unreachableFrom(entry, transfersOf(spec, handoffs)).filter((n) => !fallbacks.has(n))) {
       problems.push({ path: `agents.${name}`, message: `unreachable: no chain of handoffs from the entry "${entry}" leads to it; list it as a target under handoffs` });
     }
   }

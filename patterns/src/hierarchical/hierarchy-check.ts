@@ -1,3 +1,4 @@
+import { fallbackAgents } from "../pattern-helpers.js";
 import { AgentSpecSchema, didYouMean, TeamState, type SpecProblem, type TeamSpec } from "@troupe/core";
 import { checkSubTeam, isRecord, sameAgent, withTeamModel, type PatternSource, type SubTeamValue } from "./sub-team-spec.js";
 
@@ -93,7 +94,8 @@ function checkLeadAndWorkers(spec: HierarchicalSpec, owners: Map<string, string>
   });
   if (hierarchyWorkers(spec).length === 0) problems.push({ path: "workers", message: `the supervisor "${lead}" needs at least one worker or sub-team` });
   if (spec.workers) {
-    for (const a of own) if (a !== lead && !spec.workers.includes(a)) problems.push({ path: `agents.${a}`, message: "unreachable: not the supervisor and not listed in workers" });
+    const fallbacks = fallbackAgents(spec);
+    for (const a of own) if (a !== lead && !spec.workers.includes(a) && !fallbacks.has(a)) problems.push({ path: `agents.${a}`, message: "unreachable: not the supervisor and not listed in workers" });
     for (const t of teams) if (!spec.workers.includes(t)) problems.push({ path: `teams.${t}`, message: "unreachable: not listed in workers" });
   }
   return problems;

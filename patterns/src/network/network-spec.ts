@@ -1,3 +1,4 @@
+import { fallbackAgents } from "../pattern-helpers.js";
 import { z } from "zod";
 import { didYouMean, type SpecProblem, type TeamSpec } from "@troupe/core";
 
@@ -148,7 +149,8 @@ export function checkNetwork(spec: NetworkSpec): SpecProblem[] {
   if (spec.links) {
     for (const p of peers) if (!spec.links[p]) problems.push({ path: `links.${p}`, message: `missing; "${p}" would have no one to pass to` });
     const seen = reachable(entryOf(spec), linksOf(spec));
-    for (const p of peers) if (!seen.has(p)) problems.push({ path: `agents.${p}`, message: `unreachable: no chain of links leads from "${entryOf(spec)}" to it` });
+    const fallbacks = fallbackAgents(spec);
+    for (const p of peers) if (!seen.has(p) && !fallbacks.has(p)) problems.push({ path: `agents.${p}`, message: `unreachable: no chain of links leads from "${entryOf(spec)}" to it` });
   }
   problems.push(...checkTermination(spec));
   return problems;

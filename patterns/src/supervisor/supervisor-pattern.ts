@@ -1,7 +1,7 @@
 import { END, START, StateGraph } from "@langchain/langgraph";
 import { z } from "zod";
 import { definePattern, didYouMean, TeamState, type DirectiveOffer, type SpecProblem, type TeamSpec } from "@troupe/core";
-import { targetsOf } from "../pattern-helpers.js";
+import { fallbackAgents, targetsOf } from "../pattern-helpers.js";
 import { leadPlan, workerPlan } from "./supervisor-nodes.js";
 
 export const SupervisorOptions = z
@@ -44,7 +44,7 @@ export const supervisorPattern = definePattern({
     if (workersOf(spec).length === 0) problems.push({ path: "agents", message: `a supervisor team needs at least one worker besides "${spec.supervisor}"` });
     if (spec.workers) {
       for (const a of agents) {
-        if (a !== spec.supervisor && !spec.workers.includes(a)) problems.push({ path: `agents.${a}`, message: "unreachable: not the supervisor and not listed in workers" });
+        if (a !== spec.supervisor && !spec.workers.includes(a) && !fallbackAgents(spec).has(a)) problems.push({ path: `agents.${a}`, message: "unreachable: not the supervisor and not listed in workers" });
       }
     }
     return problems;

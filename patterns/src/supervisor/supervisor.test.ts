@@ -52,3 +52,14 @@ describe("supervisor pattern", () => {
     expect(partial.steps.map((s) => s.agent)).toEqual(["lead", "writer", "lead"]);
   });
 });
+
+describe("supervisor spec", () => {
+  it("an agent that is only another agent's fallback is not reported unreachable", async () => {
+    const { checkSpec } = await import("@troupe/core");
+    const { builtinPatterns } = await import("../index.js");
+    const agent = { description: "d", instructions: "i" };
+    const spec = { name: "t", pattern: "supervisor", supervisor: "lead", workers: ["w"], agents: { lead: agent, w: agent, backup: agent, stray: agent }, resilience: { agents: { w: { fallback: "backup" } } } };
+    const { problems } = checkSpec(spec, { patterns: builtinPatterns });
+    expect(problems.map((p) => p.path)).toEqual(["agents.stray"]);
+  });
+});

@@ -1,0 +1,231 @@
+import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { loadTeam, readSpecFile, resolveSpec, type TroupeEvent } from "@troupe/core";
+import { AgentRegistry, followThread, loadAgentModule, NatsBus, Orchestrator, RunQueue, submitRun, Worker, type NatsBusOptions, type RunEventLog } from "@troupe/nats";
+import { builtinPatterns } from "@troupe/patterns";
+import { UsageError, type CliIO } from "../cli-io.js";
+import { clip, formatEvent } from "../format-event.js";
+import { isPostgresUrl, openStore } from "../open-store.js";
+import { printRun, type RunOutputFlags } from "./run-command.js";
+
+export interface NatsFlags extends RunOutputFlags {
+  nats?: string | undefined;
+  namespace?: string | undefined;
+  store?: string | undefined;
+  model?: string | undefined;
+  input?: string | undefined;
+  thread?: string | undefined;
+  agents?: string | undefined;
+  "remote-agents"?: boolean | undefined;
+  "ack-wait"?: string | undefined;
+  "max-deliver"?: string | undefined;
+}
+
+/**
+ * NATS connection options from `--nats` (comma-separated URLs, else NATS_URL), `--namespace` (else
+ * TROUPE_NAMESPACE) and the environment: NATS_USER/NATS_PASSWORD, NATS_TOKEN, NATS_CREDS (a .creds
+ * file), NATS_NKEY (a file holding an nkey seed), NATS_CA/NATS_CERT/NATS_KEY (TLS files).
+ *
+ * @example
+ * const bus = await NatsBus.connect(natsOptions({ nats: "nats://a:4222,nats://b:4222" }, io));
+ */
+export function natsOptions(flags: NatsFlags, io: CliIO, extra: Partial<NatsBusOptions> = {}): NatsBusOptions {
+  const servers = (flags.nats ?? io.env.NATS_URL ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  if (!servers.length) throw new UsageError("this command needs --nats <url> (or NATS_URL), e.g. --nats nats://127.0.0.1:4222");
+  const env = io.env;
+  const tls = env.NATS_CA || env.NATS_CERT ? { ...(env.NATS_CA ? { caFile: env.NATS_CA } : {}), ...(env.NATS_CERT ? { certFile: env.NATS_CERT } : {}), ...(env.NATS_KEY ? { keyFile: env.NATS_KEY } : {}) } : undefined;
+  return {
+    servers,
+    namespace: flags.namespace ?? env.TROUPE_NAMESPACE ?? "default",
+    ...(env.NATS_USER ? { user: env.NATS_USER, pass: env.NATS_PASSWORD ?? "" } : {}),
+    ...(env.NATS_TOKEN ? { token: env.NATS_TOKEN } : {}),
+    ...(env.NATS_CREDS ? { credsFile: env.NATS_CREDS } : {}),
+    ...(env.NATS_NKEY ? { nkeySeed: readFileSync(env.NATS_NKEY, "utf8").trim() } : {}),
+    ...(tls ? { tls } : {}),
+    ...extra,
+  };
+}
+
+/** troupe worker --agents <module>: serves the module's agents until SIGTERM/SIGINT, then drains. */
+export async function workerCommand(flags: NatsFlags, io: CliIO): Promise<number> {
+  if (!flags.agents) throw new UsageError("troupe worker needs --agents <module> (a JS module exporting defineAgent values)");
+  const agents = await loadAgentModule(flags.agents, io.cwd);
+  const bus = await NatsBus.connect(natsOptions(flags, io, { durableEvents: true, name: "troupe-worker" }));
+  const store = flags.store ? openStore(flags.store, io) : undefined;
+  try {
+    const worker = await Worker.start({ bus, agents, env: io.env, onNotice: (m) => io.err(`note: ${m}`), ...(flags.model ? { model: flags.model } : {}), ...(store ? { store } : {}) });
+    io.err(`worker ${worker.workerId} serves ${worker.agents.join(", ")} in namespace "${bus.namespace}" (SIGTERM drains)`);
+    const signal = await untilSignal();
+    io.err(`${signal}: draining (finishing requests in flight)`);
+    await worker.drain();
+    return 0;
+  } finally {
+    await bus.close();
+    await store?.close();
+  }
+}
+
+/** troupe orchestrator --store postgres://...: takes submitted runs until SIGTERM/SIGINT, then stops gracefully. */
+export async function orchestratorCommand(flags: NatsFlags, io: CliIO): Promise<number> {
+  if (!isPostgresUrl(flags.store)) io.err("note: without --store postgres://... the checkpoints stay on this machine; another orchestrator cannot resume its runs");
+  const store = openStore(flags.store, io);
+  const bus = await NatsBus.connect(natsOptions(flags, io, { durableEvents: true, name: "troupe-orchestrator" }));
+  try {
+    const orchestrator = await Orchestrator.start({
+      bus,
+      store,
+      patterns: builtinPatterns,
+      serveAgents: !flags["remote-agents"],
+      env: io.env,
+      ...(flags.model ? { model: flags.model } : {}),
+      ...(flags["ack-wait"] ? { ackWaitMs: positive(flags["ack-wait"], "--ack-wait") } : {}),
+      ...(flags["max-deliver"] ? { maxDeliver: positive(flags["max-deliver"], "--max-deliver") } : {}),
+      onEvent: (event, request) => {
+        const line = formatEvent(event);
+        if (line) io.err(`${request.threadId.slice(0, 12)} ${line}`);
+      },
+      onLog: (line) => io.err(line),
+    });
+    io.err(`orchestrator ${orchestrator.id} takes runs from ${orchestrator.queue.stream} (namespace "${bus.namespace}", store ${store.kind}); SIGTERM stops it gracefully`);
+    const signal = await untilSignal();
+    io.err(`${signal}: stopping (running runs finish or are handed over)`);
+    await orchestrator.stop();
+    return 0;
+  } finally {
+    await bus.close();
+    await store.close();
+  }
+}
+
+/** troupe submit <spec> --input ...: validates the spec, queues the run, prints the thread id. */
+export async function submitCommand(specPath: string, flags: NatsFlags, io: CliIO): Promise<number> {
+  if (!flags.input?.trim()) throw new UsageError('troupe submit needs --input "<what to ask the team>"');
+  const source = readSpecFile(resolve(io.cwd, specPath));
+  await resolveSpec(source.raw, source.baseDir, { patterns: builtinPatterns }, specPath);
+  const bus = await NatsBus.connect(natsOptions(flags, io, { name: "troupe-submit" }));
+  try {
+    const request = await submitRun(bus, { spec: source.raw as Record<string, unknown>, baseDir: source.baseDir, input: flags.input, ...(flags.thread ? { threadId: flags.thread } : {}) });
+    io.out(request.threadId);
+    io.err(`queued request ${request.requestId}; follow it with: troupe watch ${request.threadId} --nats ${[bus.connection.getServer()].join()}`);
+    return 0;
+  } finally {
+    await bus.close();
+  }
+}
+
+/** troupe watch <thread>: the thread's events from the event log, across orchestrator failovers, until the run ends. */
+export async function watchCommand(threadId: string, flags: NatsFlags, io: CliIO): Promise<number> {
+  const bus = await NatsBus.connect(natsOptions(flags, io, { name: "troupe-watch" }));
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  process.once("SIGINT", onSignal);
+  let last: TroupeEvent | undefined;
+  try {
+    for await (const event of followThread(await bus.eventLog(), threadId, { signal: stop.signal })) {
+      last = event;
+      if (flags.json) io.out(JSON.stringify(event));
+      else {
+        const line = formatEvent(event);
+        if (line) io.out(`${event.runId.slice(0, 8)} ${line}`);
+      }
+    }
+    if (last?.type === "run.completed" && !flags.json) io.out(typeof last.output === "string" ? last.output : JSON.stringify(last.output, null, 2));
+    return last && (last.type === "run.failed" || last.type === "run.cancelled") ? 1 : 0;
+  } finally {
+    process.removeListener("SIGINT", onSignal);
+    await bus.close();
+  }
+}
+
+/** troupe agents: the live agent registry of the namespace. */
+export async function agentsCommand(flags: NatsFlags, io: CliIO): Promise<number> {
+  const bus = await NatsBus.connect(natsOptions(flags, io, { name: "troupe-agents" }));
+  try {
+    const entries = await (await AgentRegistry.open(bus.connection, { namespace: bus.namespace })).list();
+    if (flags.json) io.out(JSON.stringify(entries));
+    else {
+      if (!entries.length) io.err(`no agents registered in namespace "${bus.namespace}"; start one with troupe worker --agents <module>`);
+      for (const e of entries) io.out(`${e.name.padEnd(20)}${e.workerId.padEnd(36)}v${e.version.padEnd(14)}${e.heartbeatAt}`);
+    }
+    return 0;
+  } finally {
+    await bus.close();
+  }
+}
+
+/** troupe run <spec> --nats: runs here, calling agents that `troupe worker`s serve; events go to the JetStream log. */
+export async function runOverNatsCommand(specPath: string, flags: NatsFlags, io: CliIO): Promise<number> {
+  const bus = await NatsBus.connect(natsOptions(flags, io, { durableEvents: true, name: "troupe-run" }));
+  try {
+    const team = await loadTeam(resolve(io.cwd, specPath), {
+      patterns: builtinPatterns,
+      store: openStore(flags.store, io),
+      bus,
+      serveAgents: false,
+      env: io.env,
+      onNotice: (m: string) => io.err(`note: ${m}`),
+      ...(flags.model ? { model: flags.model } : {}),
+    });
+    try {
+      const threadId = flags.thread ?? randomUUID();
+      return await printRun(team, announced(team.stream(flags.input!, { threadId }), await bus.eventLog()), threadId, flags, io);
+    } finally {
+      await team.close();
+    }
+  } finally {
+    await bus.close();
+  }
+}
+
+/** troupe dlq list|redrive <seq> --nats: the run requests that could not be run. */
+export async function natsDlqCommand(action: "list" | "redrive", seq: string | undefined, flags: NatsFlags, io: CliIO): Promise<number> {
+  const bus = await NatsBus.connect(natsOptions(flags, io, { name: "troupe-dlq" }));
+  try {
+    const queue = await RunQueue.open(bus.connection, { namespace: bus.namespace });
+    if (action === "list") {
+      const dead = await queue.deadRuns();
+      if (flags.json) io.out(JSON.stringify(dead));
+      else {
+        if (!dead.length) io.err(`${queue.dlqStream} is empty`);
+        for (const d of dead) io.out(`#${String(d.seq).padEnd(6)}${d.request.threadId.padEnd(38)}${d.code.padEnd(20)}${String(d.deliveries).padEnd(4)}${clip(d.reason, 80)}`);
+      }
+      return 0;
+    }
+    const request = await queue.redrive(positive(seq ?? "", "the dead run number"));
+    io.out(`redrove #${seq}: thread ${request.threadId} is queued again (troupe watch ${request.threadId})`);
+    return 0;
+  } finally {
+    await bus.close();
+  }
+}
+
+/** Announces the run on its thread when its first event arrives, so `troupe watch` finds it. */
+async function* announced(events: AsyncIterable<TroupeEvent>, log: RunEventLog): AsyncGenerator<TroupeEvent> {
+  let first = true;
+  for await (const event of events) {
+    if (first) {
+      first = false;
+      await log.announce({ threadId: event.threadId, runId: event.runId, by: "cli" }).catch(() => undefined);
+    }
+    yield event;
+  }
+}
+
+function positive(value: string, what: string): number {
+  const n = Number(value.replace(/^#/, ""));
+  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${what} must be a positive whole number, got "${value}"`);
+  return n;
+}
+
+function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const on = (signal: NodeJS.Signals) => {
+      process.removeListener("SIGTERM", on);
+      process.removeListener("SIGINT", on);
+      resolve(signal);
+    };
+    process.once("SIGTERM", on);
+    process.once("SIGINT", on);
+  });
+}

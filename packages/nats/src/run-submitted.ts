@@ -1,0 +1,98 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import type { ErrorInfo, RunLifecycleState, Team, TeamStore, TroupeEvent } from "@troupe/core";
+import type { RunEventLog } from "./run-event-log.js";
+import type { RunRequest } from "./run-request.js";
+
+/** How a submitted request ended on this delivery. */
+export type SubmittedOutcome =
+  /** The run reached a state it rests in (completed, failed, cancelled, paused, interrupted), now or earlier. */
+  | { kind: "settled"; state: RunLifecycleState; runId?: string }
+  /** The run stopped without settling (store or bus trouble): another delivery resumes it from its checkpoint. */
+  | { kind: "unsettled"; error: ErrorInfo; runId?: string }
+  /** Paused because this orchestrator is stopping; another one resumes it. */
+  | { kind: "handed-off"; runId?: string };
+
+/** Per request, in the store's docs: whether it began, from which user turn, and whether it was handed off. */
+interface RequestDoc {
+  state: "started" | "done";
+  userTurnBefore: number;
+  by: string;
+  handoff: boolean;
+  outcome?: RunLifecycleState;
+}
+
+/** Doc kind of the per-request bookkeeping, beside the run lifecycle docs. */
+export const REQUEST_DOC_KIND = "run_request";
+const RESTING: ReadonlySet<string> = new Set(["completed", "failed", "cancelled", "paused", "interrupted"]);
+const SETTLING_EVENTS: Readonly<Record<string, RunLifecycleState>> = { "run.completed": "completed", "run.cancelled": "cancelled", "run.paused": "paused", "run.interrupted": "interrupted" };
+
+export interface RunSubmittedDeps {
+  team: Team;
+  store: TeamStore;
+  log: RunEventLog;
+  orchestratorId: string;
+  /** True once this orchestrator asked the run to pause so another can take it over. */
+  handingOff: () => boolean;
+  onEvent?: (event: TroupeEvent) => void;
+}
+
+/**
+ * Runs a submitted request once, whatever happened to earlier deliveries: starts it, resumes it
+ * from its checkpoint when an earlier orchestrator died mid-run (or handed it off), or sees that
+ * it already finished and only the ack was lost.
+ */
+export async function runSubmitted(deps: RunSubmittedDeps, request: RunRequest): Promise<SubmittedOutcome> {
+  const { team, store } = deps;
+  const { requestId, threadId } = request;
+  const write = (doc: RequestDoc) => store.docs.put(REQUEST_DOC_KIND, requestId, threadId, doc);
+  const prior = (await store.docs.get(REQUEST_DOC_KIND, requestId))?.body as RequestDoc | undefined;
+  if (prior?.state === "done") return { kind: "settled", state: prior.outcome ?? "completed" };
+
+  let resume = false;
+  if (prior?.state === "started") {
+    const state = (await team.status(threadId))?.state;
+    if (state === "running" || state === "compensating" || (state === "paused" && prior.handoff)) resume = true;
+    // a person paused it, or it waits for an approval: the request is served
+    else if (state === "paused" || state === "interrupted") return done(write, prior, state);
+    // it finished and only the ack was lost
+    else if (state && ((await team.state(threadId))?.userTurn ?? 0) > prior.userTurnBefore) return done(write, prior, state);
+  }
+  const base: RequestDoc = resume && prior ? prior : { state: "started", userTurnBefore: (await team.state(threadId))?.userTurn ?? 0, by: "", handoff: false };
+  await write({ ...base, by: deps.orchestratorId, handoff: false });
+
+  const events = resume ? team.resumeStream(threadId) : team.stream(request.input, { threadId });
+  let runId: string | undefined;
+  let last: TroupeEvent | undefined;
+  for await (const event of events) {
+    if (!runId) {
+      runId = event.runId;
+      await deps.log.announce({ threadId, runId, requestId, by: deps.orchestratorId });
+    }
+    last = event;
+    deps.onEvent?.(event);
+  }
+  const ran = runId ? { runId } : {};
+  const state = (last && SETTLING_EVENTS[last.type]) ?? (await restingState(team, threadId, runId));
+  if (state === "paused" && deps.handingOff()) {
+    await write({ ...base, by: deps.orchestratorId, handoff: true });
+    return { kind: "handed-off", ...ran };
+  }
+  if (state) return { ...(await done(write, base, state)), ...ran };
+  const error = last?.type === "run.failed" ? last.error : { code: "INTERNAL" as const, message: "the run ended without a result", retryable: true };
+  return { kind: "unsettled", error, ...ran };
+}
+
+async function done(write: (doc: RequestDoc) => Promise<void>, doc: RequestDoc, state: RunLifecycleState): Promise<SubmittedOutcome> {
+  await write({ ...doc, state: "done", outcome: state });
+  return { kind: "settled", state };
+}
+
+/** The lifecycle state once the store has it (its writes trail the events a little); undefined if the run never settled. */
+async function restingState(team: Team, threadId: string, runId: string | undefined): Promise<RunLifecycleState | undefined> {
+  for (let i = 0; i < 20; i++) {
+    const status = await team.status(threadId);
+    if (status && RESTING.has(status.state) && (!runId || status.runId === runId)) return status.state;
+    await sleep(100);
+  }
+  return undefined;
+}
