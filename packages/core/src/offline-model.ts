@@ -9,7 +9,7 @@ export const OFFLINE_NOTICE =
 /**
  * A model for demos that needs no key and no network. It is not an LLM: it follows fixed rules
  * (delegate to each teammate once, then finish; call each of its tools once, in order, with the task as input;
- * transfer to the teammate whose description best matches the request; summarise what it was
+ * transfer to the teammate whose description best matches the request, unless it was just handed the conversation; summarise what it was
  * given), so a team's wiring can be watched end to end, deterministically.
  *
  * @example
@@ -51,7 +51,9 @@ function decide(request: ModelRequest): ContentBlock[] {
   }
 
   const transfers = request.tools.filter((t) => t.name.startsWith(TRANSFER_PREFIX));
-  if (transfers.length && episode.calls.length === 0) {
+  // an agent that was just handed the conversation does the work rather than pass it on again
+  const handedOver = ask.includes("Reason for the transfer:");
+  if (transfers.length && episode.calls.length === 0 && !handedOver) {
     const best = bestMatch(ask, transfers, request.agent);
     if (best) {
       return [callTool(request, best.name, { task: ask, reason: `the request is about ${best.matched.join(", ")}` }, 0)];
