@@ -23,6 +23,8 @@ export interface OrchestratorOptions extends ConsumerSettings, Pick<RunQueueOpti
   model?: BuildOptions["model"];
   models?: BuildOptions["models"];
   env?: BuildOptions["env"];
+  /** Told once per team when the offline model stands in for Claude. */
+  onNotice?: (message: string) => void;
   /** Delay before a failed delivery is tried again, by attempt (default 1 s, 5 s, 15 s; the last repeats). */
   backoffMs?: number[];
   /** Runs at once (default 1). */
@@ -174,6 +176,7 @@ export class Orchestrator {
           ...(this.options.model ? { model: this.options.model } : {}),
           ...(this.options.models ? { models: this.options.models } : {}),
           ...(this.options.env ? { env: this.options.env } : {}),
+          ...(this.options.onNotice ? { onNotice: this.options.onNotice } : {}),
         },
       );
       const onEvent = this.options.onEvent;

@@ -86,6 +86,7 @@ export async function orchestratorCommand(flags: NatsFlags, io: CliIO): Promise<
         if (line) io.err(`${request.threadId.slice(0, 12)} ${line}`);
       },
       onLog: (line) => io.err(line),
+      onNotice: (m) => io.err(`note: ${m}`),
     });
     io.err(`orchestrator ${orchestrator.id} takes runs from ${orchestrator.queue.stream} (namespace "${bus.namespace}", store ${store.kind}); SIGTERM stops it gracefully`);
     const signal = await untilSignal();
@@ -107,7 +108,7 @@ export async function submitCommand(specPath: string, flags: NatsFlags, io: CliI
   try {
     const request = await submitRun(bus, { spec: source.raw as Record<string, unknown>, baseDir: source.baseDir, input: flags.input, ...(flags.thread ? { threadId: flags.thread } : {}) });
     io.out(request.threadId);
-    io.err(`queued request ${request.requestId}; follow it with: troupe watch ${request.threadId} --nats ${[bus.connection.getServer()].join()}`);
+    io.err(`queued request ${request.requestId}; follow it with: troupe watch ${request.threadId}${flags.nats ? ` --nats ${flags.nats}` : ""}`);
     return 0;
   } finally {
     await bus.close();
