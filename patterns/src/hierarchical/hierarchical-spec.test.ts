@@ -122,10 +122,10 @@ describe("hierarchical specs", () => {
     write("deep/facts.yaml", "pattern: supervisor\nsupervisor: flead\nimports: [./fact-tools.js]\nagents:\n  flead: { description: Leads, instructions: Lead. }\n  checker: { description: Checks, instructions: Check. }\n");
     write("deep/research.yaml", "pattern: hierarchical\nsupervisor: rlead\nagents:\n  rlead: { description: Leads research, instructions: Lead. }\nteams:\n  facts: ./facts.yaml\n");
     const raw = { name: "org", pattern: "hierarchical", supervisor: "ceo", imports: ["./tools.js"], agents: { ceo: agent("Runs") }, teams: { research: "./deep/research.yaml" } };
-    const prepared = resolveSubTeams(raw, dir) as Record<string, never>;
+    const prepared = resolveSubTeams(raw, dir) as { imports: string[]; agents: Record<string, unknown>; teams: { research: { agents: object } } };
     expect(prepared.imports).toEqual(["./tools.js", "./deep/fact-tools.js"]);
     expect(Object.keys(prepared.agents)).toEqual(["ceo", "rlead", "flead", "checker"]);
-    expect(Object.keys((prepared.teams as { research: { agents: object } }).research.agents)).toEqual(["rlead", "flead", "checker"]);
+    expect(Object.keys(prepared.teams.research.agents)).toEqual(["rlead", "flead", "checker"]);
     expect(resolveSubTeams(prepared, dir)).toEqual(prepared);
     expect(raw.teams.research).toBe("./deep/research.yaml");
   });
