@@ -38,7 +38,7 @@ export { serveAgent, invokeAgent, type ServeAgentOptions } from "./agent-host.js
 export { runEventsTopic, type TroupeEvent, type TroupeEventType, type EventBody, type EventSink } from "./events.js";
 export { withRetry, sleep, type RetryPolicy, type RetryInfo } from "./retry.js";
 export { anthropic, mapAnthropicError, DEFAULT_CLAUDE_MODEL, type AnthropicOptions } from "./anthropic-model.js";
-export { offlineModel, OFFLINE_NOTICE } from "./offline-model.js";
+export { offlineModel, offlineDecision, OFFLINE_NOTICE } from "./offline-model.js";
 export { createModelResolver, type ModelResolution } from "./resolve-model.js";
 export { AgentSpecSchema, LimitsSchema, BaseSpecSchema, BaseSpecShape, type AgentSpec, type Limits, type TeamSpec, type TeamSpecInput } from "./team-spec.js";
 export { checkSpec, validateSpec, specError, type ValidateOptions, type SpecCheck } from "./validate-spec.js";

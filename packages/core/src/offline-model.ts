@@ -32,7 +32,18 @@ export function offlineModel(): ModelClient {
   };
 }
 
-function decide(request: ModelRequest): ContentBlock[] {
+/**
+ * The offline model's answer to a request, computed synchronously: the same rules `offlineModel()`
+ * follows. Handy to drive a mocked API with realistic, deterministic turns.
+ *
+ * @example
+ * const blocks = offlineDecision({ agent: "lead", system: "", messages, tools });
+ */
+export function offlineDecision(request: Pick<ModelRequest, "agent" | "messages" | "tools">): ContentBlock[] {
+  return decide(request);
+}
+
+function decide(request: Pick<ModelRequest, "agent" | "messages" | "tools">): ContentBlock[] {
   const episode = currentEpisode(request.messages);
   const ask = episode.ask;
   const tools = new Map(request.tools.map((t) => [t.name, t]));
@@ -176,7 +187,7 @@ function valueFor(schema: unknown, text: string): unknown {
 }
 
 /** Tool-use ids are derived from the request, so the same request always gives the same answer. */
-function callTool(request: ModelRequest, name: string, input: Record<string, unknown>, n: number): ToolUseBlock {
+function callTool(request: Pick<ModelRequest, "agent" | "messages">, name: string, input: Record<string, unknown>, n: number): ToolUseBlock {
   const digest = createHash("sha256").update(JSON.stringify([request.agent, request.messages, name, input, n])).digest("hex").slice(0, 20);
   return { type: "tool_use", id: `toolu_off_${digest}`, name, input };
 }
