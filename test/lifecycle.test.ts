@@ -13,7 +13,7 @@ function gate() {
   return { open, opened };
 }
 
-function team(model: ScriptedModel, store: TeamStore, tools: { hold?: Promise<void>; log: string[] }) {
+function roomTools(tools: { hold?: Promise<void>; log: string[] }) {
   const book = defineTool({
     name: "book",
     description: "Book a room",
@@ -42,6 +42,11 @@ function team(model: ScriptedModel, store: TeamStore, tools: { hold?: Promise<vo
       return "venue ready";
     },
   });
+  return [book, wait];
+}
+
+function team(model: ScriptedModel, store: TeamStore, tools: { hold?: Promise<void>; log: string[] }) {
+  const [book, wait] = roomTools(tools);
   const lead = defineAgent({ name: "lead", description: "Leads", instructions: "Lead.", model });
   const planner = defineAgent({ name: "planner", description: "Plans", instructions: "Plan.", tools: [book, wait], model });
   return supervisor({ name: "events", lead, workers: [planner], store, controlPollMs: 20 });
@@ -117,5 +122,26 @@ describe("run lifecycle", () => {
     expect(isTroupeError(resume, "RUN_NOT_RESUMABLE")).toBe(true);
     await here.close();
     await other.close();
+  });
+});
+
+describe("run timeout", () => {
+  it("limits.runTimeoutMs aborts in-flight calls, compensates, and fails the run with RUN_TIMEOUT", async () => {
+    const { loadTeam } = await import("@troupe/patterns");
+    const log: string[] = [];
+    const model = new ScriptedModel({ lead: [delegate("planner", "book and wait")], planner: [callTool("book", { room: "T" }), callTool("wait", {})] });
+    const raw = {
+      name: "timed",
+      pattern: "supervisor",
+      supervisor: "lead",
+      agents: { lead: { description: "Leads", instructions: "Lead." }, planner: { description: "Plans", instructions: "Plan.", tools: ["book", "wait"] } },
+      limits: { runTimeoutMs: 150 },
+    };
+    const tools = roomTools({ log, hold: new Promise(() => undefined) });
+    const timed = await loadTeam({ raw, baseDir: process.cwd() }, { store: memoryStore(), model, tools });
+    const error = await timed.run("plan", { threadId: "rt" }).catch((e: unknown) => e);
+    expect(isTroupeError(error, "RUN_TIMEOUT")).toBe(true);
+    expect(log).toEqual(["book T", "wait started", "wait aborted", "unbook T"]);
+    expect((await timed.status("rt"))?.state).toBe("failed");
   });
 });

@@ -28,6 +28,7 @@ export const ErrorCodes = {
   TOOL_TRANSIENT: { retryable: true },
   COMPENSATION_FAILED: { retryable: false },
   CANCELLED: { retryable: false },
+  RUN_TIMEOUT: { retryable: false },
   APPROVAL_REJECTED: { retryable: false },
   DEAD_LETTER_UNKNOWN: { retryable: false },
   RUN_NOT_RESUMABLE: { retryable: false },

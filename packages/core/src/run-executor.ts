@@ -75,6 +75,15 @@ export function execute(deps: ExecutorDeps, work: Work, threadId: string, signal
     });
     let lifecycle: RunLifecycleActor | undefined;
     let cancelled = false;
+    let timedOut: TroupeError | undefined;
+    const runTimeoutMs = deps.spec.limits.runTimeoutMs;
+    const timer =
+      runTimeoutMs && !replaying
+        ? setTimeout(() => {
+            timedOut = new TroupeError("RUN_TIMEOUT", `the run took longer than limits.runTimeoutMs (${runTimeoutMs} ms); raise the limit or narrow the task`);
+            controller.abort(timedOut);
+          }, runTimeoutMs)
+        : undefined;
     const control = new RunControl();
     const poll = setInterval(() => void checkControl(), deps.controlPollMs);
     async function checkControl() {
@@ -122,16 +131,17 @@ export function execute(deps: ExecutorDeps, work: Work, threadId: string, signal
           }
         } catch (error) {
           if (error instanceof GraphDrained) paused = true;
-          else if (!(cancelled && (isAbortError(error) || toTroupeError(error).code === "ABORTED" || toTroupeError(error).code === "CANCELLED"))) throw error;
+          else if (!((cancelled || timedOut) && (isAbortError(error) || ["ABORTED", "CANCELLED", "RUN_TIMEOUT"].includes(toTroupeError(error).code)))) throw error;
         }
       }
-      return await settle(deps, { lifecycle, emit, runId, threadId, paused, cancelled, replaying });
+      return await settle(deps, { lifecycle, emit, runId, threadId, paused, cancelled, replaying, ...(timedOut ? { timedOut } : {}) });
     } catch (error) {
       const typed = toTroupeError(error, "INTERNAL", `team ${deps.name}`);
       emit({ type: "run.failed", error: typed.toInfo() });
       throw typed;
     } finally {
       clearInterval(poll);
+      clearTimeout(timer);
       await Promise.race([ended, new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
       deps.runs.delete(runId);
       if (deps.active.get(threadId)?.runId === runId) deps.active.delete(threadId);
@@ -177,6 +187,8 @@ interface SettleContext {
   paused: boolean;
   cancelled: boolean;
   replaying: boolean;
+  /** Set when limits.runTimeoutMs ran out: the run fails with this error. */
+  timedOut?: TroupeError;
 }
 
 /** Reads where the graph stopped, moves the lifecycle on, compensates when the run failed. */
@@ -195,7 +207,7 @@ async function settle(deps: ExecutorDeps, ctx: SettleContext): Promise<RunResult
     lifecycle?.send({ type: "INTERRUPT" });
     emit({ type: "run.interrupted" });
     status = "interrupted";
-  } else if (ctx.cancelled || compensatingAlready || values.status === "failed") {
+  } else if (ctx.cancelled || ctx.timedOut || compensatingAlready || values.status === "failed") {
     const outcome = ctx.cancelled || (compensatingAlready && lifecycle?.getSnapshot().context.outcome === "cancelled") ? "cancelled" : "failed";
     if (!ctx.replaying && (await pendingSaga(deps.store.docs, ctx.threadId, values)).length) {
       if (!compensatingAlready) lifecycle?.send({ type: "COMPENSATE", outcome });
@@ -212,7 +224,11 @@ async function settle(deps: ExecutorDeps, ctx: SettleContext): Promise<RunResult
   }
   const after = (await stateOf(deps.graph, ctx.threadId))!;
   const id = after.config.configurable?.checkpoint_id;
-  const result = { ...runResultOf(after.values as TeamStateValue, { threadId: ctx.threadId, runId: ctx.runId, ...(typeof id === "string" ? { checkpointId: id } : {}) }), status };
+  const result = {
+    ...runResultOf(after.values as TeamStateValue, { threadId: ctx.threadId, runId: ctx.runId, ...(typeof id === "string" ? { checkpointId: id } : {}) }),
+    status,
+    ...(ctx.timedOut ? { error: ctx.timedOut.toInfo() } : {}),
+  };
   if (status === "completed") emit({ type: "run.completed", output: result.output, usage: result.usage });
   else if (status === "cancelled") emit({ type: "run.cancelled" });
   else if (status === "failed") {

@@ -25,6 +25,8 @@ export const LimitsSchema = z
     maxTokens: z.int(WHOLE).positive(WHOLE).optional(),
     /** Most USD in one run. */
     maxCostUsd: z.number(DOLLARS).positive(DOLLARS).optional(),
+    /** Longest a whole run may take, in ms: past it, in-flight calls are aborted and the run fails (RUN_TIMEOUT), compensating. */
+    runTimeoutMs: z.int(WHOLE).positive(WHOLE).optional(),
     /** Longest one agent call may take, in ms. */
     agentTimeoutMs: z.int(WHOLE).positive(WHOLE).optional(),
   })
