@@ -42,7 +42,7 @@ function roomTools(tools: { hold?: Promise<void>; log: string[] }) {
       return "venue ready";
     },
   });
-  return [book, wait];
+  return [book, wait] as const;
 }
 
 function team(model: ScriptedModel, store: TeamStore, tools: { hold?: Promise<void>; log: string[] }) {
