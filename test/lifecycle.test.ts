@@ -138,7 +138,7 @@ describe("run timeout", () => {
       limits: { runTimeoutMs: 150 },
     };
     const tools = roomTools({ log, hold: new Promise(() => undefined) });
-    const timed = await loadTeam({ raw, baseDir: process.cwd() }, { store: memoryStore(), model, tools });
+    const timed = await loadTeam({ raw, baseDir: process.cwd() }, { store: memoryStore(), model, tools: [...tools] });
     const error = await timed.run("plan", { threadId: "rt" }).catch((e: unknown) => e);
     expect(isTroupeError(error, "RUN_TIMEOUT")).toBe(true);
     expect(log).toEqual(["book T", "wait started", "wait aborted", "unbook T"]);
