@@ -17,6 +17,20 @@ export interface StreamPlan {
  * subjects and explicitly asked-for settings to an existing one (a reader never downsizes it).
  */
 export async function ensureStream(connection: NatsConnection, plan: StreamPlan): Promise<void> {
+  // right after a cluster node is lost the JetStream API may time out while leaders are elected
+  const deadline = Date.now() + 20_000;
+  for (let pause = 250; ; pause = Math.min(pause * 2, 2000)) {
+    try {
+      return await ensureOnce(connection, plan);
+    } catch (error) {
+      const transient = /timeout|no responders|503/i.test(error instanceof Error ? `${error.message} ${String(error.cause ?? "")}` : String(error));
+      if (!transient || Date.now() + pause > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
+  }
+}
+
+async function ensureOnce(connection: NatsConnection, plan: StreamPlan): Promise<void> {
   try {
     const jsm = await jetstreamManager(connection);
     const existing = await jsm.streams.info(plan.name).catch((error: unknown) => {
