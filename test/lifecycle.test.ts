@@ -145,3 +145,56 @@ describe("run timeout", () => {
     expect((await timed.status("rt"))?.state).toBe("failed");
   });
 });
+
+describe("control requests", () => {
+  it("pause or cancel of a thread that is not running is refused, and never reaches a later run", async () => {
+    const log: string[] = [];
+    const model = new ScriptedModel({ lead: [finish("one"), finish("two")] });
+    const t = team(model, memoryStore(), { log });
+    await t.run("first", { threadId: "idle" });
+    for (const action of [() => t.pause("idle"), () => t.cancel("idle")]) {
+      const error = await action().catch((e: unknown) => e);
+      expect(isTroupeError(error, "RUN_NOT_RESUMABLE")).toBe(true);
+    }
+    expect((await t.run("second", { threadId: "idle" })).output).toBe("two");
+  });
+
+  it("cancelling a run that waits for an approval withdraws the approval", async () => {
+    const log: string[] = [];
+    const { defineTool: tool } = await import("@troupe/core");
+    const pay = tool({
+      name: "pay",
+      description: "Pay",
+      input: z.object({ usd: z.number() }),
+      approval: ({ usd }) => (usd > 10 ? { reason: "large", approvers: ["boss"], slaMs: 1000 } : undefined),
+      run: ({ usd }) => {
+        log.push(`paid ${usd}`);
+        return "ok";
+      },
+    });
+    const model = new ScriptedModel({ lead: [callTool("pay", { usd: 50 })] });
+    const lead = defineAgent({ name: "lead", description: "Leads", instructions: "Lead.", tools: [pay], model });
+    const helper = defineAgent({ name: "helper", description: "Helps", instructions: "Help.", model });
+    const t = supervisor({ name: "pay", lead, workers: [helper], store: memoryStore() });
+    expect((await t.run("pay 50", { threadId: "ap" })).status).toBe("interrupted");
+    expect(await t.approvals.pending("ap")).toHaveLength(1);
+    expect((await t.cancel("ap"))?.status).toBe("cancelled");
+    expect(await t.approvals.pending("ap")).toEqual([]);
+    expect((await t.approvals.list("ap"))[0]?.status).toBe("cancelled");
+    expect(log).toEqual([]);
+  });
+
+  it("history shows the current branch; all: true shows the branches replays left", async () => {
+    const model = new ScriptedModel({ lead: [delegate("planner", "plan"), finish("done")], planner: ["planned"] });
+    const t = team(model, memoryStore(), { log: [] });
+    await t.run("go", { threadId: "h" });
+    const before = await t.history("h");
+    await t.replay("h", { from: before[2]!.checkpointId });
+    const branch = await t.history("h");
+    // the replay branch: the shared prefix, LangGraph's fork of the replayed checkpoint, then the re-run
+    expect(branch.slice(0, 3)).toEqual(before.slice(0, 3));
+    expect(branch[3]?.source).toBe("fork");
+    expect(branch.map((c) => c.agent).slice(3)).toEqual(["lead", "planner", "lead"]);
+    expect((await t.history("h", { all: true })).length).toBeGreaterThan(before.length);
+  });
+});

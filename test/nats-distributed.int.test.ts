@@ -184,6 +184,29 @@ describe("distributed runs on NATS + PostgreSQL", () => {
     expect(await readRunStatus(store.docs, "crashy-1")).toBeUndefined();
   });
 
+  it("(e) a stopping orchestrator pauses a run that outlives its drain timeout and hands it to another, which resumes it", async () => {
+    const file = tempFile("ledger.jsonl");
+    process.env.ORDER_LEDGER = file;
+    process.env.ORDER_SLOW_CHARGE_MS = "1000";
+    const logs: string[] = [];
+    const first = await orchestrator({ store, ackWaitMs: 5000, drainTimeoutMs: 200, id: "first", onLog: (l) => logs.push(l), onEvent: (e) => logs.push(`event ${e.type} ${"agent" in e ? e.agent : ""}`) }, nats.url, "handoff");
+    const client = await NatsBus.connect({ servers: nats.url, namespace: "handoff" });
+    cleanups.push(() => client.close());
+    await submitRun(client, { ...spec(), input: "Order 4 lamps to Madrid", threadId: "handoff-1" });
+    await expect.poll(() => logs.includes("event agent.started payments"), { timeout: 10_000, interval: 20 }).toBe(true);
+    await first.stop();
+    expect(logs).toContain("[first] thread handoff-1: paused and handed to another orchestrator");
+    expect((await readRunStatus(store.docs, "handoff-1"))?.state).toBe("paused");
+    expect(ledger(file).map((e) => e.action)).toEqual(["reserve", "charge"]);
+
+    await orchestrator({ store, ackWaitMs: 5000, id: "second", onLog: (l) => logs.push(l) }, nats.url, "handoff");
+    await expect.poll(() => logs.includes("[second] thread handoff-1: completed"), { timeout: 15_000, interval: 50 }).toBe(true);
+    expect(ledger(file).map((e) => e.action)).toEqual(["reserve", "charge", "ship"]);
+    expect((await client.eventLog().then((log) => log.runsOf("handoff-1"))).map((a) => a.by)).toEqual(["first", "second"]);
+    delete process.env.ORDER_LEDGER;
+    delete process.env.ORDER_SLOW_CHARGE_MS;
+  });
+
   it("(c) on a 3-node cluster, a run survives the loss of its orchestrator's node and its event log loses nothing", async () => {
     const cluster = await startNatsCluster({ nodes: 3 });
     cleanups.push(() => cluster.stop());

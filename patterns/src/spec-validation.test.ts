@@ -103,6 +103,7 @@ const cases: Array<[string, Raw | unknown, Expected]> = [
   ["unknown key far from any allowed key", edit((s) => (s.colour = "red")), [["colour", "unknown key; allowed here: name"]]],
   ["unknown agent model", edit((s) => (s.agents.lead!.model = "gpt-5")), [["agents.lead.model", 'unknown model "gpt-5"; use "offline", a Claude model ("claude-sonnet-4-6"), "anthropic:<model>"']]],
   ["misspelt team model, with did-you-mean", edit((s) => (s.model = "ofline")), [["model", 'unknown model "ofline" (did you mean "offline"?)']]],
+  ["misspelt Claude model, with did-you-mean and the anthropic: escape", edit((s) => (s.agents.lead!.model = "claude-sonet-4-6")), [["agents.lead.model", 'unknown model "claude-sonet-4-6" (did you mean "claude-sonnet-4-6"?); for a Claude model newer than this version knows, write "anthropic:claude-sonet-4-6"']]],
   ["empty team model", edit((s) => (s.model = "")), [["model", "must not be empty; name a model"]]],
   ["spec that is a YAML list", parseSpecText("- lead\n- writer\n").value, [["(root)", "a team spec must be a mapping of keys (name, pattern, agents, ...), not a list"]]],
   ["empty spec file", parseSpecText("# nothing yet\n").value, [["(root)", "the spec is empty"]]],

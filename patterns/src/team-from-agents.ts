@@ -1,10 +1,12 @@
-import { buildTeam, checkSpec, specError, type Agent, type AnyPattern, type BuildOptions, type Limits, type StepDefinition, type Team, type Tool } from "@troupe/core";
+import { buildTeam, checkSpec, specError, type Agent, type AnyPattern, type BuildOptions, type Limits, type ResilienceInput, type StepDefinition, type Team, type Tool } from "@troupe/core";
 
 /** Options every TypeScript pattern builder takes. */
 export interface BuilderOptions extends Omit<BuildOptions, "patterns" | "agents" | "tools"> {
   name: string;
   description?: string;
   limits?: Partial<Limits>;
+  /** Retries, circuit breakers, timeouts and fallbacks, as in a spec's `resilience` block. */
+  resilience?: ResilienceInput;
   /** Patterns beside the built-ins (for sub-teams that use them). */
   patterns?: Iterable<AnyPattern>;
 }
@@ -37,6 +39,7 @@ export function teamFromAgents(pattern: AnyPattern, agents: Agent[], patternOpti
       ]),
     ),
     ...(options.limits ? { limits: options.limits } : {}),
+    ...(options.resilience ? { resilience: options.resilience } : {}),
     ...patternOptions,
   };
   const patterns = [pattern, ...(options.patterns ?? [])];

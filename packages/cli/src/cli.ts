@@ -13,17 +13,23 @@ import { openStore } from "./open-store.js";
 const HELP = `troupe — run multi-agent teams
 
 Usage:
-  troupe run <spec> --input <text> [--thread <id>] [--model <m>] [--store <file>] [--json]
+  troupe run <spec> --input <text> [--thread <id>] [--model <m>] [--json]
   troupe validate <spec>
   troupe graph <spec>
-  troupe history <thread> [--store <file>] [--json]
-  troupe replay <thread> [--from <checkpoint>] [--live] [--store <file>] [--json]
+  troupe history <thread> [--all] [--json]
+  troupe replay <thread> [--from <checkpoint>] [--live] [--model <m>] [--json]
   troupe status <thread> [--json]
-  troupe pause|resume|cancel <thread>
-  troupe approve|reject <thread> [--as <who>] [--comment <text>]
-  troupe dlq list | troupe dlq redrive <id>
-  troupe threads [--store <file>]
+  troupe pause <thread>            stop at the next step boundary
+  troupe resume <thread> [--model <m>] [--json]
+  troupe cancel <thread>           abort in-flight calls, compensate
+  troupe approve|reject <thread> [--as <who>] [--comment <text>] [--json]
+  troupe dlq list [--json] | troupe dlq redrive <id>
+  troupe threads
   troupe schema
+
+Every command that reads or writes a thread takes --store <file> (default .troupe/checkpoints.sqlite).
+Models: the agent's own, else the spec's, else --model, else Claude when ANTHROPIC_API_KEY is set,
+else the offline demo model.
 
 Distributed (NATS; see docs/distributed.md):
   troupe worker --agents <module> [--nats <url>] [--namespace <ns>] [--model <m>] [--store <db>]
@@ -43,6 +49,7 @@ const OPTIONS = {
   model: { type: "string", short: "m" },
   store: { type: "string", short: "s" },
   from: { type: "string" },
+  all: { type: "boolean" },
   live: { type: "boolean" },
   json: { type: "boolean" },
   as: { type: "string" },
@@ -60,7 +67,7 @@ const ALLOWED: Record<string, readonly (keyof typeof OPTIONS)[]> = {
   run: ["input", "thread", "model", "store", "json", "nats", "namespace"],
   validate: [],
   graph: [],
-  history: ["store", "json"],
+  history: ["store", "json", "all"],
   replay: ["from", "live", "store", "json", "model"],
   threads: ["store"],
   status: ["store", "json"],
@@ -132,18 +139,19 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
       case "validate":
         return await validateCommand(needs("a spec file"), io);
       case "graph": {
-        team = await openSpec(needs("a spec file"), values, io, false);
+        team = await openSpec(needs("a spec file"), { ...values, memory: true }, io, false);
         io.out(await team.mermaid());
         return 0;
       }
       case "history": {
         const thread = needs("a thread id (see troupe threads)");
-        team = await openThread(thread, values, io);
+        team = await openThread(thread, values, io, false);
         return await historyCommand(team, thread, values, io);
       }
       case "replay": {
         const thread = needs("a thread id (see troupe threads)");
-        team = await openThread(thread, values, io);
+        // a plain replay calls no model, so the offline notice would only confuse
+        team = await openThread(thread, values, io, values.live === true);
         const events = team.replayStream(thread, { ...(values.from ? { from: values.from } : {}), live: values.live ?? false });
         return await printRun(team, events, thread, values, io);
       }

@@ -7,6 +7,8 @@ import { isPostgresUrl, openStore } from "./open-store.js";
 export interface StoreFlags {
   store?: string | undefined;
   model?: string | undefined;
+  /** Keep nothing on disk (for commands that only look at a spec). */
+  memory?: boolean;
 }
 
 export function storePath(flags: StoreFlags, io: CliIO): string {
@@ -25,7 +27,7 @@ export function openSpec(specPath: string, flags: StoreFlags, io: CliIO, notice 
 }
 
 /** Rebuilds the team a thread was run with, from the spec stored beside its checkpoints. */
-export async function openThread(threadId: string, flags: StoreFlags, io: CliIO): Promise<Team> {
+export async function openThread(threadId: string, flags: StoreFlags, io: CliIO, notice = true): Promise<Team> {
   const path = storePath(flags, io);
   const store = openStore(flags.store, io);
   const info = await store.threads.getThread(threadId);
@@ -35,7 +37,7 @@ export async function openThread(threadId: string, flags: StoreFlags, io: CliIO)
   }
   return loadTeam(
     { raw: info.spec, baseDir: info.baseDir },
-    { store, env: io.env, ...(flags.model ? { model: flags.model } : {}), onNotice: (m: string) => io.err(`note: ${m}`) },
+    { store, env: io.env, ...(flags.model ? { model: flags.model } : {}), ...(notice ? { onNotice: (m: string) => io.err(`note: ${m}`) } : {}) },
   );
 }
 

@@ -17,11 +17,16 @@ export interface ServeAgentOptions {
   model: ModelClient;
   /** Answers when the model fails or its breaker is open. */
   fallbackModel?: ModelClient;
+  /** Retries of model calls beyond the client's own (resilience.models.<model>.retry). */
+  modelRetry?: RetryPolicy;
   /** Model answers, tool results and approvals are kept here, per thread. */
   records?: RecordStore;
   breakers?: BreakerRegistry;
-  /** Retry policy for tools (retryable errors only) and compensations. */
-  retry?: (scope: "tool" | "compensation", name: string) => RetryPolicy;
+  /**
+   * Retry policy for a tool's retryable failures: its own policy when the spec sets one, else the
+   * default, which applies only to tools marked `idempotent` (a retry must not repeat a side effect).
+   */
+  retry?: (tool: string) => { policy: RetryPolicy; explicit: boolean };
   /** Where completed compensable tool calls are journaled as they happen (the team's document store). */
   sagaJournal?: DocStore;
   /** Hears each lifecycle state the agent enters. */
@@ -82,10 +87,10 @@ export async function serveAgent(bus: Bus, agent: Agent, options: ServeAgentOpti
         signal,
         ...(records ? { records } : {}),
         ...(options.sagaJournal ? { onSagaStep: (step: SagaStep) => journalSagaStep(options.sagaJournal!, request.threadId, step) } : {}),
-        guardTool: (tool, work) =>
+        guardTool: (tool, work, { idempotent }) =>
           withRetry(
             () => (options.breakers ? options.breakers.call("tool", tool, work, onBreaker) : work()),
-            options.retry?.("tool", tool) ?? { maxRetries: 0 },
+            toolRetry(options, tool, idempotent),
             (r) => emit({ type: "retry", scope: "tool", name: tool, attempt: r.attempt, delayMs: r.delayMs, error: toTroupeError(r.error).toInfo() }),
             signal,
           ),
@@ -135,6 +140,12 @@ export async function serveAgent(bus: Bus, agent: Agent, options: ServeAgentOpti
   };
 }
 
+function toolRetry(options: ServeAgentOptions, tool: string, idempotent: boolean): RetryPolicy {
+  const found = options.retry?.(tool);
+  if (!found) return { maxRetries: 0 };
+  return found.explicit || idempotent ? found.policy : { maxRetries: 0 };
+}
+
 /** Calls an agent over a bus and returns its validated result, or throws its typed error. */
 export async function invokeAgent(bus: Bus, request: AgentRequest, options: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<AgentResult> {
   const payload = AgentRequestSchema.parse(request);
@@ -156,13 +167,20 @@ function parseReply<T extends z.ZodType>(agent: string, raw: unknown, schema: T)
 }
 
 function guardModel(options: ServeAgentOptions, emit: EventSink, onBreaker: (scope: BreakerScope, name: string, state: BreakerState) => void): ModelClient {
-  const { model, fallbackModel, breakers } = options;
-  if (!breakers && !fallbackModel) return model;
+  const { model, fallbackModel, breakers, modelRetry } = options;
+  if (!breakers && !fallbackModel && !modelRetry) return model;
+  const once = (request: Parameters<ModelClient["generate"]>[0]) => (breakers ? breakers.call("model", model.id, () => model.generate(request), onBreaker) : model.generate(request));
   return {
     id: model.id,
     async generate(request) {
       try {
-        return await (breakers ? breakers.call("model", model.id, () => model.generate(request), onBreaker) : model.generate(request));
+        if (!modelRetry) return await once(request);
+        return await withRetry(
+          () => once(request),
+          modelRetry,
+          (r) => emit({ type: "retry", scope: "model", name: model.id, attempt: r.attempt, delayMs: r.delayMs, error: toTroupeError(r.error).toInfo() }),
+          request.signal,
+        );
       } catch (error) {
         const typed = toTroupeError(error);
         if (!fallbackModel || (!typed.retryable && typed.code !== "BREAKER_OPEN")) throw typed;

@@ -120,7 +120,8 @@ export function createAgentNode<S extends TeamStateValue>(deps: AgentNodeDeps, a
       }
     } catch (error) {
       const typed = toTroupeError(error, "INTERNAL", `agent ${agent}`);
-      if (typed.code === "ABORTED") throw typed;
+      // the run was stopped (cancel, run timeout): not the agent's failure, nothing to dead-letter
+      if (typed.code === "ABORTED" || typed.code === "CANCELLED" || typed.code === "RUN_TIMEOUT" || run.signal.aborted) throw typed;
       if (run.mode !== "replay") {
         const letter = await deps.deadLetters.add({ kind: "agent", threadId: run.threadId, runId: run.runId, subject: agent, error: typed.toInfo(), input: request });
         run.emit({ type: "dlq.added", id: letter.id, kind: "agent", error: typed.toInfo() });

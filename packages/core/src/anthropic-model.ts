@@ -6,6 +6,19 @@ import { withRetry, type RetryPolicy } from "./retry.js";
 
 export const DEFAULT_CLAUDE_MODEL = "claude-sonnet-4-6";
 
+/** Claude model names this version knows (from the SDK); newer ones work as "anthropic:<name>". */
+export const KNOWN_CLAUDE_MODELS: readonly string[] = [
+  "claude-fable-5-2", "claude-mythos-5-2", "claude-haiku-5-5", "claude-sonnet-5-5", "claude-fable-5-1", "claude-opus-5-5",
+  "claude-mythos-5-1", "claude-sonnet-5", "claude-fable-5", "claude-mythos-5", "claude-opus-5", "claude-opus-4-8",
+  "claude-opus-4-7", "claude-mythos-preview", "claude-opus-4-6", "claude-sonnet-4-6", "claude-haiku-4-5", "claude-opus-4-5",
+  "claude-sonnet-4-5", "claude-opus-4-1", "claude-opus-4-0", "claude-sonnet-4-0", "claude-3-7-sonnet-latest", "claude-3-5-haiku-latest",
+];
+
+/** A Claude name this version knows, with or without a date suffix (claude-opus-4-5-20251101). */
+export function isKnownClaudeModel(name: string): boolean {
+  return KNOWN_CLAUDE_MODELS.includes(name) || KNOWN_CLAUDE_MODELS.includes(name.replace(/-\d{8}$/, ""));
+}
+
 export interface AnthropicOptions {
   /** Model name (default claude-sonnet-4-6, or TROUPE_MODEL). */
   model?: string;

@@ -12,7 +12,7 @@ export interface Approval extends ApprovalRequest {
   assignee: string;
   /** When the current assignee's time runs out (ISO). */
   deadline: string;
-  status: "pending" | "approved" | "rejected";
+  status: "pending" | "approved" | "rejected" | "cancelled";
   decidedBy?: string;
   comment?: string;
   history: { at: string; what: string }[];
@@ -99,6 +99,13 @@ export class Approvals {
     };
     await this.save(decided);
     return decided;
+  }
+
+  /** Withdraws a thread's pending approvals (its run was cancelled). */
+  async cancelPending(threadId: string, now: number): Promise<void> {
+    for (const approval of await this.pending(threadId)) {
+      await this.save({ ...approval, status: "cancelled", history: [...approval.history, { at: new Date(now).toISOString(), what: "withdrawn: the run was cancelled" }] });
+    }
   }
 
   private save(approval: Approval): Promise<void> {

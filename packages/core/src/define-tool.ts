@@ -20,7 +20,7 @@ export interface ToolConfig<I extends z.ZodType, O> {
   run(input: z.infer<I>, ctx: ToolContext): Promise<O> | O;
   /** Makes the tool a saga step: undoes a completed call when the run fails. */
   compensate?(input: z.infer<I>, output: O, ctx: ToolContext): Promise<void> | void;
-  /** Safe to call twice with the same input. */
+  /** Safe to call twice with the same input: transient failures are then retried with the team's retry policy (others only with a policy of their own under resilience.tools). */
   idempotent?: boolean;
   timeoutMs?: number;
   /** When true, a failure of this tool fails the agent call (and so the run) instead of being reported to the model. */

@@ -54,6 +54,8 @@ export const ResilienceSchema = z
 export type RetrySpec = z.output<typeof RetrySpecSchema>;
 export type BreakerSpec = z.output<typeof BreakerSpecSchema>;
 export type Resilience = z.output<typeof ResilienceSchema>;
+/** The resilience block as written (every key optional). */
+export type ResilienceInput = z.input<typeof ResilienceSchema>;
 export type AgentPolicy = z.output<typeof AgentPolicySchema>;
 
 /** The resilience block with every default applied. */

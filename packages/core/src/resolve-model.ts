@@ -1,4 +1,4 @@
-import { anthropic } from "./anthropic-model.js";
+import { anthropic, isKnownClaudeModel } from "./anthropic-model.js";
 import { TroupeError } from "./errors.js";
 import type { ModelClient } from "./model-client.js";
 import { OFFLINE_NOTICE, offlineModel } from "./offline-model.js";
@@ -15,7 +15,7 @@ export interface ModelResolution {
 }
 
 export function isKnownModelName(name: string, custom: ReadonlySet<string>): boolean {
-  return name === "offline" || name.startsWith("claude-") || name.startsWith("anthropic:") || custom.has(name);
+  return name === "offline" || isKnownClaudeModel(name) || (name.startsWith("anthropic:") && name.length > "anthropic:".length) || custom.has(name);
 }
 
 /**
@@ -25,6 +25,11 @@ export function isKnownModelName(name: string, custom: ReadonlySet<string>): boo
 export function createModelResolver(options: ModelResolution = {}): (choice: string | ModelClient | undefined) => ModelClient {
   const cache = new Map<string, ModelClient>();
   let noticed = false;
+  // the key comes from the environment the caller passed (not only process.env)
+  const apiKey = () => {
+    const key = (options.env ?? process.env).ANTHROPIC_API_KEY;
+    return key ? { apiKey: key } : {};
+  };
   const byName = (name: string): ModelClient => {
     const cached = cache.get(name);
     if (cached) return cached;
@@ -34,9 +39,9 @@ export function createModelResolver(options: ModelResolution = {}): (choice: str
       (name === "offline"
         ? offlineModel()
         : name.startsWith("anthropic:")
-          ? anthropic({ model: name.slice("anthropic:".length) })
+          ? anthropic({ model: name.slice("anthropic:".length), ...apiKey() })
           : name.startsWith("claude-")
-            ? anthropic({ model: name })
+            ? anthropic({ model: name, ...apiKey() })
             : undefined);
     if (!client) throw new TroupeError("SPEC_INVALID", `unknown model "${name}"; use "offline", a Claude model name, or pass it in models`);
     cache.set(name, client);

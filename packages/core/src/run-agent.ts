@@ -26,7 +26,7 @@ export interface RunAgentDeps {
   /** Told at once when a compensable tool call completes, so a cancel or crash mid-request can still undo it. */
   onSagaStep?: (step: SagaStep) => Promise<void>;
   /** Wraps each tool call (circuit breaker, retries). */
-  guardTool?: <T>(tool: string, work: () => Promise<T>) => Promise<T>;
+  guardTool?: <T>(tool: string, work: () => Promise<T>, options: { idempotent: boolean }) => Promise<T>;
 }
 
 /**
@@ -168,7 +168,7 @@ async function callTool(
     const stored = (await deps.records?.get(`tool:${idempotencyKey}`)) as { output: unknown } | undefined;
     const reused = stored !== undefined;
     const run = () => withTimeout(tool.invoke(call.input, ctx), tool.timeoutMs, tool.name);
-    const output = reused ? stored.output : await (deps.guardTool ? deps.guardTool(tool.name, run) : run());
+    const output = reused ? stored.output : await (deps.guardTool ? deps.guardTool(tool.name, run, { idempotent: tool.idempotent === true }) : run());
     if (!reused) await deps.records?.put(`tool:${idempotencyKey}`, { output: output ?? null });
     deps.emit({ type: "tool.called", agent: agent.name, tool: tool.name, input: call.input, output, durationMs: Date.now() - started, ...(reused ? { reused } : {}) });
     return {

@@ -5,6 +5,7 @@ import { AsyncQueue } from "./async-queue.js";
 import type { Bus } from "./bus.js";
 import { compensate } from "./compensator.js";
 import { pendingSaga } from "./saga-journal.js";
+import type { Approvals } from "./approvals.js";
 import type { DeadLetters } from "./dead-letters.js";
 import type { RunnableTeamGraph } from "./define-pattern.js";
 import { isAbortError, TroupeError, toTroupeError } from "./errors.js";
@@ -28,7 +29,11 @@ export interface ExecutorDeps {
   active: Map<string, ActiveRun>;
   resilience: Resilience;
   deadLetters: DeadLetters;
+  approvals: Approvals;
+  now: () => number;
   serve(): Promise<unknown>;
+  /** Resolves once this process's agents have finished in-flight requests (bounded wait). */
+  settled(graceMs: number): Promise<void>;
   baseDir: string;
   /** How often a running process looks for pause/cancel requests from other processes, ms. */
   controlPollMs: number;
@@ -101,6 +106,8 @@ export function execute(deps: ExecutorDeps, work: Work, threadId: string, signal
       const keySuffix = work.kind === "replay" && work.live ? `:live-${runId.slice(0, 8)}` : work.kind === "redrive" ? work.keySuffix : "";
       deps.runs.set(runId, { runId, threadId, mode, keySuffix, emit, signal: controller.signal, stream: true });
       if (!replaying) {
+        // a pause or cancel asked for before this run began is not meant for it
+        if (work.kind === "run" || work.kind === "redrive") await takeControl(deps.store.docs, threadId);
         lifecycle = await openRunLifecycle(deps.store.docs, threadId, work.kind !== "resume" && work.kind !== "cancel");
         deps.active.set(threadId, { runId, control, cancel });
       }
@@ -209,6 +216,11 @@ async function settle(deps: ExecutorDeps, ctx: SettleContext): Promise<RunResult
     status = "interrupted";
   } else if (ctx.cancelled || ctx.timedOut || compensatingAlready || values.status === "failed") {
     const outcome = ctx.cancelled || (compensatingAlready && lifecycle?.getSnapshot().context.outcome === "cancelled") ? "cancelled" : "failed";
+    if (ctx.cancelled || ctx.timedOut) {
+      // let calls that ignore the abort finish, so their completed steps are journaled and undone too
+      await deps.settled(5000);
+      if (ctx.cancelled) await deps.approvals.cancelPending(ctx.threadId, deps.now());
+    }
     if (!ctx.replaying && (await pendingSaga(deps.store.docs, ctx.threadId, values)).length) {
       if (!compensatingAlready) lifecycle?.send({ type: "COMPENSATE", outcome });
       await compensate({ graph: deps.graph, journal: deps.store.docs, bus: deps.bus, resilience: deps.resilience, deadLetters: deps.deadLetters, emit, runId: ctx.runId, threadId: ctx.threadId });

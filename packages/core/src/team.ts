@@ -165,8 +165,9 @@ export class Team {
   /** Asks a run to stop at its next step boundary (here, or in whichever process runs it). */
   async pause(threadId: string): Promise<void> {
     const run = this.active.get(threadId);
-    if (run) run.control.requestDrain("pause requested");
-    else await requestControl(this.store.docs, threadId, "pause");
+    if (run) return run.control.requestDrain("pause requested");
+    await this.requireRunning(threadId, "pause");
+    await requestControl(this.store.docs, threadId, "pause");
   }
 
   /**
@@ -183,8 +184,16 @@ export class Team {
     if (status && (status.state === "paused" || status.state === "interrupted")) {
       return this.finish(this.start({ kind: "cancel" }, threadId, undefined), false);
     }
+    await this.requireRunning(threadId, "cancel");
     await requestControl(this.store.docs, threadId, "cancel");
     return undefined;
+  }
+
+  private async requireRunning(threadId: string, action: string): Promise<void> {
+    const status = await this.status(threadId);
+    if (status?.state !== "running") {
+      throw new TroupeError("RUN_NOT_RESUMABLE", `cannot ${action} thread "${threadId}": it is ${status?.state ?? "unknown"}, not running`);
+    }
   }
 
   /** Where the thread's latest run stands (lifecycle state). */
@@ -223,17 +232,26 @@ export class Team {
       await this.deadLetters.markRedriven(id);
       return { compensated: true };
     }
-    const result = await this.finish(this.start(await this.redriveWork(letter), letter.threadId, undefined));
+    const work = await this.redriveWork(letter);
+    // once redriven, a new failure is a new dead letter; this one is done either way
     await this.deadLetters.markRedriven(id);
-    return result;
+    return this.finish(this.start(work, letter.threadId, undefined));
   }
 
-  /** The thread's checkpoints, oldest first. Throws THREAD_UNKNOWN for a thread with none. */
-  async history(threadId: string): Promise<CheckpointInfo[]> {
+  /**
+   * The thread's checkpoints, oldest first: the current branch (from the latest checkpoint back to
+   * the first), or every branch replays left behind with `{ all: true }`. Throws THREAD_UNKNOWN for
+   * a thread with none.
+   */
+  async history(threadId: string, options: { all?: boolean } = {}): Promise<CheckpointInfo[]> {
     const list: CheckpointInfo[] = [];
     for await (const snapshot of this.graph.getStateHistory({ configurable: { thread_id: threadId } })) list.push(checkpointInfo(snapshot));
     if (!list.length) throw new TroupeError("THREAD_UNKNOWN", `no checkpoints for thread "${threadId}" in ${this.store.kind}; check the thread id and --store`);
-    return list.reverse();
+    if (options.all) return list.reverse();
+    const byId = new Map(list.map((c) => [c.checkpointId, c]));
+    const branch: CheckpointInfo[] = [];
+    for (let c: CheckpointInfo | undefined = list[0]; c; c = c.parentId ? byId.get(c.parentId) : undefined) branch.push(c);
+    return branch.reverse();
   }
 
   /** The latest state of a thread (undefined for an unknown thread). */
@@ -264,18 +282,30 @@ export class Team {
     this.serving ??= Promise.all(
       [...this.options.agents.values()].map((agent) => {
         const model = this.options.resolveModel(agent.model ?? this.spec.agents[agent.name]?.model ?? this.spec.model);
-        const fallback = this.resilience.models[model.id]?.fallback ?? this.resilience.models[model.id.replace(/^anthropic:/, "")]?.fallback;
+        const policy = this.resilience.models[model.id] ?? this.resilience.models[model.id.replace(/^anthropic:/, "")];
+        const fallback = policy?.fallback;
         return serveAgent(this.bus, agent, {
           model,
           ...(fallback ? { fallbackModel: this.options.resolveModel(fallback) } : {}),
+          ...(policy?.retry ? { modelRetry: policy.retry } : {}),
           records: this.store.records,
           sagaJournal: this.store.docs,
           breakers: this.breakers,
-          retry: (scope, name) => (scope === "tool" ? (this.resilience.tools[name]?.retry ?? this.resilience.retry) : this.resilience.retry),
+          retry: (tool) => {
+            const own = this.resilience.tools[tool]?.retry;
+            return { policy: own ?? this.resilience.retry, explicit: own !== undefined };
+          },
         });
       }),
     );
     return this.serving;
+  }
+
+  /** Waits (at most `graceMs`) until no agent served here is busy. */
+  private async agentsSettled(graceMs: number): Promise<void> {
+    const handles = await (this.serving ?? Promise.resolve([]));
+    const until = Date.now() + graceMs;
+    while (handles.some((h) => h.state() === "busy") && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
   }
 
   /** Stops serving agents, shuts the breakers and closes the store. */
@@ -297,7 +327,10 @@ export class Team {
       active: this.active,
       resilience: this.resilience,
       deadLetters: this.deadLetters,
+      approvals: this.approvals,
+      now: this.now,
       serve: () => this.serveAgents(),
+      settled: (graceMs) => this.agentsSettled(graceMs),
       baseDir: this.options.baseDir ?? process.cwd(),
       controlPollMs: this.options.controlPollMs ?? 250,
     };

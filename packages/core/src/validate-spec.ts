@@ -1,5 +1,5 @@
 import type { AnyPattern, SpecProblem } from "./define-pattern.js";
-import { DEFAULT_CLAUDE_MODEL } from "./anthropic-model.js";
+import { DEFAULT_CLAUDE_MODEL, KNOWN_CLAUDE_MODELS } from "./anthropic-model.js";
 import { DELEGATE_TOOL, FINISH_TOOL, RESPOND_TOOL, TRANSFER_PREFIX } from "./directive-tools.js";
 import { TroupeError } from "./errors.js";
 import { isKnownModelName } from "./resolve-model.js";
@@ -166,6 +166,7 @@ function isMapping(value: unknown): value is Record<string, unknown> {
 const RESERVED_AGENT_NAMES = new Set(Object.keys(TeamState.spec));
 
 function unknownModel(name: string, models: Set<string>): string {
-  const hint = didYouMean(name, ["offline", DEFAULT_CLAUDE_MODEL, ...models]);
-  return `unknown model ${JSON.stringify(name)}${hint}; use "offline", a Claude model ("${DEFAULT_CLAUDE_MODEL}"), "anthropic:<model>"${models.size ? `, or one of ${[...models].join(", ")}` : ""}`;
+  const hint = didYouMean(name, ["offline", ...KNOWN_CLAUDE_MODELS, ...models]);
+  const newer = name.startsWith("claude-") ? `; for a Claude model newer than this version knows, write "anthropic:${name}"` : "";
+  return `unknown model ${JSON.stringify(name)}${hint}${newer}; use "offline", a Claude model ("${DEFAULT_CLAUDE_MODEL}"), "anthropic:<model>"${models.size ? `, or one of ${[...models].join(", ")}` : ""}`;
 }

@@ -87,7 +87,7 @@ export class Orchestrator {
     this.stopped ??= (async () => {
       this.stopping = true;
       const finished = Promise.all(this.loops);
-      const timeout = sleep(this.options.drainTimeoutMs ?? 30_000, "timeout" as const);
+      const timeout = sleep(this.options.drainTimeoutMs ?? 30_000, "timeout" as const, { ref: false });
       if ((await Promise.race([finished, timeout])) === "timeout") {
         for (const run of this.active.values()) {
           run.handingOff = true;

@@ -1,8 +1,8 @@
 import type { Team } from "@troupe/core";
 import type { CliIO } from "../cli-io.js";
 
-export async function historyCommand(team: Team, threadId: string, flags: { json?: boolean | undefined }, io: CliIO): Promise<number> {
-  const history = await team.history(threadId);
+export async function historyCommand(team: Team, threadId: string, flags: { json?: boolean | undefined; all?: boolean | undefined }, io: CliIO): Promise<number> {
+  const history = await team.history(threadId, { all: flags.all ?? false });
   if (flags.json) {
     io.out(JSON.stringify(history));
     return 0;

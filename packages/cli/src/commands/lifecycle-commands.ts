@@ -1,7 +1,7 @@
 import type { Team } from "@troupe/core";
 import type { CliIO } from "../cli-io.js";
 import { clip } from "../format-event.js";
-import { printRun } from "./run-command.js";
+import { jsonOf, printRun } from "./run-command.js";
 
 /** troupe status <thread>: lifecycle state, last checkpoint, pending approvals, open dead letters. */
 export async function statusCommand(team: Team, threadId: string, flags: { json?: boolean | undefined }, io: CliIO): Promise<number> {
@@ -40,14 +40,14 @@ export async function cancelCommand(team: Team, threadId: string, io: CliIO): Pr
 }
 
 export async function decideCommand(team: Team, threadId: string, approved: boolean, flags: { as?: string | undefined; comment?: string | undefined; json?: boolean | undefined }, io: CliIO): Promise<number> {
-  const by = flags.as ?? process.env.USER ?? "operator";
+  const by = flags.as ?? io.env.USER ?? "operator";
   await team.decide(threadId, { approved, by, ...(flags.comment ? { comment: flags.comment } : {}) }).catch((error: unknown) => {
     // a rejected refund can fail the run; the status below says so
     if (!(error instanceof Error && (error as { details?: { result?: unknown } }).details?.result)) throw error;
   });
   io.err(`${approved ? "approved" : "rejected"} by ${by}`);
   const result = await team.result(threadId);
-  if (flags.json && result) io.out(JSON.stringify(result));
+  if (flags.json && result) io.out(JSON.stringify(jsonOf(result)));
   else if (result) io.out(typeof result.output === "string" ? result.output : JSON.stringify(result.output));
   return result?.status === "completed" || result?.status === "interrupted" ? 0 : 1;
 }

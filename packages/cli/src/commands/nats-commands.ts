@@ -86,7 +86,7 @@ export async function orchestratorCommand(flags: NatsFlags, io: CliIO): Promise<
         if (line) io.err(`${request.threadId.slice(0, 12)} ${line}`);
       },
       onLog: (line) => io.err(line),
-      onNotice: (m) => io.err(`note: ${m}`),
+      onNotice: once((m) => io.err(`note: ${m}`)),
     });
     io.err(`orchestrator ${orchestrator.id} takes runs from ${orchestrator.queue.stream} (namespace "${bus.namespace}", store ${store.kind}); SIGTERM stops it gracefully`);
     const signal = await untilSignal();
@@ -211,6 +211,14 @@ async function* announced(events: AsyncIterable<TroupeEvent>, log: RunEventLog):
     }
     yield event;
   }
+}
+
+function once(report: (message: string) => void): (message: string) => void {
+  let told = false;
+  return (message) => {
+    if (!told) report(message);
+    told = true;
+  };
 }
 
 function positive(value: string, what: string): number {
