@@ -1,8 +1,9 @@
 // npm run bench: runs the cases of every bench/*.bench.mjs file, each in a fresh process, prints
 // a Markdown table and writes bench/results.json. Options: --only <id,...> (case ids or file
-// names), --quick (a third of the rounds, for trying things; not for publishing), --out <file>.
+// names), --quick (a third of the rounds, for trying things; not for publishing), --out <file>,
+// --print (print the table of an existing results file; runs nothing).
 import { fork } from "node:child_process";
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import os from "node:os";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { dirname, join, resolve } from "node:path";
@@ -15,6 +16,12 @@ const here = dirname(fileURLToPath(import.meta.url));
 const ORDER = ["chain", "supervisor", "swarm", "sqlite", "compile"];
 
 const args = parseArgs(process.argv.slice(2));
+const out = resolve(args.out ?? join(here, "results.json"));
+if (args.print) {
+  const saved = JSON.parse(readFileSync(out, "utf8"));
+  console.log(`${tableOf(saved.results)}\n\n${machineLine(saved.machine)}${saved.options?.quick ? " (--quick: fewer rounds)" : ""}`);
+  process.exit(0);
+}
 const files = readdirSync(here)
   .filter((f) => f.endsWith(".bench.mjs"))
   .map((f) => f.slice(0, -".bench.mjs".length))
@@ -39,7 +46,6 @@ for (const file of files) {
 const machine = { ...machineInfo(), loadAverage: { start: round1(loadAtStart), end: round1(os.loadavg()[0]) } };
 const table = tableOf(rows);
 console.log(`\n${table}\n\n${machineLine(machine)}${args.quick ? " (--quick: fewer rounds)" : ""}`);
-const out = resolve(args.out ?? join(here, "results.json"));
 writeResults(out, machine, { quick: args.quick, only: args.only ?? null, seconds: Math.round((performance.now() - started) / 100) / 10 }, rows);
 console.log(`\nwrote ${out} (${Math.round((performance.now() - started) / 1000)} s)`);
 for (const row of rows.filter((r) => r.status === "error")) console.error(`\n${row.id} failed:\n${row.error}`);
@@ -70,10 +76,11 @@ function parseArgs(argv) {
     const arg = argv[i];
     const value = () => (arg.includes("=") ? arg.slice(arg.indexOf("=") + 1) : argv[++i]);
     if (arg === "--quick") out.quick = true;
+    else if (arg === "--print") out.print = true;
     else if (arg.startsWith("--only")) out.only = value().split(",").map((s) => s.trim()).filter(Boolean);
     else if (arg.startsWith("--out")) out.out = value();
     else if (arg === "--help" || arg === "-h") {
-      console.log("usage: node bench/run.mjs [--only chain,supervisor] [--quick] [--out results.json]");
+      console.log("usage: node bench/run.mjs [--only chain,supervisor] [--quick] [--out results.json] [--print]");
       process.exit(0);
     } else throw new Error(`unknown option ${arg}; see --help`);
   }

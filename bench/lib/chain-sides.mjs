@@ -33,13 +33,13 @@ export function chainSides({ length, checkpoints, troupe = "custom" }) {
 
   return {
     baseline: {
-      label: `raw LangGraph (${dir ? "SqliteSaver" : "MemorySaver"})`,
+      label: `raw LangGraph + ${dir ? "SqliteSaver" : "MemorySaver"}`,
       run: () => graph.invoke({ input: "draft" }, { configurable: { thread_id: randomUUID() }, recursionLimit: length + 10 }),
       calls: () => rawModel.calls,
       verify: (state) => (state.output === expected ? undefined : `expected output ${JSON.stringify(expected)}, got ${JSON.stringify(state.output)}`),
     },
     candidate: {
-      label: `Troupe ${troupe === "custom" ? "custom" : "definePattern"} team (${dir ? "sqliteStore" : "memoryStore"})`,
+      label: `Troupe ${troupe} team + ${dir ? "sqliteStore" : "memoryStore"}`,
       run: () => team.run("draft", { threadId: randomUUID() }),
       calls: () => troupeModel.calls,
       verify: (result) =>

@@ -25,7 +25,7 @@ export function writeResults(file, machine, options, rows) {
 const ms = (side) => (side ? `${fmt(side.medianMs)} ms` : "—");
 
 function base(r) {
-  return r.baseline ? `${ms(r.baseline)} (${r.baseline.label})` : "—";
+  return ms(r.baseline);
 }
 
 function troupe(r) {

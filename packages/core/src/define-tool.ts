@@ -7,7 +7,7 @@ export interface ToolContext {
   runId: string;
   threadId: string;
   agent: string;
-  /** thread:checkpoint:toolCall — the same on resume and replay, so side effects can be deduplicated. */
+  /** thread:userTurn:turn:agent:toolUseId — the same on resume, retry and replay, so side effects can be deduplicated. */
   idempotencyKey: string;
   signal: AbortSignal;
 }
