@@ -1,6 +1,7 @@
 // Spec -> compiled graph: checkSpec (zod parse, cross-checks) + buildTeam (agents, pattern
 // compile, StateGraph.compile) for a supervisor spec of N agents, against the time goals. Beside
-// it, the floor: the same graph shape written by hand in raw LangGraph and compiled.
+// it, the same graph shape written by hand in raw LangGraph (as createSupervisor wires it) and
+// compiled.
 import { Annotation, END, START, StateGraph } from "@langchain/langgraph";
 import { buildTeam, checkSpec, memoryStore, specError } from "@troupe/core";
 import { builtinPatterns } from "@troupe/patterns";

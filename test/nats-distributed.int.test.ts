@@ -125,6 +125,9 @@ describe("distributed runs on NATS + PostgreSQL", () => {
     expect(effects.map((e) => e.action)).toEqual(["reserve", "charge", "ship"]);
     expect(new Set(effects.map((e) => e.key)).size).toBe(3);
     expect((await readRunStatus(store.docs, "failover-1"))?.state).toBe("completed");
+    // any machine can inspect the thread in the shared store
+    const status = await cli(["status", "failover-1", "--store", pg.url, "--json"]);
+    expect(JSON.parse(status.out[0]!)).toMatchObject({ threadId: "failover-1", state: "completed" });
     await second.waitFor(/thread failover-1: taking request .* \(delivery 2\)/);
     await second.waitFor(/thread failover-1: completed/);
     const queue = await RunQueue.open((await NatsBus.connect({ servers: nats.url, namespace: "failover" }).then((b) => (cleanups.push(() => b.close()), b))).connection, { namespace: "failover" });

@@ -31,7 +31,7 @@ describe("RunEventLog", () => {
     const log = await b.eventLog();
     expect(log.stream).toBe("TROUPE_EV_EVENTS");
     const info = await (await jetstreamManager(b.connection)).streams.info("TROUPE_EV_EVENTS");
-    expect(info.config.subjects).toEqual(["troupe.ev.run.*.events"]);
+    expect(info.config.subjects).toEqual(["troupe.ev.run.*.events", "troupe.ev.thread.*.runs"]);
 
     // interleave two runs, without awaiting each ack, as concurrent agents would
     await Promise.all(Array.from({ length: 30 }, (_, i) => [log.append(started("r1", i)), log.append(started("r2", 100 + i))]).flat());

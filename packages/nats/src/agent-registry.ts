@@ -29,6 +29,8 @@ export interface AgentRegistryOptions {
   ttlMs?: number;
   /** How often registrations refresh their entry (default a third of the TTL). */
   heartbeatMs?: number;
+  /** Bucket replicas in a cluster (1, 3 or 5; default 1). Fixed when the bucket is created. */
+  replicas?: number;
   /** A heartbeat that failed (the next one retries); default: a process warning. */
   onError?: (error: TroupeError) => void;
 }
@@ -68,7 +70,7 @@ export class AgentRegistry {
   static async open(connection: NatsConnection, options: AgentRegistryOptions = {}): Promise<AgentRegistry> {
     const bucket = registryBucketName(checkNamespace(options.namespace ?? "default"));
     try {
-      const kv = await new Kvm(connection).create(bucket, { ttl: options.ttlMs ?? 30_000, history: 1 });
+      const kv = await new Kvm(connection).create(bucket, { ttl: options.ttlMs ?? 30_000, history: 1, ...(options.replicas ? { replicas: options.replicas } : {}) });
       return new AgentRegistry(kv, bucket, options);
     } catch (error) {
       throw toTroupeError(error, "INTERNAL", `opening KV bucket ${bucket} (is nats-server running with -js?)`);

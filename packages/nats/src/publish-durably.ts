@@ -22,7 +22,7 @@ export async function publishDurably(js: JetStreamClient, subject: string, data:
   for (;;) {
     let ack: PubAck;
     try {
-      ack = await js.publish(subject, data, { msgID: options.msgID, timeout: Math.max(500, Math.min(5000, deadline - Date.now())), ...(options.headers ? { headers: options.headers } : {}) });
+      ack = await js.publish(subject, data, { msgID: options.msgID, timeout: Math.max(500, Math.min(2000, deadline - Date.now())), ...(options.headers ? { headers: options.headers } : {}) });
       return ack.seq;
     } catch (error) {
       const text = error instanceof Error ? error.message : String(error);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { isTroupeError } from "@troupe/core";
-import { checkNamespace, eventStreamName, registryBucketName, runIdOfTopic, subjectOf } from "./subjects.js";
+import { checkNamespace, checkThreadId, eventStreamName, registryBucketName, runDlqStreamName, runDlqSubject, runIdOfTopic, runQueueStreamName, runSubmitSubject, subjectOf, threadRunsSubject } from "./subjects.js";
 
 describe("subjects", () => {
   it("puts services and topics under troupe.<namespace>", () => {
@@ -29,5 +29,15 @@ describe("subjects", () => {
     expect(runIdOfTopic("run.abc-123.events")).toBe("abc-123");
     expect(runIdOfTopic("run.abc.other")).toBeUndefined();
     expect(runIdOfTopic("agent.x.invoke")).toBeUndefined();
+  });
+
+  it("names the run queue, its dead-letter stream and thread announcements per namespace", () => {
+    expect(runSubmitSubject("prod")).toBe("troupe.prod.runs.submit");
+    expect(runQueueStreamName("prod")).toBe("TROUPE_PROD_RUNS");
+    expect(runDlqSubject("prod")).toBe("troupe.prod.runs.dlq");
+    expect(runDlqStreamName("prod")).toBe("TROUPE_PROD_DLQ");
+    expect(threadRunsSubject("prod", "order-1")).toBe("troupe.prod.thread.order-1.runs");
+    expect(checkThreadId("3f2b-aa_1")).toBe("3f2b-aa_1");
+    for (const bad of ["a.b", "a b", "a*", ">", ""]) expect(() => checkThreadId(bad)).toThrow(/cannot travel on NATS/);
   });
 });

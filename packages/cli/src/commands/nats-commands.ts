@@ -25,7 +25,8 @@ export interface NatsFlags extends RunOutputFlags {
 /**
  * NATS connection options from `--nats` (comma-separated URLs, else NATS_URL), `--namespace` (else
  * TROUPE_NAMESPACE) and the environment: NATS_USER/NATS_PASSWORD, NATS_TOKEN, NATS_CREDS (a .creds
- * file), NATS_NKEY (a file holding an nkey seed), NATS_CA/NATS_CERT/NATS_KEY (TLS files).
+ * file), NATS_NKEY (a file holding an nkey seed), NATS_CA/NATS_CERT/NATS_KEY (TLS files), and
+ * TROUPE_REPLICAS (replicas of the streams and buckets this process creates, in a cluster).
  *
  * @example
  * const bus = await NatsBus.connect(natsOptions({ nats: "nats://a:4222,nats://b:4222" }, io));
@@ -43,6 +44,7 @@ export function natsOptions(flags: NatsFlags, io: CliIO, extra: Partial<NatsBusO
     ...(env.NATS_CREDS ? { credsFile: env.NATS_CREDS } : {}),
     ...(env.NATS_NKEY ? { nkeySeed: readFileSync(env.NATS_NKEY, "utf8").trim() } : {}),
     ...(tls ? { tls } : {}),
+    ...(replicasOf(io) ? { eventLog: { replicas: replicasOf(io)! } } : {}),
     ...extra,
   };
 }
@@ -54,7 +56,8 @@ export async function workerCommand(flags: NatsFlags, io: CliIO): Promise<number
   const bus = await NatsBus.connect(natsOptions(flags, io, { durableEvents: true, name: "troupe-worker" }));
   const store = flags.store ? openStore(flags.store, io) : undefined;
   try {
-    const worker = await Worker.start({ bus, agents, env: io.env, onNotice: (m) => io.err(`note: ${m}`), ...(flags.model ? { model: flags.model } : {}), ...(store ? { store } : {}) });
+    const replicas = replicasOf(io);
+    const worker = await Worker.start({ bus, agents, env: io.env, ...(replicas ? { registry: { replicas } } : {}), onNotice: (m) => io.err(`note: ${m}`), ...(flags.model ? { model: flags.model } : {}), ...(store ? { store } : {}) });
     io.err(`worker ${worker.workerId} serves ${worker.agents.join(", ")} in namespace "${bus.namespace}" (SIGTERM drains)`);
     const signal = await untilSignal();
     io.err(`${signal}: draining (finishing requests in flight)`);
@@ -77,6 +80,7 @@ export async function orchestratorCommand(flags: NatsFlags, io: CliIO): Promise<
       store,
       patterns: builtinPatterns,
       serveAgents: !flags["remote-agents"],
+      ...(replicasOf(io) ? { replicas: replicasOf(io)! } : {}),
       env: io.env,
       ...(flags.model ? { model: flags.model } : {}),
       ...(flags["ack-wait"] ? { ackWaitMs: positive(flags["ack-wait"], "--ack-wait") } : {}),
@@ -211,6 +215,11 @@ async function* announced(events: AsyncIterable<TroupeEvent>, log: RunEventLog):
     }
     yield event;
   }
+}
+
+function replicasOf(io: CliIO): number | undefined {
+  const raw = io.env.TROUPE_REPLICAS;
+  return raw ? positive(raw, "TROUPE_REPLICAS") : undefined;
 }
 
 function once(report: (message: string) => void): (message: string) => void {
