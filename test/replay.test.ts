@@ -119,3 +119,32 @@ describe("replay", () => {
     await b.team.close();
   });
 });
+
+describe("replay with fork", () => {
+  it("replays into a new thread from a middle checkpoint; the original thread is untouched", async () => {
+    const model = script();
+    const { team } = scriptedTeam(model);
+    const original = await team.run("Brief me on sagas", { threadId: "f1" });
+    const before = await team.history("f1", { all: true });
+    const middle = before.find((c) => c.agent === "researcher")!;
+    const forked = await team.replay("f1", { from: middle.checkpointId, fork: "f1-copy" });
+    expect(forked.threadId).toBe("f1-copy");
+    expect(forked.output).toBe(original.output);
+    expect(model.calls.length).toBe(6);
+    expect(await team.history("f1", { all: true })).toEqual(before);
+    const copy = await team.history("f1-copy");
+    expect(copy.slice(0, 4).map((c) => c.checkpointId)).toEqual(before.slice(0, 4).map((c) => c.checkpointId));
+  });
+
+  it("a live fork calls the model again on the copy and leaves the original answer in place", async () => {
+    const model = new ScriptedModel({ lead: [delegate("writer", "draft"), finish("v1"), finish("v2 from the fork")], writer: ["draft 1"] });
+    const { team } = scriptedTeam(model);
+    await team.run("write", { threadId: "f2" });
+    const history = await team.history("f2");
+    const afterWriter = history.find((c) => c.agent === "writer")!;
+    const forked = await team.replay("f2", { from: afterWriter.checkpointId, fork: true, live: true });
+    expect(forked.threadId).toMatch(/^f2-fork-/);
+    expect(forked.output).toBe("v2 from the fork");
+    expect((await team.result("f2"))?.output).toBe("v1");
+  });
+});

@@ -17,7 +17,7 @@ Usage:
   troupe validate <spec>
   troupe graph <spec>
   troupe history <thread> [--all] [--json]
-  troupe replay <thread> [--from <checkpoint>] [--live] [--model <m>] [--json]
+  troupe replay <thread> [--from <checkpoint>] [--live] [--fork] [--model <m>] [--json]
   troupe status <thread> [--json]
   troupe pause <thread>            stop at the next step boundary
   troupe resume <thread> [--model <m>] [--json]
@@ -50,6 +50,7 @@ const OPTIONS = {
   store: { type: "string", short: "s" },
   from: { type: "string" },
   all: { type: "boolean" },
+  fork: { type: "boolean" },
   live: { type: "boolean" },
   json: { type: "boolean" },
   as: { type: "string" },
@@ -68,7 +69,7 @@ const ALLOWED: Record<string, readonly (keyof typeof OPTIONS)[]> = {
   validate: [],
   graph: [],
   history: ["store", "json", "all"],
-  replay: ["from", "live", "store", "json", "model"],
+  replay: ["from", "live", "fork", "store", "json", "model"],
   threads: ["store"],
   status: ["store", "json"],
   pause: ["store"],
@@ -152,7 +153,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
         const thread = needs("a thread id (see troupe threads)");
         // a plain replay calls no model, so the offline notice would only confuse
         team = await openThread(thread, values, io, values.live === true);
-        const events = team.replayStream(thread, { ...(values.from ? { from: values.from } : {}), live: values.live ?? false });
+        const events = team.replayStream(thread, { ...(values.from ? { from: values.from } : {}), live: values.live ?? false, fork: values.fork ?? false });
         return await printRun(team, events, thread, values, io);
       }
       case "status":

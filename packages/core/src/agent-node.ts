@@ -23,6 +23,8 @@ export interface RunContext {
   mode: "live" | "replay";
   /** Added to idempotency keys so a live replay calls models and tools afresh. */
   keySuffix: string;
+  /** Thread whose recorded answers a replay reads (the original thread of a fork). */
+  recordsThreadId: string;
   emit: EventSink;
   signal: AbortSignal;
   /** Ask agents to stream model deltas. */
@@ -109,7 +111,7 @@ export function createAgentNode<S extends TeamStateValue>(deps: AgentNodeDeps, a
     let replayed = false;
     try {
       if (run.mode === "replay") {
-        const recorded = (await deps.records.get(run.threadId, key)) as AgentResult | undefined;
+        const recorded = (await deps.records.get(run.recordsThreadId, key)) as AgentResult | undefined;
         if (!recorded) {
           throw new TroupeError("REPLAY_MISS", `no recorded answer for agent ${agent} at turn ${turn}; the thread diverged from what was recorded, replay with live: true (--live) to call the model`);
         }

@@ -47,7 +47,7 @@ export function postgresStore(url: string, options: PostgresStoreOptions = {}): 
         await checkpointer.setup();
         await client.query(`
           CREATE TABLE IF NOT EXISTS ${t("troupe_records")} (thread_id TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (thread_id, key));
-          CREATE TABLE IF NOT EXISTS ${t("troupe_docs")} (kind TEXT NOT NULL, id TEXT NOT NULL, thread_id TEXT NOT NULL, body TEXT NOT NULL, updated_at TEXT NOT NULL, PRIMARY KEY (kind, id));
+          CREATE TABLE IF NOT EXISTS ${t("troupe_docs")} (kind TEXT NOT NULL, id TEXT NOT NULL, thread_id TEXT NOT NULL, body TEXT NOT NULL, updated_at TEXT NOT NULL, touched TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp(), PRIMARY KEY (kind, id));
           CREATE INDEX IF NOT EXISTS troupe_docs_thread ON ${t("troupe_docs")} (kind, thread_id);
           CREATE TABLE IF NOT EXISTS ${t("troupe_threads")} (thread_id TEXT PRIMARY KEY, spec TEXT NOT NULL, base_dir TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
         `);
@@ -66,6 +66,18 @@ export function postgresStore(url: string, options: PostgresStoreOptions = {}): 
     return (await pool.query<R>(text, values)).rows;
   };
   const now = () => new Date().toISOString();
+  // writes to one doc land in the order they were made, as with SQLite (callers fire some without awaiting)
+  const chains = new Map<string, Promise<unknown>>();
+  const inOrder = (key: string, write: () => Promise<unknown>): Promise<void> => {
+    const next = (chains.get(key) ?? Promise.resolve()).catch(() => undefined).then(write);
+    chains.set(key, next);
+    void next.finally(() => chains.get(key) === next && chains.delete(key)).catch(() => undefined);
+    return next.then(() => undefined);
+  };
+  // ...and a read sees the writes made before it
+  const settled = async (key?: string) => {
+    await Promise.allSettled(key === undefined ? [...chains.values()] : [chains.get(key)]);
+  };
 
   const records: RecordStore = {
     async get(threadId, key) {
@@ -97,25 +109,31 @@ export function postgresStore(url: string, options: PostgresStoreOptions = {}): 
   };
   const docs: DocStore = {
     async put(kind, id, threadId, body) {
-      await query(
+      const text = JSON.stringify(body ?? null);
+      const at = now();
+      await inOrder(`${kind}\u0000${id}`, () =>
+        query(
         `INSERT INTO ${t("troupe_docs")} (kind, id, thread_id, body, updated_at) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (kind, id) DO UPDATE SET thread_id = excluded.thread_id, body = excluded.body, updated_at = excluded.updated_at`,
-        [kind, id, threadId, JSON.stringify(body ?? null), now()],
+         ON CONFLICT (kind, id) DO UPDATE SET thread_id = excluded.thread_id, body = excluded.body, updated_at = excluded.updated_at, touched = clock_timestamp()`,
+          [kind, id, threadId, text, at],
+        ),
       );
     },
     async get(kind, id) {
+      await settled(`${kind}\u0000${id}`);
       const [row] = await query<DocRow>(`SELECT * FROM ${t("troupe_docs")} WHERE kind = $1 AND id = $2`, [kind, id]);
       return row ? docOf(row) : undefined;
     },
     async list(kind, threadId) {
+      await settled();
       const rows =
         threadId === undefined
-          ? await query<DocRow>(`SELECT * FROM ${t("troupe_docs")} WHERE kind = $1 ORDER BY updated_at`, [kind])
-          : await query<DocRow>(`SELECT * FROM ${t("troupe_docs")} WHERE kind = $1 AND thread_id = $2 ORDER BY updated_at`, [kind, threadId]);
+          ? await query<DocRow>(`SELECT * FROM ${t("troupe_docs")} WHERE kind = $1 ORDER BY touched`, [kind])
+          : await query<DocRow>(`SELECT * FROM ${t("troupe_docs")} WHERE kind = $1 AND thread_id = $2 ORDER BY touched`, [kind, threadId]);
       return rows.map(docOf);
     },
     async delete(kind, id) {
-      await query(`DELETE FROM ${t("troupe_docs")} WHERE kind = $1 AND id = $2`, [kind, id]);
+      await inOrder(`${kind}\u0000${id}`, () => query(`DELETE FROM ${t("troupe_docs")} WHERE kind = $1 AND id = $2`, [kind, id]));
     },
   };
   let closed: Promise<void> | undefined;

@@ -47,7 +47,7 @@ export interface ActiveRun {
 
 export type Work =
   | { kind: "run"; input: string }
-  | { kind: "replay"; from?: string; live: boolean }
+  | { kind: "replay"; from?: string; live: boolean; recordsThreadId?: string }
   | { kind: "resume"; answer?: unknown }
   | { kind: "redrive"; from: string; keySuffix: string }
   /** Cancels a run that no process is running (paused or interrupted). */
@@ -104,7 +104,8 @@ export function execute(deps: ExecutorDeps, work: Work, threadId: string, signal
       await deps.serve();
       const mode = replaying ? "replay" : "live";
       const keySuffix = work.kind === "replay" && work.live ? `:live-${runId.slice(0, 8)}` : work.kind === "redrive" ? work.keySuffix : "";
-      deps.runs.set(runId, { runId, threadId, mode, keySuffix, emit, signal: controller.signal, stream: true });
+      const recordsThreadId = work.kind === "replay" && work.recordsThreadId ? work.recordsThreadId : threadId;
+      deps.runs.set(runId, { runId, threadId, mode, keySuffix, recordsThreadId, emit, signal: controller.signal, stream: true });
       if (!replaying) {
         // a pause or cancel asked for before this run began is not meant for it
         if (work.kind === "run" || work.kind === "redrive") await takeControl(deps.store.docs, threadId);

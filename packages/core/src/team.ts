@@ -21,6 +21,7 @@ import { readRunStatus, requestControl, type RunStatusInfo } from "./run-lifecyc
 import type { TeamStateValue } from "./team-state.js";
 import type { TeamSpec } from "./team-spec.js";
 import type { TeamStore } from "./team-store.js";
+import { forkThread } from "./fork-thread.js";
 
 export interface TeamOptions {
   spec: TeamSpec;
@@ -55,6 +56,11 @@ export interface ReplayOptions {
   from?: string;
   /** Call the agents again instead of answering from the records. */
   live?: boolean;
+  /**
+   * Replay into a new thread (this id, or `<thread>-fork-<n>` for `true`) that starts as a copy of
+   * the original up to `from`; the original thread is left exactly as it was.
+   */
+  fork?: boolean | string;
   signal?: AbortSignal;
 }
 
@@ -144,12 +150,26 @@ export class Team {
 
   /** Re-runs a thread from a checkpoint. Without `live`, agents answer from the records: no model calls. */
   async replay(threadId: string, options: ReplayOptions = {}): Promise<RunResult> {
-    return this.finish(this.start(replayWork(options), threadId, options.signal));
+    const target = await this.replayTarget(threadId, options);
+    return this.finish(this.start(target.work, target.threadId, options.signal));
   }
 
-  /** Like replay, yielding events. */
-  replayStream(threadId: string, options: ReplayOptions = {}): AsyncIterable<TroupeEvent> {
-    return this.events(this.start(replayWork(options), threadId, options.signal));
+  /** Like replay, yielding events. With `fork`, the events carry the new thread's id. */
+  async *replayStream(threadId: string, options: ReplayOptions = {}): AsyncIterable<TroupeEvent> {
+    const target = await this.replayTarget(threadId, options);
+    yield* this.events(this.start(target.work, target.threadId, options.signal));
+  }
+
+  /** The thread a replay runs on: the same one, or a fresh copy of it for `fork`. */
+  private async replayTarget(threadId: string, options: ReplayOptions): Promise<{ threadId: string; work: Work }> {
+    if (!options.fork) return { threadId, work: replayWork(options) };
+    const branch = await this.history(threadId);
+    const from = options.from ?? [...branch].reverse().find((c) => c.source === "input")?.checkpointId ?? branch[0]!.checkpointId;
+    const forkId = typeof options.fork === "string" ? options.fork : `${threadId}-fork-${randomUUID().slice(0, 8)}`;
+    await forkThread(this.store.checkpointer, { threadId, upTo: from, branch: branch.map((c) => c.checkpointId) }, forkId);
+    const info = await this.store.threads.getThread(threadId);
+    await this.store.threads.saveThread({ threadId: forkId, spec: info?.spec ?? this.spec, baseDir: info?.baseDir ?? this.options.baseDir ?? process.cwd() });
+    return { threadId: forkId, work: { ...replayWork({ ...options, from }), recordsThreadId: threadId } as Work };
   }
 
   /** Continues a paused, interrupted (pass the answer), crashed or half-compensated run from its checkpoint. */

@@ -16,6 +16,7 @@ export async function printRun(team: Team, events: AsyncIterable<TroupeEvent>, t
     if (event.type === "run.started") {
       replaying = event.mode === "replay";
       started = true;
+      threadId = event.threadId; // a forked replay runs on a new thread
     }
     if (event.type === "run.failed") failure = event;
     // a run that could not start is reported once, below, not as progress
