@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { postgresStore, readRunStatus, readSpecFile, type PostgresStore, type TroupeEvent } from "@troupe/core";
-import { NatsBus, Orchestrator, RunQueue, submitRun, type OrchestratorOptions } from "@troupe/nats";
+import { defineAgent, invokeAgent, isTroupeError, postgresStore, readRunStatus, readSpecFile, type ModelClient, type PostgresStore, type TroupeEvent } from "@troupe/core";
+import { AgentRegistry, NatsBus, Orchestrator, RunQueue, Worker, submitRun, type OrchestratorOptions } from "@troupe/nats";
 import { builtinPatterns } from "@troupe/patterns";
 import { freePort, startNatsCluster, startNatsServer, startPostgres, type RunningNatsServer, type RunningPostgres } from "@troupe/testing";
 import { main } from "../packages/cli/src/cli.js";
@@ -64,7 +64,9 @@ async function cli(args: string[]) {
 }
 
 function tempFile(name: string): string {
-  return join(mkdtempSync(join(tmpdir(), "troupe-dist-")), name);
+  const dir = mkdtempSync(join(tmpdir(), "troupe-dist-"));
+  cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+  return join(dir, name);
 }
 
 function ledger(file: string): Array<{ action: string; key: string }> {
@@ -285,4 +287,30 @@ describe("distributed runs on NATS + PostgreSQL", () => {
     expect(worker.err()).toMatch(/SIGTERM: draining/);
     expect((await cli(["agents", "--nats", nats.url, "--namespace", "workers", "--json"])).out).toEqual(["[]"]);
   });
+
+  it("(f) a draining worker finishes the request in flight, refuses new ones and leaves the registry", async () => {
+    const slow: ModelClient = {
+      id: "slow",
+      async generate() {
+        await new Promise((r) => setTimeout(r, 500));
+        return { content: [{ type: "text", text: "done slowly" }], stopReason: "end_turn", usage: { inputTokens: 1, outputTokens: 1, costUsd: 0 }, model: "slow" };
+      },
+    };
+    const bus = await NatsBus.connect({ servers: nats.url, namespace: "drain" });
+    const client = await NatsBus.connect({ servers: nats.url, namespace: "drain" });
+    cleanups.push(() => bus.close(), () => client.close());
+    const worker = await Worker.start({ bus, agents: [defineAgent({ name: "slowpoke", description: "Slow", instructions: "Take your time.", model: slow })] });
+    const registry = await AgentRegistry.open(client.connection, { namespace: "drain" });
+    expect((await registry.list()).map((e) => [e.name, e.workerId])).toEqual([["slowpoke", worker.workerId]]);
+    const request = (id: string) => ({ runId: id, threadId: id, agent: "slowpoke", task: "go", messages: [], idempotencyKey: id });
+    const inFlight = invokeAgent(client, request("r1"), { timeoutMs: 5000 });
+    await new Promise((r) => setTimeout(r, 100));
+    const drained = worker.drain();
+    const refused = await invokeAgent(client, request("r2"), { timeoutMs: 5000 }).catch((e: unknown) => e);
+    expect(isTroupeError(refused, "AGENT_UNAVAILABLE")).toBe(true);
+    expect((await inFlight).output).toBe("done slowly");
+    await drained;
+    expect(await registry.list()).toEqual([]);
+  });
 });
+

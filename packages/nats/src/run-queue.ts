@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, JetStreamApiCodes, JetStreamApiError, type JetStreamClient, type JetStreamManager, type JsMsg } from "@nats-io/jetstream";
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, JetStreamApiCodes, JetStreamApiError, type Consumer, type JetStreamClient, type JetStreamManager, type JsMsg } from "@nats-io/jetstream";
 import { headers, nanos, type NatsConnection } from "@nats-io/transport-node";
 import { formatZodIssues, toTroupeError, TroupeError } from "@troupe/core";
 import { decodeJson, encodeJson } from "./bus-wire.js";
@@ -53,6 +53,7 @@ export class RunQueue {
   readonly dlqStream: string;
   private readonly js: JetStreamClient;
   private readonly jsm: JetStreamManager;
+  private consumer: Promise<Consumer> | undefined;
 
   private constructor(js: JetStreamClient, jsm: JetStreamManager, namespace: string) {
     this.js = js;
@@ -109,8 +110,13 @@ export class RunQueue {
 
   /** Pulls the next request for this orchestrator, or null when none came within `expiresMs`. */
   async next(expiresMs: number): Promise<JsMsg | null> {
-    const consumer = await this.js.consumers.get(this.stream, ORCHESTRATORS_CONSUMER);
-    return consumer.next({ expires: Math.max(1000, expiresMs) });
+    this.consumer ??= this.js.consumers.get(this.stream, ORCHESTRATORS_CONSUMER);
+    try {
+      return await (await this.consumer).next({ expires: Math.max(1000, expiresMs) });
+    } catch (error) {
+      this.consumer = undefined; // looked up afresh next time (it may have been recreated)
+      throw error;
+    }
   }
 
   /** Moves a delivered request to the dead-letter stream with the reason, then removes it from the queue. */
