@@ -25,19 +25,21 @@ export function writeResults(file, machine, options, rows) {
 const ms = (side) => (side ? `${fmt(side.medianMs)} ms` : "—");
 
 function base(r) {
-  return ms(r.baseline);
+  return r.baseline?.text ?? ms(r.baseline);
 }
 
 function troupe(r) {
-  return r.candidate ? ms(r.candidate) : "—";
+  return r.candidate ? (r.candidate.text ?? ms(r.candidate)) : "—";
 }
 
 function ratio(r) {
+  if (!r.pairedRatio) return r.ratio === undefined ? "—" : r.ratio.toFixed(2);
   if (!r.baseline || !r.candidate) return "—";
   return `${r.ratio.toFixed(2)} (${r.pairedRatio.p25.toFixed(2)}–${r.pairedRatio.p75.toFixed(2)})`;
 }
 
 function goal(r) {
+  if (r.goal?.text) return r.goal.text;
   if (r.goal?.maxRatio !== undefined) return `ratio ≤ ${r.goal.maxRatio.toFixed(2)}`;
   if (r.goal?.maxMs !== undefined) return `≤ ${r.goal.maxMs} ms`;
   return "—";
@@ -46,6 +48,7 @@ function goal(r) {
 function result(r) {
   if (r.status === "pending") return `pending: ${r.pending}`;
   if (r.status === "error") return `error: ${String(r.error).split("\n")[0]}`;
+  if (r.result !== undefined) return [r.status === "info" ? "" : r.status, r.result].filter(Boolean).join(", ");
   const parts = [];
   if (r.goal?.maxMs !== undefined) parts.push(`${r.status} (${r.goalFraction.toFixed(2)} of goal)`);
   else if (r.goal?.maxRatio !== undefined) parts.push(r.status);

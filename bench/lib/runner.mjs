@@ -34,6 +34,19 @@ const gc = vm.runInNewContext("gc");
  * @property {number} [batch]         units of work per sample (default 1); for work under a few ms
  * @property {number} [hops]          steps per run, to report the overhead per hop
  * @property {() => Promise<{ baseline?: Side, candidate: Side, teardown?: () => Promise<void> }>} [setup]
+ * @property {(options: { quick: boolean }) => Promise<Measured>} [measure]  instead of setup, for
+ *   figures that are not a time per run (percentiles, throughput, memory): the case measures itself
+ */
+
+/**
+ * What a self-measuring case reports. `text` is what the table shows for a side; `met` is the
+ * goal's verdict (leave it out for an informational row); `result` says by how much.
+ * @typedef {object} Measured
+ * @property {{ label: string, text: string } & Record<string, unknown>} candidate
+ * @property {{ label: string, text: string } & Record<string, unknown>} [baseline]
+ * @property {number} [ratio]
+ * @property {boolean} [met]
+ * @property {string} [result]
  */
 
 /** Runs one case; returns its result row (never throws: a broken case becomes an "error" row). */
@@ -41,6 +54,7 @@ export async function runCase(c, options = {}) {
   const scale = options.quick ? 0.34 : 1;
   const base = { id: c.id, title: c.title, kind: c.kind, ...(c.goal ? { goal: c.goal } : {}), ...(c.note ? { note: c.note } : {}) };
   if (c.kind === "pending") return { ...base, status: "pending", pending: c.pending };
+  if (c.measure) return measured(c, base, options);
   const runs = Math.max(3, Math.round((c.runs ?? 15) * scale));
   const warmup = Math.max(1, Math.round((c.warmup ?? 5) * scale));
   const batch = c.batch ?? 1;
@@ -87,6 +101,19 @@ export async function runCase(c, options = {}) {
     return { ...base, status: "error", error: error instanceof Error ? (error.stack ?? error.message) : String(error) };
   } finally {
     await sides?.teardown?.().catch(() => undefined);
+  }
+}
+
+/** Runs a self-measuring case (see {@link Measured}). */
+async function measured(c, base, options) {
+  const started = performance.now();
+  try {
+    gc();
+    const m = await c.measure({ quick: Boolean(options.quick) });
+    const status = m.met === undefined ? "info" : m.met ? "ok" : "over";
+    return { ...base, ...m, seconds: round((performance.now() - started) / 1000, 1), status };
+  } catch (error) {
+    return { ...base, status: "error", error: error instanceof Error ? (error.stack ?? error.message) : String(error) };
   }
 }
 

@@ -74,9 +74,23 @@ export function defineTool<I extends z.ZodType, O>(config: ToolConfig<I, O>): To
           details: { tool: config.name },
         });
       }
-      return config.run(parsed.data, ctx);
+      return withTimeout(Promise.resolve(config.run(parsed.data, ctx)), config.timeoutMs, config.name);
     },
   };
+}
+
+/** Rejects with TOOL_FAILED when `work` takes longer than `ms` (no limit when `ms` is unset). */
+async function withTimeout<T>(work: Promise<T>, ms: number | undefined, name: string): Promise<T> {
+  if (!ms) return work;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TroupeError("TOOL_FAILED", `tool ${name} timed out after ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export function isTool(value: unknown): value is Tool {

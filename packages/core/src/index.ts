@@ -56,7 +56,8 @@ export {
 } from "./define-pattern.js";
 export { finishOutcome, RUN_ID_KEY, type AgentCall, type AgentNodeFn, type AgentNodePlan, type Outcome, type RunContext } from "./agent-node.js";
 export { TeamState, stepsOfLatestTurn, usageOf, type Step, type RunStatus, type TeamStateValue, type TeamStateUpdate } from "./team-state.js";
-export { Team, type TeamOptions, type RunOptions, type ReplayOptions, type CheckpointInfo } from "./team.js";
+export { Team, type TeamOptions, type RunOptions, type ReplayOptions } from "./team.js";
+export type { CheckpointInfo } from "./thread-history.js";
 export type { RunResult } from "./run-result.js";
 export type { TeamStore } from "./team-store.js";
 export type { RecordStore, ThreadInfo, ThreadStore } from "./record-store.js";

@@ -3,8 +3,9 @@ import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
 import type { RunnableConfig } from "@langchain/core/runnables";
 import type { ChannelVersions, Checkpoint, CheckpointListOptions, CheckpointMetadata, CheckpointTuple, PendingWrite } from "@langchain/langgraph-checkpoint";
 import { TroupeError } from "./errors.js";
-import type { DocStore, RecordStore, StoredDoc, ThreadInfo, ThreadStore } from "./record-store.js";
+import type { DocStore, RecordStore, ThreadStore } from "./record-store.js";
 import type { TeamStore } from "./team-store.js";
+import { docOf, threadOf, type DocRow, type ThreadRow } from "./store-rows.js";
 
 export interface PostgresStoreOptions {
   /** Schema for LangGraph's checkpoint tables and Troupe's own (default "public"). */
@@ -191,28 +192,4 @@ function redact(url: string): string {
   } catch {
     return "(unparsable url)";
   }
-}
-
-interface DocRow {
-  kind: string;
-  id: string;
-  thread_id: string;
-  body: string;
-  updated_at: string;
-}
-
-function docOf(row: DocRow): StoredDoc {
-  return { kind: row.kind, id: row.id, threadId: row.thread_id, body: JSON.parse(row.body), updatedAt: row.updated_at };
-}
-
-interface ThreadRow {
-  thread_id: string;
-  spec: string;
-  base_dir: string;
-  created_at: string;
-  updated_at: string;
-}
-
-function threadOf(row: ThreadRow): ThreadInfo {
-  return { threadId: row.thread_id, spec: JSON.parse(row.spec), baseDir: row.base_dir, createdAt: row.created_at, updatedAt: row.updated_at };
 }

@@ -167,7 +167,7 @@ async function callTool(
     }
     const stored = (await deps.records?.get(`tool:${idempotencyKey}`)) as { output: unknown } | undefined;
     const reused = stored !== undefined;
-    const run = () => withTimeout(tool.invoke(call.input, ctx), tool.timeoutMs, tool.name);
+    const run = () => tool.invoke(call.input, ctx);
     const output = reused ? stored.output : await (deps.guardTool ? deps.guardTool(tool.name, run, { idempotent: tool.idempotent === true }) : run());
     if (!reused) await deps.records?.put(`tool:${idempotencyKey}`, { output: output ?? null });
     deps.emit({ type: "tool.called", agent: agent.name, tool: tool.name, input: call.input, output, durationMs: Date.now() - started, ...(reused ? { reused } : {}) });
@@ -239,18 +239,6 @@ function withDeadline(signal: AbortSignal | undefined, deadline: number | undefi
   return signal ? AbortSignal.any([signal, timer]) : timer;
 }
 
-async function withTimeout<T>(work: Promise<T>, ms: number | undefined, name: string): Promise<T> {
-  if (!ms) return work;
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new TroupeError("TOOL_FAILED", `tool ${name} timed out after ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([work, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 function errorResult(toolUseId: string, message: string): ToolResultBlock {
   return { type: "tool_result", toolUseId, content: message, isError: true };

@@ -2,8 +2,9 @@ import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import Database from "better-sqlite3";
 import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
-import type { DocStore, RecordStore, StoredDoc, ThreadInfo, ThreadStore } from "./record-store.js";
+import type { DocStore, RecordStore, ThreadStore } from "./record-store.js";
 import type { TeamStore } from "./team-store.js";
+import { docOf, threadOf, type DocRow, type ThreadRow } from "./store-rows.js";
 
 export const DEFAULT_STORE_PATH = ".troupe/checkpoints.sqlite";
 
@@ -65,13 +66,13 @@ export function sqliteStore(path: string = DEFAULT_STORE_PATH): TeamStore {
   const threads: ThreadStore = {
     async getThread(threadId) {
       const row = getThread.get(threadId);
-      return row ? fromRow(row) : undefined;
+      return row ? threadOf(row) : undefined;
     },
     async saveThread(info) {
       upsertThread.run({ threadId: info.threadId, spec: JSON.stringify(info.spec), baseDir: info.baseDir, now: new Date().toISOString() });
     },
     async listThreads() {
-      return listThreads.all().map(fromRow);
+      return listThreads.all().map(threadOf);
     },
   };
   const checkpointer = new SqliteSaver(db);
@@ -85,28 +86,4 @@ export function sqliteStore(path: string = DEFAULT_STORE_PATH): TeamStore {
       if (db.open) db.close();
     },
   };
-}
-
-interface DocRow {
-  kind: string;
-  id: string;
-  thread_id: string;
-  body: string;
-  updated_at: string;
-}
-
-function docOf(row: DocRow): StoredDoc {
-  return { kind: row.kind, id: row.id, threadId: row.thread_id, body: JSON.parse(row.body), updatedAt: row.updated_at };
-}
-
-interface ThreadRow {
-  thread_id: string;
-  spec: string;
-  base_dir: string;
-  created_at: string;
-  updated_at: string;
-}
-
-function fromRow(row: ThreadRow): ThreadInfo {
-  return { threadId: row.thread_id, spec: JSON.parse(row.spec), baseDir: row.base_dir, createdAt: row.created_at, updatedAt: row.updated_at };
 }

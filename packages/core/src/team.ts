@@ -1,4 +1,3 @@
-import type { StateSnapshot } from "@langchain/langgraph";
 import { randomUUID } from "node:crypto";
 import { invokeCompensation, serveAgent, type AgentHandle } from "./agent-host.js";
 import { createAgentNode, type ApprovalDecision, type RunContext } from "./agent-node.js";
@@ -22,6 +21,7 @@ import type { TeamStateValue } from "./team-state.js";
 import type { TeamSpec } from "./team-spec.js";
 import type { TeamStore } from "./team-store.js";
 import { forkThread } from "./fork-thread.js";
+import { threadHistory, type CheckpointInfo } from "./thread-history.js";
 
 export interface TeamOptions {
   spec: TeamSpec;
@@ -62,20 +62,6 @@ export interface ReplayOptions {
    */
   fork?: boolean | string;
   signal?: AbortSignal;
-}
-
-/** One checkpoint of a thread, as `troupe history` lists it. */
-export interface CheckpointInfo {
-  checkpointId: string;
-  parentId?: string;
-  step: number;
-  source: string;
-  userTurn: number;
-  /** The agent that acted last when the checkpoint was taken. */
-  agent: string | null;
-  /** Nodes that run next from here. */
-  next: string[];
-  createdAt: string;
 }
 
 /**
@@ -263,15 +249,8 @@ export class Team {
    * the first), or every branch replays left behind with `{ all: true }`. Throws THREAD_UNKNOWN for
    * a thread with none.
    */
-  async history(threadId: string, options: { all?: boolean } = {}): Promise<CheckpointInfo[]> {
-    const list: CheckpointInfo[] = [];
-    for await (const snapshot of this.graph.getStateHistory({ configurable: { thread_id: threadId } })) list.push(checkpointInfo(snapshot));
-    if (!list.length) throw new TroupeError("THREAD_UNKNOWN", `no checkpoints for thread "${threadId}" in ${this.store.kind}; check the thread id and --store`);
-    if (options.all) return list.reverse();
-    const byId = new Map(list.map((c) => [c.checkpointId, c]));
-    const branch: CheckpointInfo[] = [];
-    for (let c: CheckpointInfo | undefined = list[0]; c; c = c.parentId ? byId.get(c.parentId) : undefined) branch.push(c);
-    return branch.reverse();
+  history(threadId: string, options: { all?: boolean } = {}): Promise<CheckpointInfo[]> {
+    return threadHistory(this.graph, threadId, { all: options.all ?? false, where: this.store.kind });
   }
 
   /** The latest state of a thread (undefined for an unknown thread). */
@@ -386,18 +365,3 @@ function replayWork(options: ReplayOptions): Work {
   return { kind: "replay", ...(options.from ? { from: options.from } : {}), live: options.live ?? false };
 }
 
-function checkpointInfo(snapshot: StateSnapshot): CheckpointInfo {
-  const values = (snapshot.values ?? {}) as Partial<TeamStateValue>;
-  const metadata = (snapshot.metadata ?? {}) as { step?: number; source?: string };
-  const parentId = snapshot.parentConfig?.configurable?.checkpoint_id;
-  return {
-    checkpointId: String(snapshot.config.configurable?.checkpoint_id),
-    ...(typeof parentId === "string" ? { parentId } : {}),
-    step: metadata.step ?? -1,
-    source: metadata.source ?? "loop",
-    userTurn: values.userTurn ?? 0,
-    agent: values.activeAgent ?? null,
-    next: [...snapshot.next],
-    createdAt: snapshot.createdAt ?? "",
-  };
-}

@@ -44,7 +44,7 @@ export function agentNodePlan(spec: CustomSpec, id: string, agent: string): Agen
 export function toolNode(spec: CustomSpec, id: string, tool: Tool): NodeFn {
   const input = spec.graph.nodes[id]!.input ?? {};
   return guarded(id, `tool ${tool.name}`, async (state, config, base) => {
-    const output = await withTimeout(tool.invoke(renderInput(input, state), { ...base, agent: id, idempotencyKey: idempotencyKey(state, config, id) }), tool.timeoutMs, tool.name);
+    const output = await tool.invoke(renderInput(input, state), { ...base, agent: id, idempotencyKey: idempotencyKey(state, config, id) });
     return outcomeAfter(spec.graph, id, state, output, { outputs: { [id]: output } });
   });
 }
@@ -95,15 +95,3 @@ function idempotencyKey(state: TeamStateValue, config: LangGraphRunnableConfig, 
   return `${config.configurable?.thread_id ?? ""}:${state.userTurn}:${step}:${id}`;
 }
 
-async function withTimeout<T>(work: Promise<T>, ms: number | undefined, name: string): Promise<T> {
-  if (!ms) return work;
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new TroupeError("TOOL_FAILED", `tool ${name} timed out after ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([work, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
