@@ -1,16 +1,25 @@
 // A throwaway nats-server (JetStream on, loopback, temp store) for one benchmark case, with the
 // buses the case opens on it; `close()` closes them and stops the server, removing its store.
+import { readdirSync, readFileSync } from "node:fs";
 import { NatsBus } from "@troupe/nats";
 import { startNatsServer } from "@troupe/testing";
 
 /**
- * @returns {Promise<{ url: string, bus: (options?: Omit<import("@troupe/nats").NatsBusOptions, "servers">) => Promise<NatsBus>, close: () => Promise<void> }>}
+ * @returns {Promise<{ url: string, bus: (options?: Omit<import("@troupe/nats").NatsBusOptions, "servers">) => Promise<NatsBus>, serverCpuSeconds: () => number | undefined, close: () => Promise<void> }>}
  */
 export async function natsFixture() {
   const server = await startNatsServer();
   const buses = [];
+  const stat = serverStatFile(server.name);
   return {
     url: server.url,
+    /** CPU time (user + system) the nats-server process has used so far; undefined off Linux. */
+    serverCpuSeconds() {
+      if (!stat) return undefined;
+      // fields after "(comm) ": state is [0], utime [11], stime [12], in clock ticks (100 Hz on Linux)
+      const fields = readFileSync(stat, "utf8").split(") ")[1].split(" ");
+      return (Number(fields[11]) + Number(fields[12])) / 100;
+    },
     async bus(options = {}) {
       const bus = await NatsBus.connect({ servers: server.url, namespace: "bench", onError: (error) => console.error(`bench bus: ${error.message}`), ...options });
       buses.push(bus);
@@ -21,6 +30,25 @@ export async function natsFixture() {
       await server.stop();
     },
   };
+}
+
+/** /proc/<pid>/stat of the nats-server started with this name (`-n <name>`), if this is Linux. */
+function serverStatFile(name) {
+  let pids = [];
+  try {
+    pids = readdirSync("/proc").filter((p) => /^\d+$/.test(p));
+  } catch {
+    return undefined; // not Linux
+  }
+  for (const pid of pids) {
+    try {
+      const args = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+      if (args.some((a) => a.endsWith("nats-server")) && args[args.indexOf("-n") + 1] === name) return `/proc/${pid}/stat`;
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return undefined;
 }
 
 /** Runs `work` over 0..count-1 with at most `width` calls in flight; resolves to their results in order. */

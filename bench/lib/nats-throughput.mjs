@@ -14,7 +14,7 @@ function eventOf(runId, i) {
 
 /** @param {{ quick: boolean }} options */
 export async function measureEventThroughput({ quick }) {
-  const events = quick ? 60_000 : 200_000;
+  const events = quick ? 40_000 : 100_000;
   const runs = 1000; // appends of one run are stored one after another; runs go in parallel
   const nats = await natsFixture();
   try {
@@ -49,10 +49,14 @@ export async function measureEventThroughput({ quick }) {
 
     await appendAll(runs * 10); // warm-up: JIT, the stream's first blocks
     await publishAll(runs * 10);
+    /** Wall time, and CPU time of this process and of nats-server, per event in µs. */
     const timed = async (work, count) => {
-      const t0 = performance.now();
+      const [c0, s0, t0] = [process.cpuUsage(), nats.serverCpuSeconds(), performance.now()];
       const out = await work(count);
-      return { seconds: (performance.now() - t0) / 1000, out };
+      const seconds = (performance.now() - t0) / 1000;
+      const c = process.cpuUsage(c0);
+      const server = s0 === undefined ? undefined : nats.serverCpuSeconds() - s0;
+      return { seconds, out, cpuUsPerEvent: { client: round((c.user + c.system) / count, 1), ...(server === undefined ? {} : { server: round((server * 1e6) / count, 1) }) } };
     };
     const core1 = await timed(publishAll, events);
     const appended = await timed(appendAll, events);
@@ -64,11 +68,11 @@ export async function measureEventThroughput({ quick }) {
     const rate = events / appended.seconds;
     const coreRate = events / Math.min(core1.seconds, core2.seconds);
     return {
-      baseline: { label: "core NATS publish", text: `${perSecond(coreRate)} (no ack)`, eventsPerSecond: Math.round(coreRate) },
-      candidate: { label: "RunEventLog.append", text: `${perSecond(rate)} (${(events / 1000).toFixed(0)}k events, ${runs} runs at once)`, eventsPerSecond: Math.round(rate), seconds: round(appended.seconds, 2) },
+      baseline: { label: "core NATS publish", text: `${perSecond(coreRate)} (no ack)`, eventsPerSecond: Math.round(coreRate), cpuUsPerEvent: core2.cpuUsPerEvent },
+      candidate: { label: "RunEventLog.append", text: `${perSecond(rate)} (${(events / 1000).toFixed(0)}k events, ${runs} runs at once)`, eventsPerSecond: Math.round(rate), seconds: round(appended.seconds, 2), cpuUsPerEvent: appended.cpuUsPerEvent },
       events,
       concurrentRuns: runs,
-      rawJetStreamPublishPerSecond: Math.round(events / 2 / raw.seconds),
+      rawJetStreamPublish: { eventsPerSecond: Math.round(events / 2 / raw.seconds), cpuUsPerEvent: raw.cpuUsPerEvent },
       met: rate >= 100_000,
       result: `${perSecond(rate)} to JetStream (bare js.publish: ${perSecond(events / 2 / raw.seconds)})`,
     };

@@ -80,8 +80,10 @@ export class Worker {
   /** Deregisters, stops taking requests and resolves once the ones in flight are answered. */
   drain(): Promise<void> {
     this.drained ??= (async () => {
+      // refuse new requests at once (drain() flips the agents to draining before it awaits), then deregister
+      const handlesDone = this.handles.map((h) => h.drain());
       await Promise.allSettled(this.registrations.map((r) => r.stop()));
-      await Promise.all(this.handles.map((h) => h.drain()));
+      await Promise.all(handlesDone);
     })();
     return this.drained;
   }
