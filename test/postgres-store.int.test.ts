@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { z } from "zod";
-import { defineAgent, defineTool, isTroupeError, postgresStore, type PostgresStore } from "@troupe/core";
-import { supervisor } from "@troupe/patterns";
-import { ScriptedModel, callTool, delegate, finish, startPostgres, type RunningPostgres } from "@troupe/testing";
+import { isTroupeError, postgresStore, type PostgresStore } from "@troupe/core";
+import { ScriptedModel, startPostgres, type RunningPostgres } from "@troupe/testing";
+import { researchScript, scriptedTeam } from "./research-fixture.js";
 
 let pg: RunningPostgres;
 const stores: PostgresStore[] = [];
@@ -20,34 +19,13 @@ afterAll(async () => {
   await pg?.stop();
 });
 
-function scriptedTeam(model: ScriptedModel, teamStore: PostgresStore) {
-  let lookups = 0;
-  const lookup = defineTool({
-    name: "lookup",
-    description: "Look a topic up",
-    input: z.object({ topic: z.string() }),
-    run: ({ topic }) => {
-      lookups++;
-      return `${topic}: compensations run in reverse order`;
-    },
-  });
-  const lead = defineAgent({ name: "lead", description: "Leads", instructions: "Lead.", model });
-  const researcher = defineAgent({ name: "researcher", description: "Researches", instructions: "Research.", tools: [lookup], model });
-  const writer = defineAgent({ name: "writer", description: "Writes", instructions: "Write.", model });
-  return { team: supervisor({ name: "pg-team", lead, workers: [researcher, writer], store: teamStore }), lookups: () => lookups };
-}
 
-const script = () =>
-  new ScriptedModel({
-    lead: [delegate("researcher", "look up sagas"), delegate("writer", "write it up"), finish("Sagas: compensations run in reverse order.")],
-    researcher: [callTool("lookup", { topic: "sagas" }), "sagas: compensations run in reverse order"],
-    writer: ["Brief: compensations run in reverse order."],
-  });
+const script = researchScript;
 
 describe("postgresStore", () => {
   it("runs a supervisor team, lists its history and replays it with zero model or tool calls", async () => {
     const model = script();
-    const { team, lookups } = scriptedTeam(model, store());
+    const { team, lookups } = scriptedTeam(model, store(), "pg-team");
     const result = await team.run("Brief me on sagas", { threadId: "pg-1" });
     expect(result.status).toBe("completed");
     expect(result.output).toBe("Sagas: compensations run in reverse order.");
@@ -68,12 +46,12 @@ describe("postgresStore", () => {
   });
 
   it("lets a second Team on the same database (another process, in effect) see and replay the thread", async () => {
-    const first = scriptedTeam(script(), store());
+    const first = scriptedTeam(script(), store(), "pg-team");
     const original = await first.team.run("Brief me on sagas", { threadId: "pg-2" });
 
     // a fresh pool and a fresh team whose model has nothing scripted: any model call would fail
     const idle = new ScriptedModel({});
-    const other = scriptedTeam(idle, store());
+    const other = scriptedTeam(idle, store(), "pg-team");
     const info = await other.team.store.threads.getThread("pg-2");
     expect(info?.spec.name).toBe("pg-team");
     expect((await other.team.history("pg-2")).length).toBe((await first.team.history("pg-2")).length);
@@ -112,7 +90,7 @@ describe("postgresStore", () => {
   });
 
   it("reports an unknown thread as THREAD_UNKNOWN and an unreachable database on first use", async () => {
-    const { team } = scriptedTeam(new ScriptedModel({}), store());
+    const { team } = scriptedTeam(new ScriptedModel({}), store(), "pg-team");
     const error = await team.history("nope").catch((e: unknown) => e);
     expect(isTroupeError(error, "THREAD_UNKNOWN")).toBe(true);
 

@@ -4,40 +4,17 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { z } from "zod";
-import { defineAgent, defineTool, memoryStore, sqliteStore } from "@troupe/core";
-import { supervisor } from "@troupe/patterns";
-import { ScriptedModel, callTool, delegate, finish } from "@troupe/testing";
+import { sqliteStore } from "@troupe/core";
+import { ScriptedModel, delegate, finish } from "@troupe/testing";
+import { researchScript, scriptedTeam } from "./research-fixture.js";
 
 const run = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, "..");
 const BIN = join(ROOT, "packages/cli/dist/bin.js");
 const SPEC = join(ROOT, "examples/research-team/team.yaml");
 
-function scriptedTeam(model: ScriptedModel, store = memoryStore()) {
-  let lookups = 0;
-  const lookup = defineTool({
-    name: "lookup",
-    description: "Look a topic up",
-    input: z.object({ topic: z.string() }),
-    run: ({ topic }) => {
-      lookups++;
-      return `${topic}: compensations run in reverse order`;
-    },
-  });
-  const lead = defineAgent({ name: "lead", description: "Leads", instructions: "Lead.", model });
-  const researcher = defineAgent({ name: "researcher", description: "Researches", instructions: "Research.", tools: [lookup], model });
-  const writer = defineAgent({ name: "writer", description: "Writes", instructions: "Write.", model });
-  const team = supervisor({ name: "replay-team", lead, workers: [researcher, writer], store });
-  return { team, lookups: () => lookups };
-}
 
-const script = () =>
-  new ScriptedModel({
-    lead: [delegate("researcher", "look up sagas"), delegate("writer", "write it up"), finish("Sagas: compensations run in reverse order.")],
-    researcher: [callTool("lookup", { topic: "sagas" }), "sagas: compensations run in reverse order"],
-    writer: ["Brief: compensations run in reverse order."],
-  });
+const script = researchScript;
 
 describe("replay", () => {
   it("re-runs from the first and from a middle checkpoint with the same output and zero model or tool calls", async () => {
