@@ -35,6 +35,8 @@ export function natsConnectionOptions(options: NatsConnectOptions): NodeConnecti
     maxReconnectAttempts: -1,
     waitOnFirstConnect: false,
     reconnectTimeWait: options.reconnectTimeWaitMs ?? 1000,
+    // async stack traces cost two Error objects per request; Troupe's errors carry their own context
+    noAsyncTraces: true,
     ...(options.user !== undefined ? { user: options.user } : {}),
     ...(options.pass !== undefined ? { pass: options.pass } : {}),
     ...(options.token !== undefined ? { token: options.token } : {}),
