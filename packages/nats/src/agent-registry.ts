@@ -109,9 +109,10 @@ export class AgentRegistry {
 
   /** Live entries (optionally of one agent), sorted by agent then worker. */
   async list(agent?: string): Promise<AgentEntry[]> {
-    const keys: string[] = [];
-    for await (const key of await this.kv.keys(agent ? `${agent}.*` : undefined)) keys.push(key);
-    const entries = await Promise.all(keys.map((key) => this.kv.get(key)));
+    // a key written while the listing runs (a heartbeat) can come back twice
+    const keys = new Set<string>();
+    for await (const key of await this.kv.keys(agent ? `${agent}.*` : undefined)) keys.add(key);
+    const entries = await Promise.all([...keys].map((key) => this.kv.get(key)));
     return entries
       .filter((e): e is KvEntry => e !== null && e.operation === "PUT")
       .map((e) => decodeJson(e.value, `registry entry ${e.key}`) as AgentEntry)
