@@ -3,6 +3,7 @@ import type { BaseCheckpointSaver } from "@langchain/langgraph-checkpoint";
 import type { RunnableConfig } from "@langchain/core/runnables";
 import type { StateSnapshot } from "@langchain/langgraph";
 import type { AgentNodeFn, AgentNodePlan } from "./agent-node.js";
+import type { CodeNodePlan } from "./code-node.js";
 import type { Agent } from "./define-agent.js";
 import type { StepDefinition } from "./define-step.js";
 import type { Tool } from "./define-tool.js";
@@ -36,6 +37,8 @@ export interface CompileContext {
   agents: ReadonlyMap<string, Agent>;
   /** A graph node that calls `agent` through the bus (limits, events, records, failures handled). */
   agentNode<S extends TeamStateValue>(agent: string, plan: AgentNodePlan<S>): AgentNodeFn<S>;
+  /** A graph node that runs code (a tool, a step) within the run (events, recorded results, failures handled). */
+  codeNode<S extends TeamStateValue>(id: string, plan: CodeNodePlan<S>): AgentNodeFn<S>;
   /** Every tool the team knows (given in code or exported by the spec's imports), by name. */
   tools?: ReadonlyMap<string, Tool>;
   /** Every step (defineStep) the team knows, by name. */

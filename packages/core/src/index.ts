@@ -54,6 +54,7 @@ export {
   type RunnableTeamGraph,
   type SpecProblem,
 } from "./define-pattern.js";
+export { createCodeNode, type CodeNodePlan, type CodeNodeContext } from "./code-node.js";
 export { finishOutcome, RUN_ID_KEY, type AgentCall, type AgentNodeFn, type AgentNodePlan, type Outcome, type RunContext } from "./agent-node.js";
 export { TeamState, stepsOfLatestTurn, usageOf, type Step, type RunStatus, type TeamStateValue, type TeamStateUpdate } from "./team-state.js";
 export { Team, type TeamOptions, type RunOptions, type ReplayOptions } from "./team.js";

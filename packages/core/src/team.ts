@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { invokeCompensation, serveAgent, type AgentHandle } from "./agent-host.js";
 import { createAgentNode, type ApprovalDecision, type RunContext } from "./agent-node.js";
+import { createCodeNode } from "./code-node.js";
 import { Approvals, type Approval } from "./approvals.js";
 import type { Bus } from "./bus.js";
 import { BreakerRegistry } from "./circuit-breakers.js";
@@ -118,6 +119,7 @@ export class Team {
       spec: options.spec,
       agents: options.agents,
       agentNode: (agent, plan) => createAgentNode(deps, agent, plan),
+      codeNode: (id, plan) => createCodeNode(deps, id, plan),
       ...(options.tools ? { tools: options.tools } : {}),
       ...(options.steps ? { steps: options.steps } : {}),
     });

@@ -2,7 +2,7 @@ import { END, START, StateGraph } from "@langchain/langgraph";
 import { definePattern, specError, TeamState, type CompileContext, type TeamStateUpdate, type TeamStateValue } from "@troupe/core";
 import { checkGraph } from "./check-graph.js";
 import { CustomOptions, edgesFrom, GRAPH_END, targetsOfEdge, type CustomSpec } from "./custom-spec.js";
-import { agentNodePlan, stepNode, toolNode } from "./graph-nodes.js";
+import { agentNodePlan, stepNodePlan, toolNodePlan } from "./graph-nodes.js";
 
 /**
  * custom: the workflow is a graph written in the spec. Nodes run an agent, call a tool or run a
@@ -32,6 +32,6 @@ export const customPattern = definePattern({
 function nodeFn(spec: CustomSpec, ctx: CompileContext, id: string) {
   const node = spec.graph.nodes[id]!;
   if (node.agent !== undefined) return ctx.agentNode(node.agent, agentNodePlan(spec, id, node.agent));
-  if (node.tool !== undefined) return toolNode(spec, id, ctx.tools!.get(node.tool)!);
-  return stepNode(spec, id, ctx.steps!.get(node.step!)!);
+  if (node.tool !== undefined) return ctx.codeNode(id, toolNodePlan(spec, id, ctx.tools!.get(node.tool)!));
+  return ctx.codeNode(id, stepNodePlan(spec, id, ctx.steps!.get(node.step!)!));
 }

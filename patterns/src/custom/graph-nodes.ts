@@ -1,22 +1,9 @@
-import { Command, END, type LangGraphRunnableConfig } from "@langchain/langgraph";
-import {
-  closeDangling,
-  readStepUpdate,
-  RUN_ID_KEY,
-  toTroupeError,
-  TroupeError,
-  type AgentNodePlan,
-  type Outcome,
-  type StepDefinition,
-  type TeamStateValue,
-  type Tool,
-} from "@troupe/core";
+import { END } from "@langchain/langgraph";
+import { closeDangling, readStepUpdate, type AgentNodePlan, type CodeNodePlan, type StepDefinition, type TeamStateValue, type Tool } from "@troupe/core";
 import { resultText } from "../pattern-helpers.js";
 import { predecessorsOf, type CustomSpec } from "./custom-spec.js";
 import { outcomeAfter, ranThisRun } from "./graph-routing.js";
 import { renderInput, renderTemplate } from "./graph-template.js";
-
-type NodeFn = (state: TeamStateValue, config: LangGraphRunnableConfig) => Promise<Command>;
 
 /**
  * The plan of an agent node: the agent continues its own transcript for this node with the task
@@ -40,45 +27,27 @@ export function agentNodePlan(spec: CustomSpec, id: string, agent: string): Agen
   };
 }
 
-/** A node that calls a tool directly with its (templated) input; the result is the node's output. */
-export function toolNode(spec: CustomSpec, id: string, tool: Tool): NodeFn {
+/** The plan of a node that calls a tool directly with its (templated) input; the result is the node's output. */
+export function toolNodePlan(spec: CustomSpec, id: string, tool: Tool): CodeNodePlan {
   const input = spec.graph.nodes[id]!.input ?? {};
-  return guarded(id, `tool ${tool.name}`, async (state, config, base) => {
-    const output = await tool.invoke(renderInput(input, state), { ...base, agent: id, idempotencyKey: idempotencyKey(state, config, id) });
-    return outcomeAfter(spec.graph, id, state, output, { outputs: { [id]: output } });
-  });
+  return {
+    label: tool.name,
+    input: (state) => renderInput(input, state),
+    run: (state, ctx) => tool.invoke(renderInput(input, state), { ...ctx, agent: id }),
+    commit: (state, output) => outcomeAfter(spec.graph, id, state, output, { outputs: { [id]: output } }),
+  };
 }
 
-/** A node that runs a step (defineStep); its `output` becomes the node's output, its `scratch` is merged. */
-export function stepNode(spec: CustomSpec, id: string, step: StepDefinition): NodeFn {
-  return guarded(id, `step ${step.name}`, async (state, _config, base) => {
-    const update = readStepUpdate(step.name, await step.run(state, { ...base, node: id }));
-    const output = update.output ?? null;
-    return outcomeAfter(spec.graph, id, state, output, { outputs: { [id]: output }, ...(update.scratch ? { scratch: update.scratch } : {}) });
-  });
-}
-
-/** Runs code for a node: skips when the run has already ended, and turns a throw into a failed run. */
-function guarded(
-  id: string,
-  what: string,
-  work: (state: TeamStateValue, config: LangGraphRunnableConfig, base: { runId: string; threadId: string; signal: AbortSignal }) => Promise<Outcome>,
-): NodeFn {
-  return async (state, config) => {
-    if (state.status !== "running") return new Command({ goto: END });
-    const base = {
-      runId: String(config.configurable?.[RUN_ID_KEY] ?? ""),
-      threadId: String(config.configurable?.thread_id ?? ""),
-      signal: config.signal ?? new AbortController().signal,
-    };
-    try {
-      const outcome = await work(state, config, base);
-      return new Command({ goto: outcome.goto, ...(outcome.update ? { update: outcome.update } : {}) });
-    } catch (error) {
-      const typed = toTroupeError(error, "TOOL_FAILED", `${what} (graph node ${id})`);
-      if (typed.code === "ABORTED") throw typed;
-      return new Command({ goto: END, update: { status: "failed", error: typed.toInfo() } });
-    }
+/** The plan of a node that runs a step (defineStep); its `output` becomes the node's output, its `scratch` is merged. */
+export function stepNodePlan(spec: CustomSpec, id: string, step: StepDefinition): CodeNodePlan {
+  return {
+    label: `step ${step.name}`,
+    run: async (state, ctx) => readStepUpdate(step.name, await step.run(state, { runId: ctx.runId, threadId: ctx.threadId, signal: ctx.signal, node: id })),
+    commit: (state, result) => {
+      const update = result as { output?: unknown; scratch?: Record<string, unknown> };
+      const output = update.output ?? null;
+      return outcomeAfter(spec.graph, id, state, output, { outputs: { [id]: output }, ...(update.scratch ? { scratch: update.scratch } : {}) });
+    },
   };
 }
 
@@ -89,9 +58,4 @@ function defaultTask(spec: CustomSpec, id: string, state: TeamStateValue): strin
   return [state.input, "Results so far:", ...earlier.map((p) => `[${p}]\n${resultText(state.outputs[p])}`)].join("\n\n");
 }
 
-/** The same on replay and resume (thread, user turn, superstep, node), so a tool can skip a repeated side effect. */
-function idempotencyKey(state: TeamStateValue, config: LangGraphRunnableConfig, id: string): string {
-  const step = (config.metadata as { langgraph_step?: number } | undefined)?.langgraph_step ?? state.turn;
-  return `${config.configurable?.thread_id ?? ""}:${state.userTurn}:${step}:${id}`;
-}
 
