@@ -8,7 +8,7 @@ import type { Resilience } from "./resilience-spec.js";
 import { withRetry } from "./retry.js";
 import type { AgentRequest, AgentResult, DirectiveOffer } from "./agent-protocol.js";
 import type { Bus } from "./bus.js";
-import { toTroupeError, TroupeError, type ErrorInfo } from "./errors.js";
+import { isRunStop, toTroupeError, TroupeError, type ErrorInfo } from "./errors.js";
 import type { EventSink } from "./events.js";
 import type { ChatMessage } from "./messages.js";
 import type { RecordStore } from "./record-store.js";
@@ -123,7 +123,7 @@ export function createAgentNode<S extends TeamStateValue>(deps: AgentNodeDeps, a
     } catch (error) {
       const typed = toTroupeError(error, "INTERNAL", `agent ${agent}`);
       // the run was stopped (cancel, run timeout): not the agent's failure, nothing to dead-letter
-      if (typed.code === "ABORTED" || typed.code === "CANCELLED" || typed.code === "RUN_TIMEOUT" || run.signal.aborted) throw typed;
+      if (isRunStop(typed) || run.signal.aborted) throw typed;
       if (run.mode !== "replay") {
         const letter = await deps.deadLetters.add({ kind: "agent", threadId: run.threadId, runId: run.runId, subject: agent, error: typed.toInfo(), input: request });
         run.emit({ type: "dlq.added", id: letter.id, kind: "agent", error: typed.toInfo() });

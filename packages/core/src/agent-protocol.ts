@@ -13,9 +13,8 @@ export const DirectiveOfferSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("finish") }),
   z.object({
     kind: z.literal("handoff"),
+    /** The only agents this one may transfer to; a transfer to any other is refused as a tool error. */
     targets: z.array(TargetSchema.extend({ inputSchema: z.record(z.string(), z.unknown()).optional() })),
-    /** Targets the pattern knows but this agent may not transfer to: refused as a tool error. */
-    refused: z.array(z.string()).default([]),
   }),
 ]);
 export type DirectiveOffer = z.infer<typeof DirectiveOfferSchema>;

@@ -1,6 +1,6 @@
 import { Command, END, type LangGraphRunnableConfig } from "@langchain/langgraph";
 import { runOf, type AgentNodeDeps, type AgentNodeFn, type Outcome } from "./agent-node.js";
-import { toTroupeError, TroupeError } from "./errors.js";
+import { isRunStop, toTroupeError, TroupeError } from "./errors.js";
 import type { TeamStateValue } from "./team-state.js";
 
 /** What a code node (a graph node that runs a tool or a function, not an agent) gets to work with. */
@@ -52,7 +52,7 @@ export function createCodeNode<S extends TeamStateValue>(deps: AgentNodeDeps, id
       return new Command({ goto: outcome.goto, update });
     } catch (error) {
       const typed = toTroupeError(error, "TOOL_FAILED", `${plan.label} (graph node ${id})`);
-      if (typed.code === "ABORTED" || typed.code === "CANCELLED" || typed.code === "RUN_TIMEOUT" || run.signal.aborted) throw typed;
+      if (isRunStop(typed) || run.signal.aborted) throw typed;
       run.emit({ type: "tool.called", agent: id, tool: plan.label, input, error: typed.toInfo(), durationMs: Date.now() - started });
       return new Command({ goto: END, update: { status: "failed", error: typed.toInfo() } });
     }

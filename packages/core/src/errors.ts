@@ -7,7 +7,6 @@ export const ErrorCodes = {
   SPEC_NOT_FOUND: { retryable: false },
   PATTERN_UNKNOWN: { retryable: false },
   AGENT_UNKNOWN: { retryable: false },
-  TOOL_UNKNOWN: { retryable: false },
   TOOL_INPUT_INVALID: { retryable: false },
   TOOL_FAILED: { retryable: false },
   OUTPUT_INVALID: { retryable: false },
@@ -93,6 +92,13 @@ export function toTroupeError(error: unknown, code: ErrorCode = "INTERNAL", cont
   if (isAbortError(error)) return new TroupeError("ABORTED", context ? `${context}: aborted` : "aborted", { cause: error });
   const text = error instanceof Error ? error.message : String(error);
   return new TroupeError(code, context ? `${context}: ${text}` : text, { cause: error });
+}
+
+/** True when an error means the run was stopped (aborted, cancelled, out of time), not that the work failed. */
+export function isRunStop(error: unknown): boolean {
+  if (isAbortError(error)) return true;
+  const code = error instanceof TroupeError ? error.code : undefined;
+  return code === "ABORTED" || code === "CANCELLED" || code === "RUN_TIMEOUT";
 }
 
 export function isAbortError(error: unknown): boolean {

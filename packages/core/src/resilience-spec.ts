@@ -70,8 +70,13 @@ export const defaultResilience = (): Resilience => ResilienceSchema.parse({});
  * @example
  * const breakers = new BreakerRegistry(resilience.breaker, (scope, name) => breakerPolicy(resilience, scope, name));
  */
+/** The policy for a model, by client id ("anthropic:claude-…") or bare name ("claude-…"). */
+export function modelPolicy(resilience: Resilience, id: string): Resilience["models"][string] | undefined {
+  return resilience.models[id] ?? resilience.models[id.replace(/^anthropic:/, "")];
+}
+
 export function breakerPolicy(resilience: Resilience, scope: BreakerScope, name: string): BreakerOptions | false | undefined {
-  const policy = scope === "agent" ? resilience.agents[name] : scope === "tool" ? resilience.tools[name] : (resilience.models[name] ?? resilience.models[name.replace(/^anthropic:/, "")]);
+  const policy = scope === "agent" ? resilience.agents[name] : scope === "tool" ? resilience.tools[name] : modelPolicy(resilience, name);
   if (!policy || policy.breaker === false || scope === "agent" || policy.timeoutMs === undefined) return policy?.breaker;
   return { ...policy.breaker, timeoutMs: policy.breaker?.timeoutMs ?? policy.timeoutMs };
 }

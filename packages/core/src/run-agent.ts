@@ -2,7 +2,7 @@ import type { AgentResult, ApprovalRequest, Directive, ParsedAgentRequest, SagaS
 import type { Agent } from "./define-agent.js";
 import { formatZodIssues, jsonSchemaOf, type ToolContext } from "./define-tool.js";
 import { directiveToolSpecs, readDirectiveCall, RESPOND_TOOL } from "./directive-tools.js";
-import { toTroupeError, TroupeError, type ErrorInfo } from "./errors.js";
+import { isRunStop, toTroupeError, TroupeError, type ErrorInfo } from "./errors.js";
 import type { EventSink } from "./events.js";
 import { appendUser, textOf, type ChatMessage, type ContentBlock, type ToolResultBlock } from "./messages.js";
 import type { ModelClient, ModelResponse, ToolSpec } from "./model-client.js";
@@ -177,7 +177,7 @@ async function callTool(
     };
   } catch (error) {
     const typed = toTroupeError(error, "TOOL_FAILED", `tool ${tool.name}`);
-    if (typed.code === "ABORTED") throw typed;
+    if (isRunStop(typed)) throw typed;
     deps.emit({ type: "tool.called", agent: agent.name, tool: tool.name, input: call.input, error: typed.toInfo(), durationMs: Date.now() - started });
     if (tool.critical) throw typed;
     return { result: errorResult(call.id, typed.message) };

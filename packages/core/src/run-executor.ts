@@ -8,7 +8,7 @@ import { pendingSaga } from "./saga-journal.js";
 import type { Approvals } from "./approvals.js";
 import type { DeadLetters } from "./dead-letters.js";
 import type { RunnableTeamGraph } from "./define-pattern.js";
-import { isAbortError, TroupeError, toTroupeError } from "./errors.js";
+import { isRunStop, TroupeError, toTroupeError } from "./errors.js";
 import { runEventsTopic, TERMINAL_EVENTS, type EventBody, type TroupeEvent } from "./events.js";
 import { userText } from "./messages.js";
 import type { Resilience } from "./resilience-spec.js";
@@ -139,7 +139,7 @@ export function execute(deps: ExecutorDeps, work: Work, threadId: string, signal
           }
         } catch (error) {
           if (error instanceof GraphDrained) paused = true;
-          else if (!((cancelled || timedOut) && (isAbortError(error) || ["ABORTED", "CANCELLED", "RUN_TIMEOUT"].includes(toTroupeError(error).code)))) throw error;
+          else if (!((cancelled || timedOut) && isRunStop(toTroupeError(error)))) throw error;
         }
       }
       return await settle(deps, { lifecycle, emit, runId, threadId, paused, cancelled, replaying, ...(timedOut ? { timedOut } : {}) });
@@ -207,6 +207,7 @@ async function settle(deps: ExecutorDeps, ctx: SettleContext): Promise<RunResult
   const interrupted = snapshot.tasks.some((t) => (t.interrupts ?? []).length > 0);
   const compensatingAlready = lifecycle !== undefined && lifecycleState(lifecycle) === "compensating";
   let status: RunStatus;
+  let compensated = false;
   if (ctx.paused) {
     lifecycle?.send({ type: "PAUSE" });
     emit({ type: "run.paused" });
@@ -224,6 +225,7 @@ async function settle(deps: ExecutorDeps, ctx: SettleContext): Promise<RunResult
     }
     if (!ctx.replaying && (await pendingSaga(deps.store.docs, ctx.threadId, values)).length) {
       if (!compensatingAlready) lifecycle?.send({ type: "COMPENSATE", outcome });
+      compensated = true;
       await compensate({ graph: deps.graph, journal: deps.store.docs, bus: deps.bus, resilience: deps.resilience, deadLetters: deps.deadLetters, emit, runId: ctx.runId, threadId: ctx.threadId });
       lifecycle?.send({ type: "COMPENSATED" });
     } else {
@@ -235,7 +237,8 @@ async function settle(deps: ExecutorDeps, ctx: SettleContext): Promise<RunResult
     lifecycle?.send({ type: "COMPLETE" });
     status = "completed";
   }
-  const after = (await stateOf(deps.graph, ctx.threadId))!;
+  // compensation writes to the checkpoints; otherwise the state read above is still the latest
+  const after = compensated ? (await stateOf(deps.graph, ctx.threadId))! : snapshot;
   const id = after.config.configurable?.checkpoint_id;
   const result = {
     ...runResultOf(after.values as TeamStateValue, { threadId: ctx.threadId, runId: ctx.runId, ...(typeof id === "string" ? { checkpointId: id } : {}) }),

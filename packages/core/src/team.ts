@@ -14,7 +14,7 @@ import { TroupeError } from "./errors.js";
 import type { TroupeEvent } from "./events.js";
 import { InProcessBus } from "./in-process-bus.js";
 import type { ModelClient } from "./model-client.js";
-import { breakerPolicy, ResilienceSchema, type Resilience } from "./resilience-spec.js";
+import { breakerPolicy, modelPolicy, ResilienceSchema, type Resilience } from "./resilience-spec.js";
 import { runResultOf, type RunResult } from "./run-result.js";
 import { execute, type ActiveRun, type ExecutorDeps, type Work } from "./run-executor.js";
 import { readRunStatus, requestControl, type RunStatusInfo } from "./run-lifecycle.js";
@@ -283,7 +283,7 @@ export class Team {
     this.serving ??= Promise.all(
       [...this.options.agents.values()].map((agent) => {
         const model = this.options.resolveModel(agent.model ?? this.spec.agents[agent.name]?.model ?? this.spec.model);
-        const policy = this.resilience.models[model.id] ?? this.resilience.models[model.id.replace(/^anthropic:/, "")];
+        const policy = modelPolicy(this.resilience, model.id);
         const fallback = policy?.fallback;
         return serveAgent(this.bus, agent, {
           model,

@@ -33,7 +33,7 @@ export function compileTransferGraph(spec: TeamSpec, ctx: CompileContext, plan: 
   function nodeOf(agent: string) {
     const targets = plan.transfers[agent] ?? [];
     const typed = targets.some((t) => ctx.agents.get(t)?.input);
-    const offers: DirectiveOffer[] = targets.length ? [{ kind: "handoff", targets: targets.map(targetOf), refused: names.filter((n) => n !== agent && !targets.includes(n)) }] : [];
+    const offers: DirectiveOffer[] = targets.length ? [{ kind: "handoff", targets: targets.map(targetOf) }] : [];
     const context = (from?: string) =>
       [
         `You are ${agent} in the team "${spec.name}". ${plan.about}`,
