@@ -40,8 +40,13 @@ describe("a process killed mid-run, then resumed by another process", () => {
     await runAndKill(env, "Order 2 lamps to Berlin", "k1", store, (a) => a.includes("charge"));
     expect(counts(env.ORDER_LEDGER)).toEqual({ reserve: 1, charge: 1 });
 
-    const status = await run("node", [BIN, "status", "k1", "--store", store, "--json"], { env: { ...process.env, ...env } });
-    expect(JSON.parse(status.stdout).state).toBe("running");
+    // the owner is gone: status says so, and a new turn is refused until the run is resumed or cancelled
+    const status = JSON.parse((await run("node", [BIN, "status", "k1", "--store", store, "--json"], { env: { ...process.env, ...env } })).stdout);
+    expect(status.state).toBe("interrupted");
+    expect(status.ownerLost).toMatchObject({ stalled: "running", lease: { purpose: "run" } });
+    const refused = await run("node", [BIN, "run", SPEC, "--input", "Order 1 lamp to Oslo", "--thread", "k1", "--store", store], { env: { ...process.env, ...env } }).catch((e: { code: number; stderr: string }) => e);
+    expect(refused).toMatchObject({ code: 1 });
+    expect((refused as { stderr: string }).stderr).toMatch(/troupe resume k1.*\[THREAD_UNFINISHED\]/);
     const resumed = await run("node", [BIN, "resume", "k1", "--store", store, "--json"], { env: { ...process.env, ...env, ORDER_SLOW_SHIP_MS: "0" } });
     expect(JSON.parse(resumed.stdout.trim().split("\n").at(-1)!).status).toBe("completed");
     expect(counts(env.ORDER_LEDGER)).toEqual({ reserve: 1, charge: 1, ship: 1 });
@@ -56,10 +61,25 @@ describe("a process killed mid-run, then resumed by another process", () => {
     expect(counts(env.ORDER_LEDGER)).toEqual({ reserve: 1, charge: 1, refund: 1 });
 
     const status = await run("node", [BIN, "status", "k2", "--store", store, "--json"], { env: { ...process.env, ...env } });
-    expect(JSON.parse(status.stdout).state).toBe("compensating");
+    expect(JSON.parse(status.stdout)).toMatchObject({ state: "interrupted", ownerLost: { stalled: "compensating" } });
     const resumed = await run("node", [BIN, "resume", "k2", "--store", store, "--json"], { env: { ...process.env, ...env, ORDER_SLOW_RELEASE_MS: "0" } }).catch((e: { stdout: string }) => e);
     expect(JSON.parse(resumed.stdout.trim().split("\n").at(-1)!).status).toBe("failed");
     expect(counts(env.ORDER_LEDGER)).toEqual({ reserve: 1, charge: 1, refund: 1, release: 1 });
     expect(readLedger(env.ORDER_LEDGER).map((e) => e.action)).toEqual(["reserve", "charge", "refund", "release"]);
+  });
+
+  it("killed mid-run, then cancelled by another process: compensates from the journal, repeats nothing", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "crash-cancel-"));
+    const env = { ORDER_LEDGER: join(dir, "ledger.jsonl"), ORDER_SLOW_SHIP_MS: "1500" };
+    const store = join(dir, "store.sqlite");
+    await runAndKill(env, "Order 2 lamps to Berlin", "k3", store, (a) => a.includes("charge"));
+    const cancelled = await run("node", [BIN, "cancel", "k3", "--store", store], { env: { ...process.env, ...env } });
+    expect(cancelled.stdout).toContain("cancelled k3 (cancelled)");
+    expect(readLedger(env.ORDER_LEDGER).map((e) => e.action)).toEqual(["reserve", "charge", "refund", "release"]);
+    const status = JSON.parse((await run("node", [BIN, "status", "k3", "--store", store, "--json"], { env: { ...process.env, ...env } })).stdout);
+    expect(status.state).toBe("cancelled");
+    // the thread is free again: a new turn runs
+    const next = await run("node", [BIN, "run", SPEC, "--input", "Order 1 lamp to Oslo", "--thread", "k3", "--store", store, "--json"], { env: { ...process.env, ...env, ORDER_SLOW_SHIP_MS: "0" } });
+    expect(JSON.parse(next.stdout.trim().split("\n").at(-1)!).status).toBe("completed");
   });
 });

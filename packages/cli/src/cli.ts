@@ -3,7 +3,7 @@ import { isTroupeError, teamSpecJsonSchema, type Team } from "@troupe/core";
 import { builtinPatterns } from "@troupe/patterns";
 import { UsageError, type CliIO } from "./cli-io.js";
 import { historyCommand } from "./commands/history-command.js";
-import { printRun, runCommand } from "./commands/run-command.js";
+import { printRun, runCommand, waitOption } from "./commands/run-command.js";
 import { validateCommand } from "./commands/validate-command.js";
 import { openAnyThread, openLetterThread, openSpec, openThread } from "./open-team.js";
 import { cancelCommand, decideCommand, dlqCommand, pauseCommand, resumeCommand, statusCommand } from "./commands/lifecycle-commands.js";
@@ -13,21 +13,26 @@ import { openStore } from "./open-store.js";
 const HELP = `troupe — run multi-agent teams
 
 Usage:
-  troupe run <spec> --input <text> [--thread <id>] [--model <m>] [--json]
+  troupe run <spec> --input <text> [--thread <id>] [--model <m>] [--wait [ms]] [--json]
   troupe validate <spec>
   troupe graph <spec>
   troupe history <thread> [--all] [--json]
   troupe replay <thread> [--from <checkpoint>] [--live] [--fork] [--model <m>] [--json]
   troupe status <thread> [--json]
   troupe pause <thread>            stop at the next step boundary
-  troupe resume <thread> [--model <m>] [--json]
-  troupe cancel <thread>           abort in-flight calls, compensate
-  troupe approve|reject <thread> [--as <who>] [--comment <text>] [--json]
+  troupe resume <thread> [--model <m>] [--wait [ms]] [--json]
+  troupe cancel <thread>           abort in-flight calls, compensate (also a run whose process died)
+  troupe approve|reject <thread> [--id <approval>] [--as <who>] [--comment <text>] [--json]
   troupe dlq list [--json] | troupe dlq redrive <id>
   troupe threads
   troupe schema
 
 Every command that reads or writes a thread takes --store <file> (default .troupe/checkpoints.sqlite).
+A thread has one active run at a time: a second caller fails with THREAD_BUSY, or waits with --wait [ms].
+While a run prints progress, Ctrl-C once pauses it at the next step boundary, twice cancels it
+(compensating), three times exits at once and leaves it resumable. Exit codes: 0 done (completed,
+paused or waiting for approval), 1 failed, cancelled or refused, 2 usage error, 130/143 stopped by
+SIGINT/SIGTERM.
 Models: the agent's own, else the spec's, else --model, else Claude when ANTHROPIC_API_KEY is set,
 else the offline demo model.
 
@@ -55,6 +60,8 @@ const OPTIONS = {
   json: { type: "boolean" },
   as: { type: "string" },
   comment: { type: "string" },
+  id: { type: "string" },
+  wait: { type: "string" },
   help: { type: "boolean", short: "h" },
   nats: { type: "string" },
   namespace: { type: "string" },
@@ -65,18 +72,18 @@ const OPTIONS = {
 } as const;
 
 const ALLOWED: Record<string, readonly (keyof typeof OPTIONS)[]> = {
-  run: ["input", "thread", "model", "store", "json", "nats", "namespace"],
+  run: ["input", "thread", "model", "store", "json", "nats", "namespace", "wait"],
   validate: [],
   graph: [],
   history: ["store", "json", "all"],
-  replay: ["from", "live", "fork", "store", "json", "model"],
+  replay: ["from", "live", "fork", "store", "json", "model", "wait"],
   threads: ["store"],
   status: ["store", "json"],
   pause: ["store"],
-  resume: ["store", "json", "model"],
+  resume: ["store", "json", "model", "wait"],
   cancel: ["store"],
-  approve: ["store", "as", "comment", "json"],
-  reject: ["store", "as", "comment", "json"],
+  approve: ["store", "as", "comment", "json", "id", "wait"],
+  reject: ["store", "as", "comment", "json", "id", "wait"],
   dlq: ["store", "json", "nats", "namespace"],
   worker: ["agents", "nats", "namespace", "model", "store"],
   orchestrator: ["nats", "namespace", "store", "model", "remote-agents", "ack-wait", "max-deliver"],
@@ -153,7 +160,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
         const thread = needs("a thread id (see troupe threads)");
         // a plain replay calls no model, so the offline notice would only confuse
         team = await openThread(thread, values, io, values.live === true);
-        const events = team.replayStream(thread, { ...(values.from ? { from: values.from } : {}), live: values.live ?? false, fork: values.fork ?? false });
+        const events = team.replayStream(thread, { ...(values.from ? { from: values.from } : {}), live: values.live ?? false, fork: values.fork ?? false, ...waitOption(values) });
         return await printRun(team, events, thread, values, io);
       }
       case "status":
@@ -192,10 +199,21 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
 
 function parseFlags(argv: string[]) {
   try {
-    return parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+    return parseArgs({ args: withWaitValue(argv), options: OPTIONS, allowPositionals: true, strict: true });
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message.split("\n")[0]!.replace(/\. To specify.*$/, "") : String(error));
   }
+}
+
+/** `--wait` takes an optional value: `--wait 5000` waits 5 s, a bare `--wait` waits for as long as it takes. */
+function withWaitValue(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] !== "--wait") out.push(argv[i]!);
+    else if (/^\d+$/.test(argv[i + 1] ?? "")) out.push(`--wait=${argv[++i]}`);
+    else out.push("--wait=forever");
+  }
+  return out;
 }
 
 function report(error: unknown, io: CliIO): number {

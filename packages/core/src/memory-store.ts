@@ -1,6 +1,7 @@
 import { MemorySaver } from "@langchain/langgraph-checkpoint";
 import type { DocStore, RecordStore, StoredDoc, ThreadInfo, ThreadStore } from "./record-store.js";
 import type { TeamStore } from "./team-store.js";
+import { memoryLeases } from "./thread-lease.js";
 
 /**
  * Keeps checkpoints, records and threads in memory: for tests and throwaway runs.
@@ -49,5 +50,5 @@ export function memoryStore(): TeamStore {
       docs.delete(`${kind}\u0000${id}`);
     },
   };
-  return { kind: "memory", checkpointer: new MemorySaver(), records: recordStore, threads: threadStore, docs: docStore, async close() {} };
+  return { kind: "memory", checkpointer: new MemorySaver(), records: recordStore, threads: threadStore, docs: docStore, leases: memoryLeases(), async close() {} };
 }

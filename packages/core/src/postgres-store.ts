@@ -6,6 +6,7 @@ import { TroupeError } from "./errors.js";
 import type { DocStore, RecordStore, ThreadStore } from "./record-store.js";
 import type { TeamStore } from "./team-store.js";
 import { docOf, threadOf, type DocRow, type ThreadRow } from "./store-rows.js";
+import { leaseTableSql, postgresLeases } from "./postgres-leases.js";
 
 export interface PostgresStoreOptions {
   /** Schema for LangGraph's checkpoint tables and Troupe's own (default "public"). */
@@ -51,6 +52,7 @@ export function postgresStore(url: string, options: PostgresStoreOptions = {}): 
           CREATE TABLE IF NOT EXISTS ${t("troupe_docs")} (kind TEXT NOT NULL, id TEXT NOT NULL, thread_id TEXT NOT NULL, body TEXT NOT NULL, updated_at TEXT NOT NULL, touched TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp(), PRIMARY KEY (kind, id));
           CREATE INDEX IF NOT EXISTS troupe_docs_thread ON ${t("troupe_docs")} (kind, thread_id);
           CREATE TABLE IF NOT EXISTS ${t("troupe_threads")} (thread_id TEXT PRIMARY KEY, spec TEXT NOT NULL, base_dir TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+          ${leaseTableSql(t("troupe_leases"))}
         `);
       } finally {
         await client.query("SELECT pg_advisory_unlock($1)", [SETUP_LOCK]).catch(() => undefined);
@@ -144,6 +146,7 @@ export function postgresStore(url: string, options: PostgresStoreOptions = {}): 
     records,
     threads,
     docs,
+    leases: postgresLeases(t("troupe_leases"), query),
     ready,
     close: () => (closed ??= pool.end()),
   };

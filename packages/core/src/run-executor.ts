@@ -13,7 +13,10 @@ import { runEventsTopic, TERMINAL_EVENTS, type EventBody, type TroupeEvent } fro
 import { userText } from "./messages.js";
 import type { Resilience } from "./resilience-spec.js";
 import { runResultOf, type RunResult } from "./run-result.js";
-import { lifecycleState, openRunLifecycle, takeControl, type RunLifecycleActor } from "./run-lifecycle.js";
+import { lifecycleState, openRunLifecycle, readRunStatus, takeControl, type RunLifecycleActor } from "./run-lifecycle.js";
+import { takeLease, type HeldLease } from "./run-lease.js";
+import { describeHolder, type LeaseSettings } from "./thread-lease.js";
+import type { ApprovalDecision } from "./agent-node.js";
 import type { RunStatus, TeamStateValue } from "./team-state.js";
 import type { TeamSpec } from "./team-spec.js";
 import type { TeamStore } from "./team-store.js";
@@ -37,6 +40,14 @@ export interface ExecutorDeps {
   baseDir: string;
   /** How often a running process looks for pause/cancel requests from other processes, ms. */
   controlPollMs: number;
+  /** Thread lease timing: one active run per thread. */
+  lease: LeaseSettings;
+}
+
+export interface ExecuteOptions {
+  signal?: AbortSignal | undefined;
+  /** Wait this long (ms, Infinity for no limit) for a busy thread instead of failing with THREAD_BUSY. */
+  waitMs?: number | undefined;
 }
 
 export interface ActiveRun {
@@ -49,12 +60,26 @@ export type Work =
   | { kind: "run"; input: string }
   | { kind: "replay"; from?: string; live: boolean; recordsThreadId?: string }
   | { kind: "resume"; answer?: unknown }
+  /** Decides one pending approval (by id, or the thread's only one) and resumes exactly the call that asked. */
+  | { kind: "approve"; approvalId?: string; decision: ApprovalDecision }
   | { kind: "redrive"; from: string; keySuffix: string }
   /** Cancels a run that no process is running (paused or interrupted). */
   | { kind: "cancel" };
 
-/** Runs one piece of work on a thread; events stream out while the result settles. */
-export function execute(deps: ExecutorDeps, work: Work, threadId: string, signal?: AbortSignal): { events: AsyncIterable<TroupeEvent>; result: Promise<RunResult> } {
+/** A started piece of work: its events, its result, and a way to cancel it. */
+export interface Execution {
+  events: AsyncIterable<TroupeEvent>;
+  result: Promise<RunResult>;
+  /** Aborts in-flight calls and compensates, as `team.cancel` does. */
+  cancel(): void;
+}
+
+/**
+ * Runs one piece of work on a thread under the thread's lease; events stream out while the result
+ * settles. A busy thread fails with THREAD_BUSY (or waits, with `waitMs`).
+ */
+export function execute(deps: ExecutorDeps, work: Work, threadId: string, options: ExecuteOptions = {}): Execution {
+  const { signal } = options;
   const runId = randomUUID();
   const queue = new AsyncQueue<TroupeEvent>();
   // Every event goes over the bus (so a durable bus keeps a run's whole history) and comes back
@@ -71,6 +96,11 @@ export function execute(deps: ExecutorDeps, work: Work, threadId: string, signal
   const controller = new AbortController();
   signal?.addEventListener("abort", () => controller.abort(signal.reason), { once: true });
   const replaying = work.kind === "replay" && !work.live;
+  let cancelled = false;
+  function cancel() {
+    cancelled = true;
+    controller.abort(new TroupeError("CANCELLED", "the run was cancelled"));
+  }
 
   const result = (async (): Promise<RunResult> => {
     const subscription = await deps.bus.subscribe(runEventsTopic(runId), (message) => {
@@ -79,7 +109,7 @@ export function execute(deps: ExecutorDeps, work: Work, threadId: string, signal
       if (TERMINAL_EVENTS.has(event.type)) reachedEnd();
     });
     let lifecycle: RunLifecycleActor | undefined;
-    let cancelled = false;
+    let lease: HeldLease | undefined;
     let timedOut: TroupeError | undefined;
     const runTimeoutMs = deps.spec.limits.runTimeoutMs;
     const timer =
@@ -96,11 +126,16 @@ export function execute(deps: ExecutorDeps, work: Work, threadId: string, signal
       if (action === "pause") control.requestDrain("pause requested");
       if (action === "cancel") cancel();
     }
-    function cancel() {
-      cancelled = true;
-      controller.abort(new TroupeError("CANCELLED", "the run was cancelled"));
-    }
     try {
+      lease = await takeLease(deps.store.leases, threadId, {
+        owner: runId,
+        purpose: work.kind,
+        settings: deps.lease,
+        ...(options.waitMs ? { waitMs: options.waitMs } : {}),
+        signal: controller.signal,
+      });
+      lease.lost.addEventListener("abort", () => controller.abort(lease!.lost.reason), { once: true });
+      if (work.kind === "run") await refuseNewTurn(deps, threadId, lease);
       await deps.serve();
       const mode = replaying ? "replay" : "live";
       const keySuffix = work.kind === "replay" && work.live ? `:live-${runId.slice(0, 8)}` : work.kind === "redrive" ? work.keySuffix : "";
@@ -109,7 +144,7 @@ export function execute(deps: ExecutorDeps, work: Work, threadId: string, signal
       if (!replaying) {
         // a pause or cancel asked for before this run began is not meant for it
         if (work.kind === "run" || work.kind === "redrive") await takeControl(deps.store.docs, threadId);
-        lifecycle = await openRunLifecycle(deps.store.docs, threadId, work.kind !== "resume" && work.kind !== "cancel");
+        lifecycle = await openRunLifecycle(deps.store.docs, threadId, work.kind === "run" || work.kind === "redrive");
         deps.active.set(threadId, { runId, control, cancel });
       }
       if (work.kind === "cancel") {
@@ -117,9 +152,10 @@ export function execute(deps: ExecutorDeps, work: Work, threadId: string, signal
         return await settle(deps, { lifecycle, emit, runId, threadId, paused: false, cancelled, replaying });
       }
       const { input, checkpointId } = await graphInput(deps, work, threadId, lifecycle);
-      if (lifecycle) lifecycle.send(work.kind === "resume" ? { type: "RESUME", runId } : { type: "START", runId });
+      const resuming = work.kind === "resume" || work.kind === "approve";
+      if (lifecycle) lifecycle.send(resuming ? { type: "RESUME", runId } : { type: "START", runId });
       emit({ type: "run.started", input: work.kind === "run" ? work.input : null, mode, ...(checkpointId ? { from: checkpointId } : {}) });
-      if (work.kind === "resume") emit({ type: "run.resumed" });
+      if (resuming) emit({ type: "run.resumed" });
 
       let paused = false;
       if (!(lifecycle && lifecycleState(lifecycle) === "compensating")) {
@@ -154,11 +190,35 @@ export function execute(deps: ExecutorDeps, work: Work, threadId: string, signal
       deps.runs.delete(runId);
       if (deps.active.get(threadId)?.runId === runId) deps.active.delete(threadId);
       lifecycle?.stop();
+      await lease?.release().catch(() => undefined); // an unreleased lease lapses after its TTL
       await subscription.unsubscribe();
       queue.close();
     }
   })();
-  return { events: queue, result };
+  return { events: queue, result, cancel };
+}
+
+/** A new turn may not start while the thread waits for a person or has an unfinished run. */
+async function refuseNewTurn(deps: ExecutorDeps, threadId: string, lease: HeldLease): Promise<void> {
+  const [waiting] = await deps.approvals.pending(threadId);
+  if (waiting) {
+    throw new TroupeError(
+      "THREAD_AWAITING_APPROVAL",
+      `thread "${threadId}" waits for approval ${waiting.id} (${waiting.tool}: ${waiting.reason}) from ${waiting.assignee}; ` +
+        `decide it with troupe approve|reject ${threadId} --id ${waiting.id} --as ${waiting.assignee}, or use another thread`,
+      { details: { approvalId: waiting.id, assignee: waiting.assignee } },
+    );
+  }
+  const status = await readRunStatus(deps.store.docs, threadId);
+  if (!status || !["running", "compensating", "paused", "interrupted"].includes(status.state)) return;
+  const how = `finish it with troupe resume ${threadId}, or undo it with troupe cancel ${threadId}, before starting a new turn`;
+  const left =
+    status.state === "paused"
+      ? `is paused`
+      : status.state === "interrupted"
+        ? `has an unfinished interrupted run`
+        : `was left ${status.state} by ${lease.previous ? `${describeHolder(lease.previous)}, which stopped heartbeating at ${lease.previous.heartbeatAt}` : "a process that stopped"}`;
+  throw new TroupeError("THREAD_UNFINISHED", `thread "${threadId}" ${left}; ${how}`, { details: { state: status.state } });
 }
 
 async function graphInput(deps: ExecutorDeps, work: Work, threadId: string, lifecycle: RunLifecycleActor | undefined) {
@@ -168,23 +228,45 @@ async function graphInput(deps: ExecutorDeps, work: Work, threadId: string, life
     const input = { input: work.input, userTurn: (prior?.values.userTurn ?? 0) + 1, turn: 0, status: "running", output: null, error: null, messages: [userText(work.input)] };
     return { input, checkpointId: undefined };
   }
-  if (work.kind === "resume") {
+  if (work.kind === "resume" || work.kind === "approve") {
     const state = lifecycle ? lifecycleState(lifecycle) : "created";
     if (state === "completed" || state === "failed" || state === "cancelled" || state === "created") {
       throw new TroupeError("RUN_NOT_RESUMABLE", `thread "${threadId}" has nothing to resume (its last run is ${state}); start a new run, or redrive its dead letters`);
     }
     const snapshot = await stateOf(deps.graph, threadId);
-    const waiting = snapshot?.tasks.some((t) => (t.interrupts ?? []).length > 0) ?? false;
-    if (waiting && work.answer === undefined) {
+    const interrupts = snapshot?.tasks.flatMap((t) => t.interrupts ?? []) ?? [];
+    if (work.kind === "approve") return { input: await approvalCommand(deps, threadId, work, interrupts), checkpointId: undefined };
+    if (interrupts.length && work.answer === undefined) {
       throw new TroupeError("RUN_NOT_RESUMABLE", `thread "${threadId}" waits for an approval; answer it with troupe approve|reject ${threadId}`);
     }
-    return { input: waiting ? new Command({ resume: work.answer }) : null, checkpointId: undefined };
+    return { input: interrupts.length ? new Command({ resume: work.answer }) : null, checkpointId: undefined };
   }
   const from = work.kind === "cancel" ? undefined : work.from;
   if (from !== undefined && !(await hasCheckpoint(deps.graph, threadId, from))) {
     throw new TroupeError("CHECKPOINT_UNKNOWN", `thread "${threadId}" has no checkpoint "${from}"; list them with troupe history ${threadId}`);
   }
   return { input: null, checkpointId: from ?? (await lastTurnStart(deps.graph, threadId)) };
+}
+
+/**
+ * Records the decision on the approval it names and resumes exactly the interrupt that asked for it
+ * (other branches waiting for their own approvals keep waiting).
+ */
+async function approvalCommand(deps: ExecutorDeps, threadId: string, work: Extract<Work, { kind: "approve" }>, interrupts: Array<{ id?: string; value?: unknown }>): Promise<Command> {
+  const pending = await deps.approvals.pending(threadId);
+  const listing = pending.map((a) => `${a.id} (${a.tool}, from ${a.assignee})`).join(", ");
+  const target = work.approvalId ? pending.find((a) => a.id === work.approvalId) : pending.length === 1 ? pending[0] : undefined;
+  if (!target) {
+    if (!pending.length) throw new TroupeError("RUN_NOT_RESUMABLE", `thread "${threadId}" has no pending approval`);
+    throw new TroupeError(
+      "RUN_NOT_RESUMABLE",
+      work.approvalId ? `thread "${threadId}" has no pending approval "${work.approvalId}"; pending: ${listing}` : `thread "${threadId}" waits for ${pending.length} approvals; choose one with --id: ${listing}`,
+    );
+  }
+  const asked = interrupts.find((i) => (i.value as { approvalId?: unknown } | undefined)?.approvalId === target.id);
+  if (!asked) throw new TroupeError("RUN_NOT_RESUMABLE", `approval ${target.id} is pending but no call of thread "${threadId}" waits for it; cancel the thread with troupe cancel ${threadId}`);
+  await deps.approvals.decide(target.id, work.decision, deps.now());
+  return new Command({ resume: asked.id && interrupts.length > 1 ? { [asked.id]: work.decision } : work.decision });
 }
 
 interface SettleContext {

@@ -5,6 +5,7 @@ import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
 import type { DocStore, RecordStore, ThreadStore } from "./record-store.js";
 import type { TeamStore } from "./team-store.js";
 import { docOf, threadOf, type DocRow, type ThreadRow } from "./store-rows.js";
+import { sqliteLeases } from "./sqlite-leases.js";
 
 export const DEFAULT_STORE_PATH = ".troupe/checkpoints.sqlite";
 
@@ -82,6 +83,7 @@ export function sqliteStore(path: string = DEFAULT_STORE_PATH): TeamStore {
     records,
     threads,
     docs,
+    leases: sqliteLeases(db),
     async close() {
       if (db.open) db.close();
     },

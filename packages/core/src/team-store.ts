@@ -1,5 +1,6 @@
 import type { BaseCheckpointSaver } from "@langchain/langgraph-checkpoint";
 import type { DocStore, RecordStore, ThreadStore } from "./record-store.js";
+import type { LeaseStore } from "./thread-lease.js";
 
 /** Everything a team persists: LangGraph checkpoints, recorded answers, and thread metadata. */
 export interface TeamStore {
@@ -9,5 +10,7 @@ export interface TeamStore {
   readonly threads: ThreadStore;
   /** Dead letters, approvals, run status and control requests. */
   readonly docs: DocStore;
+  /** Who runs each thread now: one active run per thread, across processes (see ThreadLease). */
+  readonly leases: LeaseStore;
   close(): Promise<void>;
 }

@@ -16,8 +16,10 @@ import { InProcessBus } from "./in-process-bus.js";
 import type { ModelClient } from "./model-client.js";
 import { breakerPolicy, modelPolicy, ResilienceSchema, type Resilience } from "./resilience-spec.js";
 import { runResultOf, type RunResult } from "./run-result.js";
-import { execute, type ActiveRun, type ExecutorDeps, type Work } from "./run-executor.js";
-import { readRunStatus, requestControl, type RunStatusInfo } from "./run-lifecycle.js";
+import { execute, type ActiveRun, type Execution, type ExecutorDeps, type Work } from "./run-executor.js";
+import { requestControl } from "./run-lifecycle.js";
+import { leaseSettings, type LeaseSettings } from "./thread-lease.js";
+import { threadStatus, type ThreadStatus } from "./thread-status.js";
 import type { TeamStateValue } from "./team-state.js";
 import type { TeamSpec } from "./team-spec.js";
 import type { TeamStore } from "./team-store.js";
@@ -44,12 +46,30 @@ export interface TeamOptions {
   clock?: () => number;
   /** How often a run looks for pause/cancel requests from other processes, ms (default 250). */
   controlPollMs?: number;
+  /** Thread lease timing (default: 15 s TTL, heartbeat every 5 s; TROUPE_LEASE_TTL_MS overrides the TTL). */
+  lease?: Partial<LeaseSettings>;
 }
 
 export interface RunOptions {
   /** Continue (or start) this thread; a new id is made when absent. */
   threadId?: string;
   signal?: AbortSignal;
+  /**
+   * When another run holds the thread: false (default) fails at once with THREAD_BUSY; true waits
+   * until it is free; a number waits at most that many ms.
+   */
+  wait?: boolean | number;
+  /**
+   * What breaking out of `for await (team.stream(...))` early does: "cancel" (default) cancels the
+   * run (in-flight calls aborted, completed saga steps compensated) and waits for it to settle;
+   * "detach" lets it run to the end in the background (read it later with team.status / team.result).
+   */
+  onBreak?: "cancel" | "detach";
+}
+
+/** A person's decision on a pending approval; `approvalId` picks one when a thread waits for several. */
+export interface DecideOptions extends ApprovalDecision {
+  approvalId?: string;
 }
 
 export interface ReplayOptions {
@@ -90,6 +110,7 @@ export class Team {
   private readonly active = new Map<string, ActiveRun>();
   private readonly graph: RunnableTeamGraph;
   private readonly now: () => number;
+  private readonly lease: LeaseSettings;
   private serving: Promise<AgentHandle[]> | undefined;
 
   constructor(options: TeamOptions) {
@@ -99,6 +120,7 @@ export class Team {
     this.store = options.store;
     this.bus = options.bus ?? new InProcessBus();
     this.now = options.clock ?? Date.now;
+    this.lease = leaseSettings(options.lease);
     this.resilience = ResilienceSchema.parse(options.spec.resilience ?? {});
     const policies = this.resilience;
     this.breakers = new BreakerRegistry(policies.breaker, (scope, name) => breakerPolicy(policies, scope, name));
@@ -128,24 +150,24 @@ export class Team {
 
   /** Runs one user message to the end. Rejects with the run's TroupeError (partial result in `details.result`) when it fails or is cancelled; resolves with status "paused" or "interrupted" when it stops to wait. */
   async run(input: string, options: RunOptions = {}): Promise<RunResult> {
-    return this.finish(this.start({ kind: "run", input }, options.threadId ?? randomUUID(), options.signal));
+    return this.finish(this.start({ kind: "run", input }, options.threadId ?? randomUUID(), options));
   }
 
   /** Runs one user message, yielding each event as it happens. */
   stream(input: string, options: RunOptions = {}): AsyncIterable<TroupeEvent> {
-    return this.events(this.start({ kind: "run", input }, options.threadId ?? randomUUID(), options.signal));
+    return this.events(this.start({ kind: "run", input }, options.threadId ?? randomUUID(), options), options.onBreak);
   }
 
   /** Re-runs a thread from a checkpoint. Without `live`, agents answer from the records: no model calls. */
   async replay(threadId: string, options: ReplayOptions = {}): Promise<RunResult> {
     const target = await this.replayTarget(threadId, options);
-    return this.finish(this.start(target.work, target.threadId, options.signal));
+    return this.finish(this.start(target.work, target.threadId, options));
   }
 
   /** Like replay, yielding events. With `fork`, the events carry the new thread's id. */
   async *replayStream(threadId: string, options: ReplayOptions = {}): AsyncIterable<TroupeEvent> {
     const target = await this.replayTarget(threadId, options);
-    yield* this.events(this.start(target.work, target.threadId, options.signal));
+    yield* this.events(this.start(target.work, target.threadId, options));
   }
 
   /** The thread a replay runs on: the same one, or a fresh copy of it for `fork`. */
@@ -161,13 +183,13 @@ export class Team {
   }
 
   /** Continues a paused, interrupted (pass the answer), crashed or half-compensated run from its checkpoint. */
-  async resume(threadId: string, answer?: unknown, options: { signal?: AbortSignal } = {}): Promise<RunResult> {
-    return this.finish(this.start({ kind: "resume", ...(answer === undefined ? {} : { answer }) }, threadId, options.signal));
+  async resume(threadId: string, answer?: unknown, options: Pick<RunOptions, "signal" | "wait"> = {}): Promise<RunResult> {
+    return this.finish(this.start({ kind: "resume", ...(answer === undefined ? {} : { answer }) }, threadId, options));
   }
 
   /** Like resume, yielding events. */
-  resumeStream(threadId: string, answer?: unknown): AsyncIterable<TroupeEvent> {
-    return this.events(this.start({ kind: "resume", ...(answer === undefined ? {} : { answer }) }, threadId, undefined));
+  resumeStream(threadId: string, answer?: unknown, options: Omit<RunOptions, "threadId"> = {}): AsyncIterable<TroupeEvent> {
+    return this.events(this.start({ kind: "resume", ...(answer === undefined ? {} : { answer }) }, threadId, options), options.onBreak);
   }
 
   /** Asks a run to stop at its next step boundary (here, or in whichever process runs it). */
@@ -179,8 +201,17 @@ export class Team {
   }
 
   /**
+   * Stops this process's run of the thread at once, without pausing, cancelling or compensating:
+   * the lease is let go and the run stays resumable (`troupe resume`), as after a crash.
+   */
+  async abandon(threadId: string): Promise<void> {
+    await this.store.leases.release(threadId, this.active.get(threadId)?.runId ?? "");
+  }
+
+  /**
    * Cancels a run: in-flight model and tool calls are aborted and completed saga steps are
-   * compensated. A paused or interrupted run is cancelled at once.
+   * compensated. A paused or interrupted run, or one whose owner stopped heartbeating, is
+   * cancelled here and now: its journaled saga steps are compensated by this process.
    */
   async cancel(threadId: string): Promise<RunResult | undefined> {
     const run = this.active.get(threadId);
@@ -190,7 +221,7 @@ export class Team {
     }
     const status = await this.status(threadId);
     if (status && (status.state === "paused" || status.state === "interrupted")) {
-      return this.finish(this.start({ kind: "cancel" }, threadId, undefined), false);
+      return this.finish(this.start({ kind: "cancel" }, threadId, {}), false);
     }
     await this.requireRunning(threadId, "cancel");
     await requestControl(this.store.docs, threadId, "cancel");
@@ -204,18 +235,30 @@ export class Team {
     }
   }
 
-  /** Where the thread's latest run stands (lifecycle state). */
-  status(threadId: string): Promise<RunStatusInfo | undefined> {
-    return readRunStatus(this.store.docs, threadId);
+  /**
+   * Where the thread's latest run stands (lifecycle state), and who runs it. A run whose owner
+   * stopped heartbeating is reported as "interrupted", with `ownerLost` saying who and when.
+   */
+  status(threadId: string): Promise<ThreadStatus | undefined> {
+    return threadStatus(this.store, threadId);
   }
 
-  /** Answers the thread's pending approval and resumes the run. */
-  async decide(threadId: string, decision: ApprovalDecision): Promise<RunResult> {
+  /**
+   * Decides one pending approval (by `approvalId`, or the thread's only one) and resumes exactly
+   * the call that asked for it.
+   */
+  async decide(threadId: string, decision: DecideOptions, options: Pick<RunOptions, "wait"> = {}): Promise<RunResult> {
+    return this.finish(await this.startDecision(threadId, decision, options));
+  }
+
+  /** Like decide, yielding the resumed run's events. */
+  async *decideStream(threadId: string, decision: DecideOptions, options: Omit<RunOptions, "threadId"> = {}): AsyncIterable<TroupeEvent> {
+    yield* this.events(await this.startDecision(threadId, decision, options), options.onBreak);
+  }
+
+  private async startDecision(threadId: string, { approvalId, ...decision }: DecideOptions, options: Omit<RunOptions, "threadId">): Promise<Execution> {
     await this.escalateOverdue();
-    const [pending] = await this.approvals.pending(threadId);
-    if (!pending) throw new TroupeError("RUN_NOT_RESUMABLE", `thread "${threadId}" has no pending approval`);
-    await this.approvals.decide(pending.id, decision, this.now());
-    return this.resume(threadId, decision);
+    return this.start({ kind: "approve", ...(approvalId ? { approvalId } : {}), decision }, threadId, options);
   }
 
   /** Moves approvals whose deadline passed to their next approver; returns those that moved. */
@@ -243,7 +286,7 @@ export class Team {
     const work = await this.redriveWork(letter);
     // once redriven, a new failure is a new dead letter; this one is done either way
     await this.deadLetters.markRedriven(id);
-    return this.finish(this.start(work, letter.threadId, undefined));
+    return this.finish(this.start(work, letter.threadId, {}));
   }
 
   /**
@@ -317,7 +360,7 @@ export class Team {
     await this.store.close();
   }
 
-  private start(work: Work, threadId: string, signal: AbortSignal | undefined) {
+  private start(work: Work, threadId: string, options: Pick<RunOptions, "signal" | "wait">): Execution {
     const deps: ExecutorDeps = {
       name: this.name,
       spec: this.spec,
@@ -334,11 +377,13 @@ export class Team {
       settled: (graceMs) => this.agentsSettled(graceMs),
       baseDir: this.options.baseDir ?? process.cwd(),
       controlPollMs: this.options.controlPollMs ?? 250,
+      lease: this.lease,
     };
-    return execute(deps, work, threadId, signal);
+    const waitMs = options.wait === true ? Infinity : options.wait === false ? undefined : options.wait;
+    return execute(deps, work, threadId, { signal: options.signal, waitMs });
   }
 
-  private async finish(run: ReturnType<Team["start"]>, throwOnFailure = true): Promise<RunResult> {
+  private async finish(run: Execution, throwOnFailure = true): Promise<RunResult> {
     for await (const _ of run.events);
     const result = await run.result;
     if (!throwOnFailure || result.status === "completed" || result.status === "paused" || result.status === "interrupted") return result;
@@ -346,9 +391,19 @@ export class Team {
     throw new TroupeError(error.code, error.message, { details: { ...error.details, result } });
   }
 
-  private events(run: ReturnType<Team["start"]>): AsyncIterable<TroupeEvent> {
+  private async *events(run: Execution, onBreak: RunOptions["onBreak"] = "cancel"): AsyncIterable<TroupeEvent> {
     run.result.catch(() => undefined);
-    return run.events;
+    let ended = false;
+    try {
+      for await (const event of run.events) yield event;
+      ended = true;
+    } finally {
+      // the caller stopped reading early: never leave a run going on unseen unless asked to
+      if (!ended && onBreak === "cancel") {
+        run.cancel();
+        await run.result.catch(() => undefined);
+      }
+    }
   }
 
   /** Where a failed agent call is retried from: its own checkpoint, or the turn's start when the saga was undone. */

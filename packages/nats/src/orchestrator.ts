@@ -165,7 +165,7 @@ export class Orchestrator {
     this.active.set(request.requestId, active);
     try {
       // the team must not close the shared store
-      const shared: TeamStore = { kind: store.kind, checkpointer: store.checkpointer, records: store.records, threads: store.threads, docs: store.docs, close: async () => undefined };
+      const shared: TeamStore = { kind: store.kind, checkpointer: store.checkpointer, records: store.records, threads: store.threads, docs: store.docs, leases: store.leases, close: async () => undefined };
       active.team = await loadTeam(
         { raw: request.spec, baseDir: request.baseDir },
         {

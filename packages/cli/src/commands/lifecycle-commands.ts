@@ -1,7 +1,7 @@
 import type { Team } from "@troupe/core";
 import type { CliIO } from "../cli-io.js";
 import { clip } from "../format-event.js";
-import { jsonOf, printRun } from "./run-command.js";
+import { printRun, waitOption, type RunFlags } from "./run-command.js";
 
 /** troupe status <thread>: lifecycle state, last checkpoint, pending approvals, open dead letters. */
 export async function statusCommand(team: Team, threadId: string, flags: { json?: boolean | undefined }, io: CliIO): Promise<number> {
@@ -13,18 +13,21 @@ export async function statusCommand(team: Team, threadId: string, flags: { json?
     team.deadLetters.list({ threadId, status: "open" }),
   ]);
   if (flags.json) {
-    io.out(JSON.stringify({ threadId, state: status?.state ?? result?.status ?? "unknown", runId: status?.runId, checkpointId: result?.checkpointId, approvals, deadLetters: letters }));
+    const who = { ...(status?.owner ? { owner: status.owner } : {}), ...(status?.ownerLost ? { ownerLost: status.ownerLost } : {}) };
+    io.out(JSON.stringify({ threadId, state: status?.state ?? result?.status ?? "unknown", runId: status?.runId, ...who, checkpointId: result?.checkpointId, approvals, deadLetters: letters }));
     return 0;
   }
-  io.out(`thread ${threadId}: ${status?.state ?? result?.status ?? "unknown"}${status ? ` (since ${status.updatedAt})` : ""}`);
+  if (status?.ownerLost) io.out(`thread ${threadId}: interrupted: ${status.ownerLost.summary}`);
+  else io.out(`thread ${threadId}: ${status?.state ?? result?.status ?? "unknown"}${status ? ` (since ${status.updatedAt})` : ""}`);
+  if (status?.owner) io.out(`run by pid ${status.owner.pid} on host ${status.owner.host} (${status.owner.purpose}) since ${status.owner.acquiredAt}; last heartbeat ${status.owner.heartbeatAt}`);
   if (result?.checkpointId) io.out(`last checkpoint: ${result.checkpointId} · ${result.steps.length} agent turns this run`);
-  for (const a of approvals) io.out(`waiting for approval ${a.id}: ${a.tool} (${a.reason}) from ${a.assignee}, deadline ${a.deadline}`);
+  for (const a of approvals) io.out(`waiting for approval ${a.id}: ${a.tool} (${a.reason}) from ${a.assignee}, deadline ${a.deadline} (troupe approve ${threadId} --id ${a.id} --as ${a.assignee})`);
   for (const l of letters) io.out(`dead letter ${l.id}: ${l.kind} ${l.subject}: ${clip(l.error.message, 100)}`);
   return 0;
 }
 
-export async function resumeCommand(team: Team, threadId: string, flags: { json?: boolean | undefined }, io: CliIO): Promise<number> {
-  return printRun(team, team.resumeStream(threadId), threadId, flags, io);
+export async function resumeCommand(team: Team, threadId: string, flags: RunFlags, io: CliIO): Promise<number> {
+  return printRun(team, team.resumeStream(threadId, undefined, waitOption(flags)), threadId, flags, io);
 }
 
 export async function pauseCommand(team: Team, threadId: string, io: CliIO): Promise<number> {
@@ -39,17 +42,17 @@ export async function cancelCommand(team: Team, threadId: string, io: CliIO): Pr
   return 0;
 }
 
-export async function decideCommand(team: Team, threadId: string, approved: boolean, flags: { as?: string | undefined; comment?: string | undefined; json?: boolean | undefined }, io: CliIO): Promise<number> {
+/** troupe approve|reject <thread> [--id <approval>]: decides one approval, then prints the resumed run's progress and outcome. */
+export async function decideCommand(
+  team: Team,
+  threadId: string,
+  approved: boolean,
+  flags: RunFlags & { as?: string | undefined; comment?: string | undefined; id?: string | undefined },
+  io: CliIO,
+): Promise<number> {
   const by = flags.as ?? io.env.USER ?? "operator";
-  await team.decide(threadId, { approved, by, ...(flags.comment ? { comment: flags.comment } : {}) }).catch((error: unknown) => {
-    // a rejected refund can fail the run; the status below says so
-    if (!(error instanceof Error && (error as { details?: { result?: unknown } }).details?.result)) throw error;
-  });
-  io.err(`${approved ? "approved" : "rejected"} by ${by}`);
-  const result = await team.result(threadId);
-  if (flags.json && result) io.out(JSON.stringify(jsonOf(result)));
-  else if (result) io.out(typeof result.output === "string" ? result.output : JSON.stringify(result.output));
-  return result?.status === "completed" || result?.status === "interrupted" ? 0 : 1;
+  const decision = { approved, by, ...(flags.comment ? { comment: flags.comment } : {}), ...(flags.id ? { approvalId: flags.id } : {}) };
+  return printRun(team, team.decideStream(threadId, decision, waitOption(flags)), threadId, flags, io);
 }
 
 export async function dlqCommand(team: Team, action: string, id: string | undefined, flags: { json?: boolean | undefined }, io: CliIO): Promise<number> {

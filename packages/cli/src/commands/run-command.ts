@@ -1,14 +1,67 @@
 import { randomUUID } from "node:crypto";
 import type { RunResult, Team, TroupeEvent } from "@troupe/core";
-import type { CliIO } from "../cli-io.js";
+import { SIGNAL_EXIT, UsageError, type CliIO, type StopSignal } from "../cli-io.js";
 import { formatEvent } from "../format-event.js";
 
 export interface RunOutputFlags {
   json?: boolean | undefined;
 }
 
+/** Flags of the commands that run work on a thread. */
+export interface RunFlags extends RunOutputFlags {
+  /** "--wait" alone is "forever"; "--wait 5000" waits at most 5 s for a busy thread. */
+  wait?: string | undefined;
+}
+
+/** RunOptions.wait from --wait. */
+export function waitOption(flags: RunFlags): { wait?: boolean | number } {
+  if (flags.wait === undefined) return {};
+  if (flags.wait === "forever") return { wait: true };
+  const ms = Number(flags.wait);
+  if (!Number.isFinite(ms) || ms < 0) throw new UsageError(`--wait takes a number of milliseconds, got "${flags.wait}"`);
+  return { wait: ms };
+}
+
+/**
+ * While a run streams: the first SIGINT/SIGTERM pauses it at the next step boundary, the second
+ * cancels it (compensating), the third exits at once and leaves it resumable.
+ */
+function stopOnSignals(team: Team, thread: () => string, io: CliIO): { stop(): void; signal(): StopSignal | undefined } {
+  let count = 0;
+  let last: StopSignal | undefined;
+  const stop =
+    io.onSignal?.((signal) => {
+      count++;
+      last = signal;
+      const threadId = thread();
+      const failed = (error: unknown) => io.err(`troupe: ${error instanceof Error ? error.message : String(error)}`);
+      if (count === 1) {
+        io.err(`\n${signal}: pausing at the next step boundary (again: cancel and compensate; a third time: exit at once, leaving the run resumable)`);
+        team.pause(threadId).catch(failed);
+      } else if (count === 2) {
+        io.err(`${signal}: cancelling: aborting in-flight calls and compensating completed steps (again: exit at once)`);
+        team.cancel(threadId).catch(failed);
+      } else {
+        io.err(`${signal}: exiting now; the run stays resumable: troupe resume ${threadId} (or troupe cancel ${threadId})`);
+        void team.abandon(threadId).finally(() => io.exit?.(SIGNAL_EXIT[signal]));
+      }
+    }) ?? (() => undefined);
+  return { stop, signal: () => last };
+}
+
 /** Prints a run's events as they happen, then the answer (or the --json line). Returns the exit code. */
 export async function printRun(team: Team, events: AsyncIterable<TroupeEvent>, threadId: string, flags: RunOutputFlags, io: CliIO): Promise<number> {
+  const signals = stopOnSignals(team, () => threadId, io);
+  try {
+    const code = await printEvents(team, events, threadId, flags, io, (id) => (threadId = id));
+    const signal = signals.signal();
+    return signal ? SIGNAL_EXIT[signal] : code;
+  } finally {
+    signals.stop();
+  }
+}
+
+async function printEvents(team: Team, events: AsyncIterable<TroupeEvent>, threadId: string, flags: RunOutputFlags, io: CliIO, onThread: (id: string) => void): Promise<number> {
   let replaying = false;
   let failure: Extract<TroupeEvent, { type: "run.failed" }> | undefined;
   let started = false;
@@ -17,6 +70,7 @@ export async function printRun(team: Team, events: AsyncIterable<TroupeEvent>, t
       replaying = event.mode === "replay";
       started = true;
       threadId = event.threadId; // a forked replay runs on a new thread
+      onThread(threadId);
     }
     if (event.type === "run.failed") failure = event;
     // a run that could not start is reported once, below, not as progress
@@ -59,7 +113,7 @@ export function jsonOf(result: RunResult) {
   };
 }
 
-export async function runCommand(team: Team, input: string, flags: RunOutputFlags & { thread?: string | undefined }, io: CliIO): Promise<number> {
+export async function runCommand(team: Team, input: string, flags: RunFlags & { thread?: string | undefined }, io: CliIO): Promise<number> {
   const threadId = flags.thread ?? randomUUID();
-  return printRun(team, team.stream(input, { threadId }), threadId, flags, io);
+  return printRun(team, team.stream(input, { threadId, ...waitOption(flags) }), threadId, flags, io);
 }
