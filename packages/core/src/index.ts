@@ -57,7 +57,9 @@ export {
 export { createCodeNode, type CodeNodePlan, type CodeNodeContext } from "./code-node.js";
 export { finishOutcome, RUN_ID_KEY, type AgentCall, type AgentNodeFn, type AgentNodePlan, type Outcome, type RunContext } from "./agent-node.js";
 export { TeamState, stepsOfLatestTurn, usageOf, type Step, type RunStatus, type TeamStateValue, type TeamStateUpdate } from "./team-state.js";
-export { Team, type TeamOptions, type RunOptions, type ReplayOptions } from "./team.js";
+export { Team, type TeamOptions, type RunOptions, type ReplayOptions, type DecideOptions } from "./team.js";
+export { DEFAULT_LEASE, leaseIsLive, leaseSettings, type LeaseClaim, type LeaseSettings, type LeaseStore, type ThreadLease } from "./thread-lease.js";
+export { threadStatus, type ThreadStatus } from "./thread-status.js";
 export type { CheckpointInfo } from "./thread-history.js";
 export type { RunResult } from "./run-result.js";
 export type { TeamStore } from "./team-store.js";

@@ -12,6 +12,7 @@ import { parseSpecText } from "./parse-spec.js";
 import { createModelResolver } from "./resolve-model.js";
 import { sqliteStore } from "./sqlite-store.js";
 import { Team } from "./team.js";
+import type { LeaseSettings } from "./thread-lease.js";
 import type { TeamSpec } from "./team-spec.js";
 import type { TeamStore } from "./team-store.js";
 import { checkSpec, specError } from "./validate-spec.js";
@@ -36,7 +37,10 @@ export interface BuildOptions extends Partial<Omit<TeamSources, "patterns">> {
   bus?: Bus;
   /** The `--model` choice: used when neither the agent nor the spec names a model. */
   model?: string | ModelClient;
-  /** Told once when the offline model stands in for Claude. */
+  /**
+   * Told once when the offline model stands in for Claude because no key is set (default: one
+   * "troupe: note: ..." line on stderr; pass `() => {}` to silence it, or choose `model: "offline"`).
+   */
   onNotice?: (message: string) => void;
   serveAgents?: boolean;
   env?: Readonly<Record<string, string | undefined>>;
@@ -44,6 +48,8 @@ export interface BuildOptions extends Partial<Omit<TeamSources, "patterns">> {
   clock?: () => number;
   /** How often a run looks for pause/cancel requests from other processes, ms (default 250). */
   controlPollMs?: number;
+  /** Thread lease timing (default: 15 s TTL, heartbeat a third of it; TROUPE_LEASE_TTL_MS overrides the TTL). */
+  lease?: Partial<LeaseSettings>;
 }
 
 /** A spec read from disk: the raw value and where its imports are relative to. */
@@ -144,7 +150,7 @@ export function buildTeam(spec: TeamSpec, options: BuildOptions & { baseDir?: st
   const resolveModel = createModelResolver({
     ...(options.models ? { models: options.models } : {}),
     ...(options.model ? { fallback: options.model } : {}),
-    ...(options.onNotice ? { onNotice: options.onNotice } : {}),
+    onNotice: options.onNotice ?? ((message: string) => process.stderr.write(`troupe: note: ${message}\n`)),
     ...(options.env ? { env: options.env } : {}),
   });
   return new Team({
@@ -160,5 +166,6 @@ export function buildTeam(spec: TeamSpec, options: BuildOptions & { baseDir?: st
     ...(options.serveAgents === undefined ? {} : { serveAgents: options.serveAgents }),
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.controlPollMs ? { controlPollMs: options.controlPollMs } : {}),
+    ...(options.lease ? { lease: options.lease } : {}),
   });
 }

@@ -26,9 +26,12 @@ export function createModelResolver(options: ModelResolution = {}): (choice: str
   const cache = new Map<string, ModelClient>();
   let noticed = false;
   // the key comes from the environment the caller passed (not only process.env)
-  const apiKey = () => {
+  const apiKey = (model: string) => {
     const key = (options.env ?? process.env).ANTHROPIC_API_KEY;
-    return key ? { apiKey: key } : {};
+    if (!key) {
+      throw new TroupeError("MODEL_AUTH", `model "${model}" is Claude and needs ANTHROPIC_API_KEY; set it, or choose --model offline to run without a key`);
+    }
+    return { apiKey: key };
   };
   const byName = (name: string): ModelClient => {
     const cached = cache.get(name);
@@ -39,9 +42,9 @@ export function createModelResolver(options: ModelResolution = {}): (choice: str
       (name === "offline"
         ? offlineModel()
         : name.startsWith("anthropic:")
-          ? anthropic({ model: name.slice("anthropic:".length), ...apiKey() })
+          ? anthropic({ model: name.slice("anthropic:".length), ...apiKey(name) })
           : name.startsWith("claude-")
-            ? anthropic({ model: name, ...apiKey() })
+            ? anthropic({ model: name, ...apiKey(name) })
             : undefined);
     if (!client) throw new TroupeError("SPEC_INVALID", `unknown model "${name}"; use "offline", a Claude model name, or pass it in models`);
     cache.set(name, client);
