@@ -10,10 +10,10 @@ function maybeFail(action: string, order: string): void {
   if (process.env.ORDER_FAIL_AT === action) throw new TroupeError("TOOL_FAILED", `${action} failed for "${order}" (ORDER_FAIL_AT=${action})`);
 }
 
-/** Slows a step down so tests can kill the process in the middle of it (ORDER_SLOW_<ACTION>_MS). */
-async function maybeSlow(action: string): Promise<void> {
+/** Slows a step down so tests can kill the process in the middle of it (ORDER_SLOW_<ACTION>_MS); a cancel aborts the wait. */
+async function maybeSlow(action: string, signal: AbortSignal): Promise<void> {
   const ms = Number(process.env[`ORDER_SLOW_${action.toUpperCase()}_MS`] ?? 0);
-  if (ms > 0) await sleep(ms);
+  if (ms > 0) await sleep(ms, undefined, { signal });
 }
 
 /** Reserves stock; released again if the order later fails. */
@@ -23,13 +23,13 @@ export const reserveInventory = defineTool({
   input: Order,
   critical: true,
   run: async ({ order }, ctx) => {
-    await maybeSlow("reserve");
+    await maybeSlow("reserve", ctx.signal);
     maybeFail("reserve", order);
     record({ action: "reserve", order, key: ctx.idempotencyKey });
     return { reserved: true, order };
   },
   compensate: async ({ order }, _out, ctx) => {
-    await maybeSlow("release");
+    await maybeSlow("release", ctx.signal);
     record({ action: "release", order, key: ctx.idempotencyKey });
   },
 });
@@ -41,13 +41,13 @@ export const chargePayment = defineTool({
   input: Order,
   critical: true,
   run: async ({ order }, ctx) => {
-    await maybeSlow("charge");
+    await maybeSlow("charge", ctx.signal);
     maybeFail("charge", order);
     record({ action: "charge", order, key: ctx.idempotencyKey });
     return { charged: true, order };
   },
   compensate: async ({ order }, _out, ctx) => {
-    await maybeSlow("refund");
+    await maybeSlow("refund", ctx.signal);
     record({ action: "refund", order, key: ctx.idempotencyKey });
   },
 });
@@ -59,7 +59,7 @@ export const shipOrder = defineTool({
   input: Order,
   critical: true,
   run: async ({ order }, ctx) => {
-    await maybeSlow("ship");
+    await maybeSlow("ship", ctx.signal);
     maybeFail("ship", order);
     if (/atlantis/i.test(order)) throw new TroupeError("TOOL_FAILED", `no carrier delivers to the destination of "${order}"`);
     record({ action: "ship", order, key: ctx.idempotencyKey });
