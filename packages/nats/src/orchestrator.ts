@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { JsMsg } from "@nats-io/jetstream";
-import { loadTeam, toTroupeError, TroupeError, type AnyPattern, type BuildOptions, type Team, type TeamStore, type TroupeEvent } from "@troupe/core";
+import { leaseSettings, loadTeam, toTroupeError, TroupeError, type AnyPattern, type BuildOptions, type LeaseSettings, type Team, type TeamStore, type TroupeEvent } from "@troupe/core";
 import { decodeJson } from "./bus-wire.js";
 import type { NatsBus } from "./nats-bus.js";
 import { isRetryableFailure } from "./retryable-failure.js";
@@ -23,6 +23,8 @@ export interface OrchestratorOptions extends ConsumerSettings, Pick<RunQueueOpti
   model?: BuildOptions["model"];
   models?: BuildOptions["models"];
   env?: BuildOptions["env"];
+  /** Thread lease timing (default: TROUPE_LEASE_TTL_MS, else 15 s); a run left by a dead orchestrator on another machine is taken over once its lease lapses. */
+  lease?: Partial<LeaseSettings>;
   /** Told once per team when the offline model stands in for Claude. */
   onNotice?: (message: string) => void;
   /** Delay before a failed delivery is tried again, by attempt (default 1 s, 5 s, 15 s; the last repeats). */
@@ -177,11 +179,12 @@ export class Orchestrator {
           ...(this.options.models ? { models: this.options.models } : {}),
           ...(this.options.env ? { env: this.options.env } : {}),
           ...(this.options.onNotice ? { onNotice: this.options.onNotice } : {}),
+          ...(this.options.lease ? { lease: this.options.lease } : {}),
         },
       );
       const onEvent = this.options.onEvent;
       return await runSubmitted(
-        { team: active.team, store, log: await bus.eventLog(), orchestratorId: this.id, handingOff: () => active.handingOff, ...(onEvent ? { onEvent: (e: TroupeEvent) => onEvent(e, request) } : {}) },
+        { team: active.team, store, log: await bus.eventLog(), orchestratorId: this.id, handingOff: () => active.handingOff, leaseWaitMs: leaseSettings(this.options.lease, this.options.env ?? process.env).ttlMs + 1000, ...(onEvent ? { onEvent: (e: TroupeEvent) => onEvent(e, request) } : {}) },
         request,
       );
     } finally {

@@ -34,6 +34,8 @@ export interface RunSubmittedDeps {
   /** True once this orchestrator asked the run to pause so another can take it over. */
   handingOff: () => boolean;
   onEvent?: (event: TroupeEvent) => void;
+  /** How long to wait for another holder's lease on the thread before the delivery is retried (default 0). */
+  leaseWaitMs?: number;
 }
 
 /**
@@ -50,8 +52,10 @@ export async function runSubmitted(deps: RunSubmittedDeps, request: RunRequest):
 
   let resume = false;
   if (prior?.state === "started") {
-    const state = (await team.status(threadId))?.state;
-    if (state === "running" || state === "compensating" || (state === "paused" && prior.handoff)) resume = true;
+    const status = await team.status(threadId);
+    const state = status?.state;
+    // running with a live owner elsewhere (resume waits for its lease), or left by an owner that died
+    if (state === "running" || state === "compensating" || status?.ownerLost || (state === "paused" && prior.handoff)) resume = true;
     // a person paused it, or it waits for an approval: the request is served
     else if (state === "paused" || state === "interrupted") return done(write, prior, state);
     // it finished and only the ack was lost
@@ -60,7 +64,9 @@ export async function runSubmitted(deps: RunSubmittedDeps, request: RunRequest):
   const base: RequestDoc = resume && prior ? prior : { state: "started", userTurnBefore: (await team.state(threadId))?.userTurn ?? 0, by: "", handoff: false };
   await write({ ...base, by: deps.orchestratorId, handoff: false });
 
-  const events = resume ? team.resumeStream(threadId) : team.stream(request.input, { threadId });
+  // a dead owner's lease on another machine lapses after its TTL; a live one makes this delivery retry later
+  const wait = { wait: deps.leaseWaitMs ?? 0 };
+  const events = resume ? team.resumeStream(threadId, undefined, wait) : team.stream(request.input, { threadId, ...wait });
   let runId: string | undefined;
   let last: TroupeEvent | undefined;
   for await (const event of events) {
