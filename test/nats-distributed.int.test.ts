@@ -126,7 +126,8 @@ describe("distributed runs on NATS + PostgreSQL", () => {
     const effects = ledger(file);
     expect(effects.map((e) => e.action)).toEqual(["reserve", "charge", "ship"]);
     expect(new Set(effects.map((e) => e.key)).size).toBe(3);
-    expect((await readRunStatus(store.docs, "failover-1"))?.state).toBe("completed");
+    // the lifecycle doc is written just after the events that announce it
+    await expect.poll(async () => (await readRunStatus(store.docs, "failover-1"))?.state, { timeout: 5000 }).toBe("completed");
     // any machine can inspect the thread in the shared store
     const status = await cli(["status", "failover-1", "--store", pg.url, "--json"]);
     expect(JSON.parse(status.out[0]!)).toMatchObject({ threadId: "failover-1", state: "completed" });

@@ -182,15 +182,21 @@ describe("resilience: tools", () => {
 });
 
 describe("resilience: timeouts", () => {
-  it("a tool policy's timeoutMs fails a slow call as TOOL_TRANSIENT, which is retried", async () => {
+  it("a tool policy's timeoutMs aborts a slow attempt (TOOL_TIMEOUT), which is retried; the abandoned attempt never performs its effect", async () => {
     let calls = 0;
+    const effects: string[] = [];
     const slow = defineTool({
       name: "slow_lookup",
       description: "Look a topic up, slowly the first time",
       input: z.object({ topic: z.string() }),
-      run: async ({ topic }) => {
-        calls++;
-        if (calls === 1) await new Promise((resolve) => setTimeout(resolve, 300));
+      run: async ({ topic }, { signal }) => {
+        const attempt = ++calls;
+        // honours the contract: stops when its signal aborts
+        if (attempt === 1) await new Promise((resolve, reject) => {
+          const timer = setTimeout(resolve, 300);
+          signal.addEventListener("abort", () => (clearTimeout(timer), reject(signal.reason)), { once: true });
+        });
+        effects.push(`attempt ${attempt}`);
         return `${topic}: 12 lamps`;
       },
     });
@@ -204,9 +210,11 @@ describe("resilience: timeouts", () => {
     };
     const t = track(await loadTeam({ raw, baseDir: process.cwd() }, { store: memoryStore(), model, tools: [slow] }));
     const events = await collect(t.stream("How many lamps?", { threadId: "h1" }));
-    expect(ofType(events, "retry").map((r) => [r.scope, r.name, r.error.code])).toEqual([["tool", "slow_lookup", "TOOL_TRANSIENT"]]);
+    expect(ofType(events, "retry").map((r) => [r.scope, r.name, r.error.code])).toEqual([["tool", "slow_lookup", "TOOL_TIMEOUT"]]);
     expect(ofType(events, "tool.called").map((c) => c.output)).toEqual(["lamps: 12 lamps"]);
     expect(calls).toBe(2);
+    await new Promise((resolve) => setTimeout(resolve, 350));
+    expect(effects).toEqual(["attempt 2"]);
   });
 
   it("a model policy's timeoutMs fails a slow model as MODEL_TIMEOUT and its fallback model answers", async () => {

@@ -17,7 +17,7 @@ Usage:
   troupe validate <spec>
   troupe graph <spec>
   troupe history <thread> [--all] [--json]
-  troupe replay <thread> [--from <checkpoint>] [--live] [--fork] [--model <m>] [--json]
+  troupe replay <thread> [--from <checkpoint>] [--live [--live-tools]] [--fork] [--model <m>] [--json]
   troupe status <thread> [--json]
   troupe pause <thread>            stop at the next step boundary
   troupe resume <thread> [--model <m>] [--wait [ms]] [--json]
@@ -57,6 +57,7 @@ const OPTIONS = {
   all: { type: "boolean" },
   fork: { type: "boolean" },
   live: { type: "boolean" },
+  "live-tools": { type: "boolean" },
   json: { type: "boolean" },
   as: { type: "string" },
   comment: { type: "string" },
@@ -76,7 +77,7 @@ const ALLOWED: Record<string, readonly (keyof typeof OPTIONS)[]> = {
   validate: [],
   graph: [],
   history: ["store", "json", "all"],
-  replay: ["from", "live", "fork", "store", "json", "model", "wait"],
+  replay: ["from", "live", "live-tools", "fork", "store", "json", "model", "wait"],
   threads: ["store"],
   status: ["store", "json"],
   pause: ["store"],
@@ -159,8 +160,22 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
       case "replay": {
         const thread = needs("a thread id (see troupe threads)");
         // a plain replay calls no model, so the offline notice would only confuse
+        if (values["live-tools"] && !values.live) throw new UsageError("--live-tools only applies with --live (a plain replay runs no tool)");
         team = await openThread(thread, values, io, values.live === true);
-        const events = team.replayStream(thread, { ...(values.from ? { from: values.from } : {}), live: values.live ?? false, fork: values.fork ?? false, ...waitOption(values) });
+        if (values.live) {
+          io.err(
+            values["live-tools"]
+              ? "troupe: note: live replay with --live-tools: models are called again and tools with side effects (compensate, or not idempotent) run again"
+              : "troupe: note: live replay: models are called again; tools with side effects (compensate, or not idempotent) answer from the recorded run and never run again (--live-tools runs them)",
+          );
+        }
+        const events = team.replayStream(thread, {
+          ...(values.from ? { from: values.from } : {}),
+          live: values.live ?? false,
+          liveTools: values["live-tools"] ?? false,
+          fork: values.fork ?? false,
+          ...waitOption(values),
+        });
         return await printRun(team, events, thread, values, io);
       }
       case "status":

@@ -8,7 +8,7 @@ export function formatEvent(event: TroupeEvent, replaying = false): string | und
     case "agent.started":
       return `● ${event.agent} (turn ${event.turn})${event.task ? `: ${clip(event.task, 80)}` : ""}`;
     case "tool.called":
-      return `  ⚙ ${event.agent} → ${event.tool}(${event.input === undefined ? "" : clip(JSON.stringify(event.input) ?? "", 60)})${event.error ? ` ✗ ${event.error.message}` : ` ✓ ${describeOutput(event.output)}`}${event.reused ? " (stored result)" : ""}`;
+      return `  ⚙ ${event.agent} → ${event.tool}(${event.input === undefined ? "" : clip(JSON.stringify(event.input) ?? "", 60)})${event.error ? ` ✗ ${event.error.message}` : ` ✓ ${describeOutput(event.output)}`}${event.reused ? " (stored result)" : ""}${event.replayed ? " (from the recorded run; not run again)" : ""}`;
     case "handoff":
       return `  ↪ ${event.from} ${event.kind === "route" ? "delegates to" : "hands off to"} ${event.to}`;
     case "agent.completed":

@@ -10,7 +10,9 @@ import type { ModelClient } from "./model-client.js";
 import type { DocStore, RecordStore } from "./record-store.js";
 import { journalSagaStep } from "./saga-journal.js";
 import { withRetry, type RetryPolicy } from "./retry.js";
-import { runAgent, type ScopedRecords } from "./run-agent.js";
+import { runAgent } from "./run-agent.js";
+import { undoWithTool } from "./undo-with-tool.js";
+import { toolGuard, type ScopedRecords, type ToolRetryLookup } from "./tool-call.js";
 import { z } from "zod";
 
 export interface ServeAgentOptions {
@@ -26,7 +28,9 @@ export interface ServeAgentOptions {
    * Retry policy for a tool's retryable failures: its own policy when the spec sets one, else the
    * default, which applies only to tools marked `idempotent` (a retry must not repeat a side effect).
    */
-  retry?: (tool: string) => { policy: RetryPolicy; explicit: boolean };
+  retry?: ToolRetryLookup;
+  /** Per tool: the time one attempt may take (resilience.tools.<name>.timeoutMs), else the tool's own `timeoutMs`. */
+  toolTimeoutMs?: (tool: string) => number | undefined;
   /** Where completed compensable tool calls are journaled as they happen (the team's document store). */
   sagaJournal?: DocStore;
   /** Hears each lifecycle state the agent enters. */
@@ -87,13 +91,9 @@ export async function serveAgent(bus: Bus, agent: Agent, options: ServeAgentOpti
         signal,
         ...(records ? { records } : {}),
         ...(options.sagaJournal ? { onSagaStep: (step: SagaStep) => journalSagaStep(options.sagaJournal!, request.threadId, step) } : {}),
-        guardTool: (tool, work, { idempotent }) =>
-          withRetry(
-            () => (options.breakers ? options.breakers.call("tool", tool, work, onBreaker) : work()),
-            toolRetry(options, tool, idempotent),
-            (r) => emit({ type: "retry", scope: "tool", name: tool, attempt: r.attempt, delayMs: r.delayMs, error: toTroupeError(r.error).toInfo() }),
-            signal,
-          ),
+        guardTool: toolGuard({ ...(options.breakers ? { breakers: options.breakers } : {}), ...(options.retry ? { retry: options.retry } : {}), emit, onBreaker, signal }),
+        ...(options.toolTimeoutMs ? { toolTimeoutMs: options.toolTimeoutMs } : {}),
+        ...(request.replay && options.records ? { replay: { records: scoped(options.records, request.replay.recordsThreadId), liveTools: request.replay.liveTools } } : {}),
       });
       return { ok: true, value };
     } catch (error) {
@@ -107,15 +107,9 @@ export async function serveAgent(bus: Bus, agent: Agent, options: ServeAgentOpti
     const parsed = CompensateRequestSchema.safeParse(payload);
     if (!parsed.success) return { ok: false, error: new TroupeError("BUS_MESSAGE_INVALID", `bad compensation request: ${formatZodIssues(parsed.error)}`).toInfo() };
     const { step, runId, threadId } = parsed.data;
-    const tool = agent.tools.find((t) => t.name === step.tool);
-    if (!tool?.compensate) return { ok: false, error: new TroupeError("COMPENSATION_FAILED", `agent ${agent.name} has no compensation for tool ${step.tool}`).toInfo() };
     const records = options.records ? scoped(options.records, threadId) : undefined;
     try {
-      if (await records?.get(`compensated:${step.key}`)) return { ok: true, value: { alreadyDone: true } };
-      const ctx = { runId, threadId, agent: agent.name, idempotencyKey: `${step.key}:compensate`, signal: new AbortController().signal };
-      await tool.compensate(step.input, step.output, ctx);
-      await records?.put(`compensated:${step.key}`, true);
-      return { ok: true, value: { alreadyDone: false } };
+      return { ok: true, value: await undoWithTool(agent.tools.find((t) => t.name === step.tool), step, records, { runId, threadId }) };
     } catch (error) {
       return { ok: false, error: toTroupeError(error, "COMPENSATION_FAILED", `compensating ${step.tool}`).toInfo() };
     }
@@ -138,12 +132,6 @@ export async function serveAgent(bus: Bus, agent: Agent, options: ServeAgentOpti
       await compensate.unsubscribe();
     },
   };
-}
-
-function toolRetry(options: ServeAgentOptions, tool: string, idempotent: boolean): RetryPolicy {
-  const found = options.retry?.(tool);
-  if (!found) return { maxRetries: 0 };
-  return found.explicit || idempotent ? found.policy : { maxRetries: 0 };
 }
 
 /** Calls an agent over a bus and returns its validated result, or throws its typed error. */
@@ -206,6 +194,7 @@ export function breakerListener(emit: EventSink, also?: (scope: BreakerScope, st
   };
 }
 
-function scoped(records: RecordStore, threadId: string): ScopedRecords {
+/** A record store narrowed to one thread. */
+export function scoped(records: RecordStore, threadId: string): ScopedRecords {
   return { get: (key) => records.get(threadId, key), put: (key, value) => records.put(threadId, key, value) };
 }

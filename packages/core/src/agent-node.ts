@@ -25,6 +25,8 @@ export interface RunContext {
   keySuffix: string;
   /** Thread whose recorded answers a replay reads (the original thread of a fork). */
   recordsThreadId: string;
+  /** Set in a live replay (models are called again): whether tools with side effects run again too, or answer from the records. */
+  liveReplay?: { liveTools: boolean };
   emit: EventSink;
   signal: AbortSignal;
   /** Ask agents to stream model deltas. */
@@ -102,11 +104,13 @@ export function createAgentNode<S extends TeamStateValue>(deps: AgentNodeDeps, a
       ...(call.input === undefined ? {} : { input: call.input }),
       context: call.context ?? "",
       offers: call.offers ?? [],
-      idempotencyKey: `${run.threadId}:${state.userTurn}:${turn}:${agent}${run.keySuffix}`,
+      idempotencyKey: `${run.threadId}:${state.userTurn}:${turn}:${agent}${callSlot(config, agent)}${run.keySuffix}`,
+      userTurn: state.userTurn,
+      ...(run.liveReplay ? { replay: { recordsThreadId: run.recordsThreadId, liveTools: run.liveReplay.liveTools } } : {}),
       stream: run.stream,
       ...(deps.limits.agentTimeoutMs ? { deadline: Date.now() + deps.limits.agentTimeoutMs } : {}),
     };
-    const key = recordKey(state.userTurn, turn, request);
+    const key = recordKey(state.userTurn, turn, request, callSlot(config, agent));
     let result: AgentResult;
     let replayed = false;
     try {
@@ -211,6 +215,27 @@ async function callResilient(deps: AgentNodeDeps, run: RunContext, agent: string
   }
 }
 
+/** LangGraph's marker (not exported) at the head of a `Send` task's path: [PUSH, index]. */
+const PUSH = "__pregel_push";
+
+/**
+ * What tells this call apart from its siblings in the same superstep: the graph node, when it is
+ * not named after the agent (a custom graph's `a`, `b`, `c` running one agent), and the `Send`
+ * index of a fanned-out task. Empty for a plain node named after its agent.
+ */
+export function callSlot(config: LangGraphRunnableConfig, name: string): string {
+  const metadata = config.metadata ?? {};
+  const node = typeof metadata.langgraph_node === "string" ? metadata.langgraph_node : undefined;
+  const index = sendIndex(config);
+  return `${node && node !== name ? `@${node}` : ""}${index === undefined ? "" : `#${index}`}`;
+}
+
+/** The index of the `Send` that started this task, when one did (a fanned-out branch). */
+export function sendIndex(config: LangGraphRunnableConfig): number | undefined {
+  const path = config.metadata?.langgraph_path;
+  return Array.isArray(path) && path[0] === PUSH && typeof path[1] === "number" ? path[1] : undefined;
+}
+
 export function runOf(runs: ReadonlyMap<string, RunContext>, config: LangGraphRunnableConfig): RunContext {
   const id = config.configurable?.[RUN_ID_KEY];
   const run = typeof id === "string" ? runs.get(id) : undefined;
@@ -254,7 +279,7 @@ function checkBudget(steps: Step[], limits: Limits): ErrorInfo | undefined {
   return undefined;
 }
 
-function recordKey(userTurn: number, turn: number, request: { agent: string; task: string; messages: unknown; input?: unknown; offers?: unknown }): string {
-  const body = JSON.stringify([userTurn, turn, request.agent, request.task, request.messages, request.input ?? null, request.offers]);
+function recordKey(userTurn: number, turn: number, request: { agent: string; task: string; messages: unknown; input?: unknown; offers?: unknown }, slot: string): string {
+  const body = JSON.stringify([userTurn, turn, request.agent, request.task, request.messages, request.input ?? null, request.offers, ...(slot ? [slot] : [])]);
   return `agent:${createHash("sha256").update(body).digest("hex")}`;
 }

@@ -41,6 +41,8 @@ export const SagaStepSchema = z.object({
   tool: z.string(),
   input: z.unknown(),
   output: z.unknown(),
+  /** Made by a graph `tool:` node (then `agent` is the node): the team undoes it with its own tool, not an agent's host. */
+  local: z.boolean().optional(),
 });
 export type SagaStep = z.infer<typeof SagaStepSchema>;
 
@@ -76,6 +78,10 @@ export const AgentRequestSchema = z.object({
   /** Epoch milliseconds after which the caller no longer waits. */
   deadline: z.number().optional(),
   idempotencyKey: z.string(),
+  /** The thread's user turn this request belongs to (a live replay finds recorded tool calls by it). */
+  userTurn: z.int().min(0).optional(),
+  /** Set in a live replay: tools with side effects answer from the records of `recordsThreadId` unless `liveTools`. */
+  replay: z.object({ recordsThreadId: z.string(), liveTools: z.boolean() }).optional(),
   /** Ask the agent to stream model deltas as events. */
   stream: z.boolean().default(false),
   trace: z.record(z.string(), z.string()).default({}),

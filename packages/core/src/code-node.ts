@@ -1,19 +1,19 @@
 import { Command, END, type LangGraphRunnableConfig } from "@langchain/langgraph";
-import { runOf, type AgentNodeDeps, type AgentNodeFn, type Outcome } from "./agent-node.js";
+import { runOf, sendIndex, type AgentNodeDeps, type AgentNodeFn, type Outcome } from "./agent-node.js";
 import { isRunStop, toTroupeError, TroupeError } from "./errors.js";
 import type { TeamStateValue } from "./team-state.js";
 
-/** What a code node (a graph node that runs a tool or a function, not an agent) gets to work with. */
+/** What a code node (a graph node that runs a function, not an agent or a tool) gets to work with. */
 export interface CodeNodeContext {
   runId: string;
   threadId: string;
   signal: AbortSignal;
-  /** The same on resume and replay: thread, user turn, node and how often it ran. */
+  /** The same on resume and replay: thread, user turn, node, how often it ran and its `Send` branch. */
   idempotencyKey: string;
 }
 
 export interface CodeNodePlan<S extends TeamStateValue = TeamStateValue> {
-  /** Shown in events and errors, e.g. the tool's name. */
+  /** Shown in events and errors, e.g. "step check_stock". */
   label: string;
   /** The input it reports in its event. */
   input?(state: S): unknown;
@@ -24,7 +24,7 @@ export interface CodeNodePlan<S extends TeamStateValue = TeamStateValue> {
 }
 
 /**
- * Builds a graph node that runs code (a tool, a registered step) within a run: it reports a
+ * Builds a graph node that runs code (a registered step) within a run: it reports a
  * `tool.called` event, records the result under the node's idempotency key (a resumed run re-uses
  * it; a replay answers from it without running the code), and turns a throw into a failed run.
  */
@@ -35,7 +35,8 @@ export function createCodeNode<S extends TeamStateValue>(deps: AgentNodeDeps, id
     // a visit count kept in state, not LangGraph's step number: replay forks shift step numbers
     const visitsKey = `visits:${id}`;
     const visit = ((state.scratch[visitsKey] as number | undefined) ?? 0) + 1;
-    const idempotencyKey = `${run.threadId}:${state.userTurn}:${id}#${visit}${run.keySuffix}`;
+    const index = sendIndex(config);
+    const idempotencyKey = `${run.threadId}:${state.userTurn}:${id}#${visit}${index === undefined ? "" : `.${index}`}${run.keySuffix}`;
     const recordKey = `node:${idempotencyKey}`;
     const input = plan.input?.(state);
     const started = Date.now();

@@ -1,5 +1,7 @@
 import type { RunnableConfig } from "@langchain/core/runnables";
-import { invokeCompensation } from "./agent-host.js";
+import { invokeCompensation, scoped, type CompensateRequest } from "./agent-host.js";
+import type { Tool } from "./define-tool.js";
+import { undoWithTool } from "./undo-with-tool.js";
 import type { Bus } from "./bus.js";
 import type { DeadLetters } from "./dead-letters.js";
 import type { RunnableTeamGraph } from "./define-pattern.js";
@@ -7,15 +9,16 @@ import { toTroupeError } from "./errors.js";
 import type { EventSink } from "./events.js";
 import type { Resilience } from "./resilience-spec.js";
 import { withRetry } from "./retry.js";
-import type { DocStore } from "./record-store.js";
+import type { DocStore, RecordStore } from "./record-store.js";
 import { pendingSaga } from "./saga-journal.js";
 import type { TeamStateValue } from "./team-state.js";
 
 export interface CompensationDeps {
   graph: RunnableTeamGraph;
+  /** Undoes one step: through its agent's host, or the team's own tool for a graph tool node's step. */
+  undo: UndoStep;
   /** The saga journal (the team's document store). */
   journal?: DocStore;
-  bus: Bus;
   resilience: Resilience;
   deadLetters: DeadLetters;
   emit: EventSink;
@@ -30,7 +33,8 @@ export interface CompensationSummary {
 
 
 /**
- * Undoes a failed run's completed saga steps in reverse order, each through its agent's host, with
+ * Undoes a failed run's completed saga steps in reverse order (agent tool calls through their
+ * agent's host, graph tool nodes with the team's own tool), with
  * retries. Progress is written to the checkpoints after every step, so a crash here resumes where
  * it stopped; a step that keeps failing is dead-lettered and the others still run.
  */
@@ -43,7 +47,7 @@ export async function compensate(deps: CompensationDeps): Promise<CompensationSu
     deps.emit({ type: "saga.compensating", ...where });
     try {
       await withRetry(
-        () => invokeCompensation(deps.bus, { runId: deps.runId, threadId: deps.threadId, step }),
+        () => deps.undo({ runId: deps.runId, threadId: deps.threadId, step }),
         deps.resilience.tools[step.tool]?.retry ?? deps.resilience.retry,
         (r) => deps.emit({ type: "retry", scope: "compensation", name: step.tool, attempt: r.attempt, delayMs: r.delayMs, error: toTroupeError(r.error).toInfo() }),
       );
@@ -60,4 +64,22 @@ export async function compensate(deps: CompensationDeps): Promise<CompensationSu
     }
   }
   return summary;
+}
+
+/** Undoes one saga step. */
+export type UndoStep = (request: CompensateRequest) => Promise<void>;
+
+/**
+ * How a team undoes saga steps: an agent's call through the agent's host on the bus (wherever it
+ * runs), a graph `tool:` node's call with the team's own tool, once per step.
+ *
+ * @example
+ * const undo = stepUndoer(bus, tools, records);
+ * await undo({ runId, threadId, step });
+ */
+export function stepUndoer(bus: Bus, tools: ReadonlyMap<string, Tool> | undefined, records: RecordStore): UndoStep {
+  return async (request) => {
+    if (!request.step.local) return invokeCompensation(bus, request);
+    await undoWithTool(tools?.get(request.step.tool), request.step, scoped(records, request.threadId), request);
+  };
 }

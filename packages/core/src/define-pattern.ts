@@ -3,6 +3,7 @@ import type { BaseCheckpointSaver } from "@langchain/langgraph-checkpoint";
 import type { RunnableConfig } from "@langchain/core/runnables";
 import type { StateSnapshot } from "@langchain/langgraph";
 import type { AgentNodeFn, AgentNodePlan } from "./agent-node.js";
+import type { ToolNodePlan } from "./tool-node.js";
 import type { CodeNodePlan } from "./code-node.js";
 import type { Agent } from "./define-agent.js";
 import type { StepDefinition } from "./define-step.js";
@@ -37,8 +38,10 @@ export interface CompileContext {
   agents: ReadonlyMap<string, Agent>;
   /** A graph node that calls `agent` through the bus (limits, events, records, failures handled). */
   agentNode<S extends TeamStateValue>(agent: string, plan: AgentNodePlan<S>): AgentNodeFn<S>;
-  /** A graph node that runs code (a tool, a step) within the run (events, recorded results, failures handled). */
+  /** A graph node that runs code (a step) within the run (events, recorded results, failures handled). */
   codeNode<S extends TeamStateValue>(id: string, plan: CodeNodePlan<S>): AgentNodeFn<S>;
+  /** A graph node that calls a tool under the full tool contract (approval, timeout, retry, breaker, saga, dead letters), as an agent's call would. */
+  toolNode<S extends TeamStateValue>(id: string, plan: ToolNodePlan<S>): AgentNodeFn<S>;
   /** Every tool the team knows (given in code or exported by the spec's imports), by name. */
   tools?: ReadonlyMap<string, Tool>;
   /** Every step (defineStep) the team knows, by name. */

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { TroupeError } from "./errors.js";
+import { toTroupeError, TroupeError } from "./errors.js";
 import type { ToolSpec } from "./model-client.js";
 
 /** What a tool's `run` receives besides its input. */
@@ -7,8 +7,15 @@ export interface ToolContext {
   runId: string;
   threadId: string;
   agent: string;
-  /** thread:userTurn:turn:agent:toolUseId — the same on resume, retry and replay, so side effects can be deduplicated. */
+  /**
+   * Unique per call (thread, user turn, turn, caller, graph node and branch, tool-use id) and the
+   * same on resume and retry: make side effects idempotent by it (a payment API's idempotency key).
+   */
   idempotencyKey: string;
+  /**
+   * Aborted when the run is cancelled or times out, or this attempt passes its timeout (a retry may
+   * follow): stop and throw. An attempt that ignores it may still finish after a retry started.
+   */
   signal: AbortSignal;
 }
 
@@ -22,6 +29,7 @@ export interface ToolConfig<I extends z.ZodType, O> {
   compensate?(input: z.infer<I>, output: O, ctx: ToolContext): Promise<void> | void;
   /** Safe to call twice with the same input: transient failures are then retried with the team's retry policy (others only with a policy of their own under resilience.tools). */
   idempotent?: boolean;
+  /** Time one attempt may take; then its signal is aborted and it fails with TOOL_TIMEOUT (retried only when idempotent or with a policy). resilience.tools.<name>.timeoutMs overrides it. */
   timeoutMs?: number;
   /** When true, a failure of this tool fails the agent call (and so the run) instead of being reported to the model. */
   critical?: boolean;
@@ -74,20 +82,41 @@ export function defineTool<I extends z.ZodType, O>(config: ToolConfig<I, O>): To
           details: { tool: config.name },
         });
       }
-      return withTimeout(Promise.resolve(config.run(parsed.data, ctx)), config.timeoutMs, config.name);
+      return runAttempt(config.name, (signal) => config.run(parsed.data, { ...ctx, signal }), ctx.signal, config.timeoutMs);
     },
   };
 }
 
-/** Rejects with TOOL_FAILED when `work` takes longer than `ms` (no limit when `ms` is unset). */
-async function withTimeout<T>(work: Promise<T>, ms: number | undefined, name: string): Promise<T> {
-  if (!ms) return work;
+/**
+ * Runs one attempt of `work` with its own AbortSignal (joined to `signal`): not started when
+ * `signal` is already aborted; when it outlives `timeoutMs` it is aborted and rejects with
+ * TOOL_TIMEOUT (retryable), so a late attempt cannot finish its side effect after a retry won.
+ * A plain throw becomes TOOL_FAILED with the tool's own message.
+ *
+ * @example
+ * await runAttempt("charge_card", (signal) => fetch(url, { signal }), run.signal, 5000);
+ */
+export async function runAttempt<T>(name: string, work: (signal: AbortSignal) => Promise<T> | T, signal: AbortSignal | undefined, timeoutMs: number | undefined): Promise<T> {
+  signal?.throwIfAborted();
+  const attempt = new AbortController();
+  const joined = signal ? AbortSignal.any([signal, attempt.signal]) : attempt.signal;
+  // a plain throw is the tool's own failure: TOOL_FAILED with its message, never INTERNAL
+  const running = Promise.resolve()
+    .then(() => work(joined))
+    .catch((error: unknown) => {
+      throw toTroupeError(error, "TOOL_FAILED", `tool ${name}`);
+    });
+  if (!timeoutMs) return running;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new TroupeError("TOOL_FAILED", `tool ${name} timed out after ${ms} ms`)), ms);
+    timer = setTimeout(() => {
+      const error = new TroupeError("TOOL_TIMEOUT", `tool ${name} timed out after ${timeoutMs} ms; the attempt was aborted`, { details: { tool: name, timeoutMs } });
+      attempt.abort(error);
+      reject(error);
+    }, timeoutMs);
   });
   try {
-    return await Promise.race([work, timeout]);
+    return await Promise.race([running, timeout]);
   } finally {
     clearTimeout(timer);
   }

@@ -9,6 +9,7 @@ export const ErrorCodes = {
   AGENT_UNKNOWN: { retryable: false },
   TOOL_INPUT_INVALID: { retryable: false },
   TOOL_FAILED: { retryable: false },
+  TOOL_TIMEOUT: { retryable: true },
   OUTPUT_INVALID: { retryable: false },
   INPUT_INVALID: { retryable: false },
   MAX_STEPS_EXCEEDED: { retryable: false },

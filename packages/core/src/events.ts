@@ -15,7 +15,7 @@ export type TroupeEvent =
   | (Base & { type: "run.started"; input: string | null; mode: "live" | "replay"; from?: string })
   | (Base & { type: "agent.started"; agent: string; task: string; turn: number })
   | (Base & { type: "model.delta"; agent: string; delta: ModelDelta })
-  | (Base & { type: "tool.called"; agent: string; tool: string; input: unknown; output?: unknown; error?: ErrorInfo; durationMs: number; reused?: boolean })
+  | (Base & { type: "tool.called"; agent: string; tool: string; input: unknown; output?: unknown; error?: ErrorInfo; durationMs: number; reused?: boolean; /** Answered from the recorded run by a live replay; the tool did not run. */ replayed?: boolean })
   | (Base & { type: "agent.completed"; agent: string; output: unknown; usage: Usage; directive: Directive; replayed: boolean })
   | (Base & { type: "handoff"; from: string; to: string; task: string; kind: "route" | "handoff" })
   | (Base & { type: "checkpoint.saved"; checkpointId: string; step: number })
@@ -33,7 +33,8 @@ export type TroupeEvent =
   | (Base & { type: "run.completed"; output: unknown; usage: Usage })
   | (Base & { type: "run.failed"; error: ErrorInfo });
 
-export type DeadLetterKind = "run" | "agent" | "compensation";
+/** What failed: a submitted run, an agent call, a graph `tool:` node, or the undo of a saga step. */
+export type DeadLetterKind = "run" | "agent" | "tool" | "compensation";
 
 export type TroupeEventType = TroupeEvent["type"];
 

@@ -55,6 +55,8 @@ export {
   type SpecProblem,
 } from "./define-pattern.js";
 export { createCodeNode, type CodeNodePlan, type CodeNodeContext } from "./code-node.js";
+export { createToolNode, type ToolNodePlan } from "./tool-node.js";
+export { callTool, hasSideEffects, toolGuard, type ToolCallRequest, type ToolCallDeps, type ToolCallOutcome, type GuardTool, type ToolReplay, type ScopedRecords } from "./tool-call.js";
 export { finishOutcome, RUN_ID_KEY, type AgentCall, type AgentNodeFn, type AgentNodePlan, type Outcome, type RunContext } from "./agent-node.js";
 export { TeamState, stepsOfLatestTurn, usageOf, type Step, type RunStatus, type TeamStateValue, type TeamStateUpdate } from "./team-state.js";
 export { Team, type TeamOptions, type RunOptions, type ReplayOptions, type DecideOptions } from "./team.js";

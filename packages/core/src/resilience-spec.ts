@@ -63,8 +63,8 @@ export const defaultResilience = (): Resilience => ResilienceSchema.parse({});
 
 /**
  * The breaker settings of one agent, tool or model from the resilience block: its `breaker`
- * (`false` turns it off), with a tool's or model's `timeoutMs` enforced by that breaker (an
- * agent's `timeoutMs` is a deadline on its request instead). Claude models match with or
+ * (`false` turns it off), with a model's `timeoutMs` enforced by that breaker (an agent's
+ * `timeoutMs` is a deadline on its request; a tool's aborts the attempt in callTool). Claude models match with or
  * without the "anthropic:" prefix.
  *
  * @example
@@ -77,6 +77,7 @@ export function modelPolicy(resilience: Resilience, id: string): Resilience["mod
 
 export function breakerPolicy(resilience: Resilience, scope: BreakerScope, name: string): BreakerOptions | false | undefined {
   const policy = scope === "agent" ? resilience.agents[name] : scope === "tool" ? resilience.tools[name] : modelPolicy(resilience, name);
-  if (!policy || policy.breaker === false || scope === "agent" || policy.timeoutMs === undefined) return policy?.breaker;
+  // an agent's timeoutMs is a deadline on its request; a tool's is enforced per attempt by the tool contract, which aborts the attempt
+  if (!policy || policy.breaker === false || scope !== "model" || policy.timeoutMs === undefined) return policy?.breaker;
   return { ...policy.breaker, timeoutMs: policy.breaker?.timeoutMs ?? policy.timeoutMs };
 }

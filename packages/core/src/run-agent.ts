@@ -1,18 +1,13 @@
 import type { AgentResult, ApprovalRequest, Directive, ParsedAgentRequest, SagaStep } from "./agent-protocol.js";
+import { callTool, type GuardTool, type ScopedRecords, type ToolReplay } from "./tool-call.js";
 import type { Agent } from "./define-agent.js";
-import { formatZodIssues, jsonSchemaOf, type ToolContext } from "./define-tool.js";
+import { formatZodIssues, jsonSchemaOf } from "./define-tool.js";
 import { directiveToolSpecs, readDirectiveCall, RESPOND_TOOL } from "./directive-tools.js";
-import { isRunStop, toTroupeError, TroupeError, type ErrorInfo } from "./errors.js";
+import { isRunStop, toTroupeError, TroupeError } from "./errors.js";
 import type { EventSink } from "./events.js";
 import { appendUser, textOf, type ChatMessage, type ContentBlock, type ToolResultBlock } from "./messages.js";
 import type { ModelClient, ModelResponse, ToolSpec } from "./model-client.js";
 import { addUsage, emptyUsage, type Usage } from "./usage.js";
-
-/** A thread's records: recorded model answers, tool results and approval decisions, by key. */
-export interface ScopedRecords {
-  get(key: string): Promise<unknown>;
-  put(key: string, value: unknown): Promise<void>;
-}
 
 export interface RunAgentDeps {
   model: ModelClient;
@@ -26,7 +21,11 @@ export interface RunAgentDeps {
   /** Told at once when a compensable tool call completes, so a cancel or crash mid-request can still undo it. */
   onSagaStep?: (step: SagaStep) => Promise<void>;
   /** Wraps each tool call (circuit breaker, retries). */
-  guardTool?: <T>(tool: string, work: () => Promise<T>, options: { idempotent: boolean }) => Promise<T>;
+  guardTool?: GuardTool;
+  /** Per tool: the time one attempt may take (resilience.tools.<name>.timeoutMs), else the tool's own. */
+  toolTimeoutMs?: (tool: string) => number | undefined;
+  /** Set in a live replay: tools with side effects answer from the recorded run. */
+  replay?: ToolReplay;
 }
 
 /**
@@ -118,7 +117,7 @@ export async function runAgent(agent: Agent, request: ParsedAgentRequest, deps: 
         }
         continue;
       }
-      const outcome = await callTool(agent, tools, call, request, deps, signal);
+      const outcome = await runToolCall(agent, tools, call, request, deps, signal);
       if ("approval" in outcome) {
         // stop before the call: the team asks a person, then runs this request again
         return { ...done(textOf(lastAssistant(messages)), { type: "finish" }), approval: outcome.approval };
@@ -143,7 +142,8 @@ export async function runAgent(agent: Agent, request: ParsedAgentRequest, deps: 
 
 type ToolOutcome = { result: ToolResultBlock; saga?: SagaStep } | { approval: ApprovalRequest };
 
-async function callTool(
+/** One tool call of the agent's model, under the tool contract; failures go back to the model unless the tool is critical. */
+async function runToolCall(
   agent: Agent,
   tools: Map<string, Agent["tools"][number]>,
   call: { id: string; name: string; input: Record<string, unknown> },
@@ -152,56 +152,29 @@ async function callTool(
   signal: AbortSignal | undefined,
 ): Promise<ToolOutcome> {
   const tool = tools.get(call.name);
-  const started = Date.now();
   if (!tool) {
     return { result: errorResult(call.id, `unknown tool "${call.name}"; available: ${[...tools.keys()].join(", ") || "none"}`) };
   }
-  const idempotencyKey = `${request.idempotencyKey}:${call.id}`;
-  const ctx: ToolContext = { runId: request.runId, threadId: request.threadId, agent: agent.name, idempotencyKey, signal: signal ?? new AbortController().signal };
   try {
-    const approved = await checkApproval(agent, tool, call, idempotencyKey, deps);
-    if (approved && "approval" in approved) return approved;
-    if (approved) {
-      deps.emit({ type: "tool.called", agent: agent.name, tool: tool.name, input: call.input, error: approved.error, durationMs: 0 });
-      return { result: errorResult(call.id, approved.error.message) };
-    }
-    const stored = (await deps.records?.get(`tool:${idempotencyKey}`)) as { output: unknown } | undefined;
-    const reused = stored !== undefined;
-    const run = () => tool.invoke(call.input, ctx);
-    const output = reused ? stored.output : await (deps.guardTool ? deps.guardTool(tool.name, run, { idempotent: tool.idempotent === true }) : run());
-    if (!reused) await deps.records?.put(`tool:${idempotencyKey}`, { output: output ?? null });
-    deps.emit({ type: "tool.called", agent: agent.name, tool: tool.name, input: call.input, output, durationMs: Date.now() - started, ...(reused ? { reused } : {}) });
-    return {
-      result: { type: "tool_result", toolUseId: call.id, content: stringify(output) },
-      ...(tool.compensate ? { saga: { key: idempotencyKey, agent: agent.name, tool: tool.name, input: call.input, output: output ?? null } } : {}),
-    };
+    const outcome = await callTool(
+      { tool, input: call.input, caller: agent.name, runId: request.runId, threadId: request.threadId, userTurn: request.userTurn ?? 0, idempotencyKey: `${request.idempotencyKey}:${call.id}`, ...(signal ? { signal } : {}) },
+      {
+        emit: deps.emit,
+        ...(deps.records ? { records: deps.records } : {}),
+        ...(deps.guardTool ? { guard: deps.guardTool } : {}),
+        ...(deps.onSagaStep ? { onSagaStep: deps.onSagaStep } : {}),
+        ...(deps.toolTimeoutMs?.(tool.name) ? { timeoutMs: deps.toolTimeoutMs(tool.name) } : {}),
+        ...(deps.replay ? { replay: deps.replay } : {}),
+      },
+    );
+    if (outcome.kind === "approval") return { approval: outcome.approval };
+    if (outcome.kind === "refused") return { result: errorResult(call.id, outcome.error.message) };
+    return { result: { type: "tool_result", toolUseId: call.id, content: stringify(outcome.output) }, ...(outcome.saga ? { saga: outcome.saga } : {}) };
   } catch (error) {
     const typed = toTroupeError(error, "TOOL_FAILED", `tool ${tool.name}`);
-    if (isRunStop(typed)) throw typed;
-    deps.emit({ type: "tool.called", agent: agent.name, tool: tool.name, input: call.input, error: typed.toInfo(), durationMs: Date.now() - started });
-    if (tool.critical) throw typed;
+    if (isRunStop(typed) || tool.critical) throw typed;
     return { result: errorResult(call.id, typed.message) };
   }
-}
-
-/** undefined: go ahead; an approval request: ask first; an error: a person said no. */
-async function checkApproval(
-  agent: Agent,
-  tool: Agent["tools"][number],
-  call: { name: string; input: Record<string, unknown> },
-  key: string,
-  deps: RunAgentDeps,
-): Promise<{ approval: ApprovalRequest } | { error: ErrorInfo } | undefined> {
-  const needed = tool.approval?.(call.input);
-  if (!needed) return undefined;
-  const decision = (await deps.records?.get(`approval:${key}`)) as { approved: boolean; by: string; comment?: string } | undefined;
-  if (!decision) {
-    return { approval: { key, agent: agent.name, tool: tool.name, input: call.input, reason: needed.reason, approvers: needed.approvers, slaMs: needed.slaMs } };
-  }
-  if (decision.approved) return undefined;
-  return {
-    error: new TroupeError("APPROVAL_REJECTED", `${decision.by} rejected ${tool.name}${decision.comment ? `: ${decision.comment}` : ""}; do not retry this call`).toInfo(),
-  };
 }
 
 function failOutput(agent: Agent, failures: number, issues: string): number {

@@ -3,7 +3,7 @@ import { Command, GraphDrained, RunControl, type StateSnapshot } from "@langchai
 import { RUN_ID_KEY, type RunContext } from "./agent-node.js";
 import { AsyncQueue } from "./async-queue.js";
 import type { Bus } from "./bus.js";
-import { compensate } from "./compensator.js";
+import { compensate, type UndoStep } from "./compensator.js";
 import { pendingSaga } from "./saga-journal.js";
 import type { Approvals } from "./approvals.js";
 import type { DeadLetters } from "./dead-letters.js";
@@ -33,6 +33,8 @@ export interface ExecutorDeps {
   resilience: Resilience;
   deadLetters: DeadLetters;
   approvals: Approvals;
+  /** Undoes one saga step (stepUndoer). */
+  undo: UndoStep;
   now: () => number;
   serve(): Promise<unknown>;
   /** Resolves once this process's agents have finished in-flight requests (bounded wait). */
@@ -58,7 +60,7 @@ export interface ActiveRun {
 
 export type Work =
   | { kind: "run"; input: string }
-  | { kind: "replay"; from?: string; live: boolean; recordsThreadId?: string }
+  | { kind: "replay"; from?: string; live: boolean; liveTools?: boolean; recordsThreadId?: string }
   | { kind: "resume"; answer?: unknown }
   /** Decides one pending approval (by id, or the thread's only one) and resumes exactly the call that asked. */
   | { kind: "approve"; approvalId?: string; decision: ApprovalDecision }
@@ -140,7 +142,8 @@ export function execute(deps: ExecutorDeps, work: Work, threadId: string, option
       const mode = replaying ? "replay" : "live";
       const keySuffix = work.kind === "replay" && work.live ? `:live-${runId.slice(0, 8)}` : work.kind === "redrive" ? work.keySuffix : "";
       const recordsThreadId = work.kind === "replay" && work.recordsThreadId ? work.recordsThreadId : threadId;
-      deps.runs.set(runId, { runId, threadId, mode, keySuffix, recordsThreadId, emit, signal: controller.signal, stream: true });
+      const liveReplay = work.kind === "replay" && work.live ? { liveReplay: { liveTools: work.liveTools === true } } : {};
+      deps.runs.set(runId, { runId, threadId, mode, keySuffix, recordsThreadId, ...liveReplay, emit, signal: controller.signal, stream: true });
       if (!replaying) {
         // a pause or cancel asked for before this run began is not meant for it
         if (work.kind === "run" || work.kind === "redrive") await takeControl(deps.store.docs, threadId);
@@ -308,7 +311,7 @@ async function settle(deps: ExecutorDeps, ctx: SettleContext): Promise<RunResult
     if (!ctx.replaying && (await pendingSaga(deps.store.docs, ctx.threadId, values)).length) {
       if (!compensatingAlready) lifecycle?.send({ type: "COMPENSATE", outcome });
       compensated = true;
-      await compensate({ graph: deps.graph, journal: deps.store.docs, bus: deps.bus, resilience: deps.resilience, deadLetters: deps.deadLetters, emit, runId: ctx.runId, threadId: ctx.threadId });
+      await compensate({ graph: deps.graph, journal: deps.store.docs, undo: deps.undo, resilience: deps.resilience, deadLetters: deps.deadLetters, emit, runId: ctx.runId, threadId: ctx.threadId });
       lifecycle?.send({ type: "COMPENSATED" });
     } else {
       lifecycle?.send({ type: outcome === "cancelled" ? "CANCEL" : "FAIL" });

@@ -1,7 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { invokeCompensation, serveAgent, type AgentHandle } from "./agent-host.js";
+import { serveAgent, type AgentHandle, type CompensateRequest } from "./agent-host.js";
+import { stepUndoer, type UndoStep } from "./compensator.js";
 import { createAgentNode, type ApprovalDecision, type RunContext } from "./agent-node.js";
 import { createCodeNode } from "./code-node.js";
+import { createToolNode } from "./tool-node.js";
 import { Approvals, type Approval } from "./approvals.js";
 import type { Bus } from "./bus.js";
 import { BreakerRegistry } from "./circuit-breakers.js";
@@ -78,6 +80,12 @@ export interface ReplayOptions {
   /** Call the agents again instead of answering from the records. */
   live?: boolean;
   /**
+   * With `live`: run tools that have `compensate` or are not `idempotent` again. By default a live
+   * replay answers those calls from the recorded run (a call the recorded run never made is refused
+   * with REPLAY_MISS), so no side effect happens twice.
+   */
+  liveTools?: boolean;
+  /**
    * Replay into a new thread (this id, or `<thread>-fork-<n>` for `true`) that starts as a copy of
    * the original up to `from`; the original thread is left exactly as it was.
    */
@@ -111,6 +119,7 @@ export class Team {
   private readonly graph: RunnableTeamGraph;
   private readonly now: () => number;
   private readonly lease: LeaseSettings;
+  private readonly undo: UndoStep;
   private serving: Promise<AgentHandle[]> | undefined;
 
   constructor(options: TeamOptions) {
@@ -126,6 +135,7 @@ export class Team {
     this.breakers = new BreakerRegistry(policies.breaker, (scope, name) => breakerPolicy(policies, scope, name));
     this.deadLetters = new DeadLetters(options.store.docs);
     this.approvals = new Approvals(options.store.docs);
+    this.undo = stepUndoer(this.bus, options.tools, options.store.records);
     const deps = {
       bus: this.bus,
       records: options.store.records,
@@ -142,6 +152,7 @@ export class Team {
       agents: options.agents,
       agentNode: (agent, plan) => createAgentNode(deps, agent, plan),
       codeNode: (id, plan) => createCodeNode(deps, id, plan),
+      toolNode: (id, plan) => createToolNode({ ...deps, journal: options.store.docs }, id, plan),
       ...(options.tools ? { tools: options.tools } : {}),
       ...(options.steps ? { steps: options.steps } : {}),
     });
@@ -277,8 +288,8 @@ export class Team {
     if (letter.status !== "open") throw new TroupeError("DEAD_LETTER_UNKNOWN", `dead letter "${id}" was already redriven`);
     await this.serveAgents();
     if (letter.kind === "compensation") {
-      const step = letter.input as Parameters<typeof invokeCompensation>[1]["step"];
-      await invokeCompensation(this.bus, { runId: letter.runId, threadId: letter.threadId, step });
+      const step = letter.input as CompensateRequest["step"];
+      await this.undo({ runId: letter.runId, threadId: letter.threadId, step });
       await this.graph.updateState({ configurable: { thread_id: letter.threadId } }, { compensations: { [step.key]: "compensated" } });
       await this.deadLetters.markRedriven(id);
       return { compensated: true };
@@ -339,6 +350,7 @@ export class Team {
             const own = this.resilience.tools[tool]?.retry;
             return { policy: own ?? this.resilience.retry, explicit: own !== undefined };
           },
+          toolTimeoutMs: (tool) => this.resilience.tools[tool]?.timeoutMs,
         });
       }),
     );
@@ -372,6 +384,7 @@ export class Team {
       resilience: this.resilience,
       deadLetters: this.deadLetters,
       approvals: this.approvals,
+      undo: this.undo,
       now: this.now,
       serve: () => this.serveAgents(),
       settled: (graceMs) => this.agentsSettled(graceMs),
@@ -419,6 +432,6 @@ export class Team {
 }
 
 function replayWork(options: ReplayOptions): Work {
-  return { kind: "replay", ...(options.from ? { from: options.from } : {}), live: options.live ?? false };
+  return { kind: "replay", ...(options.from ? { from: options.from } : {}), live: options.live ?? false, ...(options.liveTools ? { liveTools: true } : {}) };
 }
 

@@ -32,6 +32,6 @@ export const customPattern = definePattern({
 function nodeFn(spec: CustomSpec, ctx: CompileContext, id: string) {
   const node = spec.graph.nodes[id]!;
   if (node.agent !== undefined) return ctx.agentNode(node.agent, agentNodePlan(spec, id, node.agent));
-  if (node.tool !== undefined) return ctx.codeNode(id, toolNodePlan(spec, id, ctx.tools!.get(node.tool)!));
+  if (node.tool !== undefined) return ctx.toolNode(id, toolNodePlan(spec, id, ctx.tools!.get(node.tool)!));
   return ctx.codeNode(id, stepNodePlan(spec, id, ctx.steps!.get(node.step!)!));
 }

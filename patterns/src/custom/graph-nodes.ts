@@ -1,5 +1,5 @@
 import { END } from "@langchain/langgraph";
-import { closeDangling, readStepUpdate, type AgentNodePlan, type CodeNodePlan, type StepDefinition, type TeamStateValue, type Tool } from "@troupe/core";
+import { closeDangling, readStepUpdate, type AgentNodePlan, type CodeNodePlan, type StepDefinition, type TeamStateValue, type Tool, type ToolNodePlan } from "@troupe/core";
 import { resultText } from "../pattern-helpers.js";
 import { predecessorsOf, type CustomSpec } from "./custom-spec.js";
 import { outcomeAfter, ranThisRun } from "./graph-routing.js";
@@ -28,12 +28,11 @@ export function agentNodePlan(spec: CustomSpec, id: string, agent: string): Agen
 }
 
 /** The plan of a node that calls a tool directly with its (templated) input; the result is the node's output. */
-export function toolNodePlan(spec: CustomSpec, id: string, tool: Tool): CodeNodePlan {
+export function toolNodePlan(spec: CustomSpec, id: string, tool: Tool): ToolNodePlan {
   const input = spec.graph.nodes[id]!.input ?? {};
   return {
-    label: tool.name,
+    tool,
     input: (state) => renderInput(input, state),
-    run: (state, ctx) => tool.invoke(renderInput(input, state), { ...ctx, agent: id }),
     commit: (state, output) => outcomeAfter(spec.graph, id, state, output, { outputs: { [id]: output } }),
   };
 }
