@@ -5,7 +5,7 @@ import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defineAgent, invokeAgent, isTroupeError, postgresStore, readRunStatus, readSpecFile, type ModelClient, type PostgresStore, type TroupeEvent } from "@troupe/core";
 import { AgentRegistry, NatsBus, Orchestrator, RunQueue, Worker, submitRun, type OrchestratorOptions } from "@troupe/nats";
-import { builtinPatterns } from "@troupe/patterns";
+import { loadTeam } from "@troupe/patterns";
 import { freePort, startNatsCluster, startNatsServer, startPostgres, type RunningNatsServer, type RunningPostgres } from "@troupe/testing";
 import { main } from "../packages/cli/src/cli.js";
 
@@ -74,9 +74,9 @@ function ledger(file: string): Array<{ action: string; key: string }> {
   return readFileSync(file, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as { action: string; key: string });
 }
 
-async function orchestrator(options: Omit<OrchestratorOptions, "patterns" | "bus">, servers: string | string[], namespace: string, replicas?: number) {
+async function orchestrator(options: Omit<OrchestratorOptions, "loadTeam" | "bus">, servers: string | string[], namespace: string, replicas?: number) {
   const bus = await NatsBus.connect({ servers, namespace, durableEvents: true, reconnectTimeWaitMs: 100, ...(replicas ? { eventLog: { replicas } } : {}) });
-  const o = await Orchestrator.start({ bus, patterns: builtinPatterns, env: {}, ...(replicas ? { replicas } : {}), ...options });
+  const o = await Orchestrator.start({ bus, loadTeam, env: {}, ...(replicas ? { replicas } : {}), ...options });
   const stop = async () => {
     await o.stop();
     await bus.close();
@@ -260,7 +260,8 @@ describe("distributed runs on NATS + PostgreSQL", () => {
   it("(d) troupe run --nats calls agents that a troupe worker process hosts; SIGTERM drains and deregisters it", async () => {
     const workerLedger = tempFile("worker.jsonl");
     const localLedger = tempFile("local.jsonl");
-    const worker = troupe(["worker", "--agents", AGENTS, "--nats", nats.url, "--namespace", "workers"], { ORDER_LEDGER: workerLedger });
+    const runStore = tempFile("cli.sqlite");
+    const worker = troupe(["worker", "--agents", AGENTS, "--nats", nats.url, "--namespace", "workers", "--store", runStore], { ORDER_LEDGER: workerLedger });
     await worker.waitFor(/serves inventory, order_desk, payments, shipping in namespace "workers"/);
     const registered = await cli(["agents", "--nats", nats.url, "--namespace", "workers", "--json"]);
     const entries = JSON.parse(registered.out[0]!) as Array<{ name: string; workerId: string }>;
@@ -268,7 +269,7 @@ describe("distributed runs on NATS + PostgreSQL", () => {
     expect(new Set(entries.map((e) => e.workerId)).size).toBe(1);
 
     // were any tool to run in this process, reserve would fail here
-    const run = troupe(["run", SPEC, "--input", "Order 2 chairs to Oslo", "--thread", "w-1", "--nats", nats.url, "--namespace", "workers", "--store", tempFile("cli.sqlite"), "--json"], {
+    const run = troupe(["run", SPEC, "--input", "Order 2 chairs to Oslo", "--thread", "w-1", "--nats", nats.url, "--namespace", "workers", "--store", runStore, "--json"], {
       ORDER_FAIL_AT: "reserve",
       ORDER_LEDGER: localLedger,
     });
@@ -299,7 +300,7 @@ describe("distributed runs on NATS + PostgreSQL", () => {
     const bus = await NatsBus.connect({ servers: nats.url, namespace: "drain" });
     const client = await NatsBus.connect({ servers: nats.url, namespace: "drain" });
     cleanups.push(() => bus.close(), () => client.close());
-    const worker = await Worker.start({ bus, agents: [defineAgent({ name: "slowpoke", description: "Slow", instructions: "Take your time.", model: slow })] });
+    const worker = await Worker.start({ bus, store, agents: [defineAgent({ name: "slowpoke", description: "Slow", instructions: "Take your time.", model: slow })] });
     const registry = await AgentRegistry.open(client.connection, { namespace: "drain" });
     expect((await registry.list()).map((e) => [e.name, e.workerId])).toEqual([["slowpoke", worker.workerId]]);
     const request = (id: string) => ({ runId: id, threadId: id, agent: "slowpoke", task: "go", messages: [], idempotencyKey: id });

@@ -1,4 +1,4 @@
-import { AgentRequestSchema, AgentResultSchema, SagaStepSchema, agentService, compensateService, type AgentRequest, type AgentResult, type SagaStep } from "./agent-protocol.js";
+import { AgentRequestSchema, AgentResultSchema, SagaStepSchema, agentService, compensateService, type AgentRequest, type AgentResult, type ParsedAgentRequest, type SagaStep } from "./agent-protocol.js";
 import { startAgentLifecycle, type AgentLifecycleState } from "./agent-lifecycle.js";
 import { ReplySchema, type Bus, type Reply, type Subscription } from "./bus.js";
 import type { BreakerRegistry, BreakerScope, BreakerState } from "./circuit-breakers.js";
@@ -31,6 +31,11 @@ export interface ServeAgentOptions {
   sagaJournal?: DocStore;
   /** Hears each lifecycle state the agent enters. */
   onState?: (state: AgentLifecycleState) => void;
+  /**
+   * The options one request is served with, when they depend on it (the caller's resilience policy
+   * it carries; see agentServingOptions); undefined keeps these.
+   */
+  forRequest?: (request: ParsedAgentRequest) => ServeAgentOptions | undefined;
 }
 
 /** A served agent: stop taking work, wait for what is in flight, and see where it is in its life. */
@@ -73,6 +78,7 @@ export async function serveAgent(bus: Bus, agent: Agent, options: ServeAgentOpti
       return { ok: false, error: new TroupeError("BUS_MESSAGE_INVALID", `bad request for agent ${agent.name}: ${formatZodIssues(parsed.error)}`).toInfo() };
     }
     const request = parsed.data;
+    const served = options.forRequest?.(request) ?? options;
     const emit = runEmitter(bus, request.runId, request.threadId);
     const onBreaker = breakerListener(emit, (scope, state) => {
       if (scope !== "model") return;
@@ -80,17 +86,18 @@ export async function serveAgent(bus: Bus, agent: Agent, options: ServeAgentOpti
     });
     lifecycle.send({ type: "REQUEST" });
     try {
-      const records = options.records ? scoped(options.records, request.threadId) : undefined;
+      const records = served.records ? scoped(served.records, request.threadId) : undefined;
+      const journal = served.sagaJournal;
       const value = await runAgent(agent, request, {
-        model: guardModel(options, emit, onBreaker),
+        model: guardModel(served, emit, onBreaker),
         emit,
         signal,
         ...(records ? { records } : {}),
-        ...(options.sagaJournal ? { onSagaStep: (step: SagaStep) => journalSagaStep(options.sagaJournal!, request.threadId, step) } : {}),
+        ...(journal ? { onSagaStep: (step: SagaStep) => journalSagaStep(journal, request.threadId, step) } : {}),
         guardTool: (tool, work, { idempotent }) =>
           withRetry(
-            () => (options.breakers ? options.breakers.call("tool", tool, work, onBreaker) : work()),
-            toolRetry(options, tool, idempotent),
+            () => (served.breakers ? served.breakers.call("tool", tool, work, onBreaker) : work()),
+            toolRetry(served, tool, idempotent),
             (r) => emit({ type: "retry", scope: "tool", name: tool, attempt: r.attempt, delayMs: r.delayMs, error: toTroupeError(r.error).toInfo() }),
             signal,
           ),
