@@ -1,16 +1,14 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defineAgent, invokeAgent, isTroupeError, postgresStore, readRunStatus, readSpecFile, type ModelClient, type PostgresStore, type TroupeEvent } from "@troupe/core";
 import { AgentRegistry, NatsBus, Orchestrator, RunQueue, Worker, submitRun, type OrchestratorOptions } from "@troupe/nats";
 import { loadTeam } from "@troupe/patterns";
 import { freePort, startNatsCluster, startNatsServer, startPostgres, type RunningNatsServer, type RunningPostgres } from "@troupe/testing";
-import { main } from "../packages/cli/src/cli.js";
+import { ROOT, runCli, spawnTroupe } from "./troupe-cli.js";
 
-const ROOT = resolve(import.meta.dirname, "..");
-const BIN = join(ROOT, "packages/cli/dist/bin.js");
 const SPEC = join(ROOT, "examples/order-saga/team.yaml");
 const AGENTS = join(ROOT, "test/nats-worker-agents.mjs");
 
@@ -31,37 +29,8 @@ afterAll(async () => {
   await Promise.all([nats?.stop(), pg?.stop()]);
 });
 
-function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
-  for (const key of ["ANTHROPIC_API_KEY", "ORDER_FAIL_AT", "ORDER_SLOW_CHARGE_MS", "NATS_URL", "TROUPE_NAMESPACE"]) if (!(key in extra)) delete env[key];
-  return env;
-}
-
-/** `node packages/cli/dist/bin.js ...` as a child process, its output collected. */
-function troupe(args: string[], env: Record<string, string>) {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: childEnv(env), stdio: ["ignore", "pipe", "pipe"] });
-  children.add(child);
-  let stdout = "";
-  let stderr = "";
-  child.stdout!.setEncoding("utf8").on("data", (c: string) => (stdout += c));
-  child.stderr!.setEncoding("utf8").on("data", (c: string) => (stderr += c));
-  const exited = new Promise<number | null>((done) => child.once("exit", (code) => (children.delete(child), done(code))));
-  return {
-    child,
-    exited,
-    out: () => stdout,
-    err: () => stderr,
-    waitFor: (pattern: RegExp, timeout = 20_000) => expect.poll(() => stderr, { timeout, interval: 50 }).toMatch(pattern),
-  };
-}
-
-/** The CLI in this process (the same main() bin.js runs), output captured. */
-async function cli(args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(args, { out: (l) => out.push(l), err: (l) => err.push(l), env: childEnv({}), cwd: ROOT });
-  return { code, out, err };
-}
+const troupe = (args: string[], env: Record<string, string>) => spawnTroupe(args, env, children);
+const cli = runCli;
 
 function tempFile(name: string): string {
   const dir = mkdtempSync(join(tmpdir(), "troupe-dist-"));
