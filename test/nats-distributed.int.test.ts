@@ -1,16 +1,14 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defineAgent, invokeAgent, isTroupeError, postgresStore, readRunStatus, readSpecFile, type ModelClient, type PostgresStore, type TroupeEvent } from "@troupe/core";
 import { AgentRegistry, NatsBus, Orchestrator, RunQueue, Worker, submitRun, type OrchestratorOptions } from "@troupe/nats";
-import { builtinPatterns } from "@troupe/patterns";
+import { loadTeam } from "@troupe/patterns";
 import { freePort, startNatsCluster, startNatsServer, startPostgres, type RunningNatsServer, type RunningPostgres } from "@troupe/testing";
-import { main } from "../packages/cli/src/cli.js";
+import { ROOT, runCli, spawnTroupe } from "./troupe-cli.js";
 
-const ROOT = resolve(import.meta.dirname, "..");
-const BIN = join(ROOT, "packages/cli/dist/bin.js");
 const SPEC = join(ROOT, "examples/order-saga/team.yaml");
 const AGENTS = join(ROOT, "test/nats-worker-agents.mjs");
 
@@ -31,37 +29,8 @@ afterAll(async () => {
   await Promise.all([nats?.stop(), pg?.stop()]);
 });
 
-function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
-  for (const key of ["ANTHROPIC_API_KEY", "ORDER_FAIL_AT", "ORDER_SLOW_CHARGE_MS", "NATS_URL", "TROUPE_NAMESPACE"]) if (!(key in extra)) delete env[key];
-  return env;
-}
-
-/** `node packages/cli/dist/bin.js ...` as a child process, its output collected. */
-function troupe(args: string[], env: Record<string, string>) {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: childEnv(env), stdio: ["ignore", "pipe", "pipe"] });
-  children.add(child);
-  let stdout = "";
-  let stderr = "";
-  child.stdout!.setEncoding("utf8").on("data", (c: string) => (stdout += c));
-  child.stderr!.setEncoding("utf8").on("data", (c: string) => (stderr += c));
-  const exited = new Promise<number | null>((done) => child.once("exit", (code) => (children.delete(child), done(code))));
-  return {
-    child,
-    exited,
-    out: () => stdout,
-    err: () => stderr,
-    waitFor: (pattern: RegExp, timeout = 20_000) => expect.poll(() => stderr, { timeout, interval: 50 }).toMatch(pattern),
-  };
-}
-
-/** The CLI in this process (the same main() bin.js runs), output captured. */
-async function cli(args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(args, { out: (l) => out.push(l), err: (l) => err.push(l), env: childEnv({}), cwd: ROOT });
-  return { code, out, err };
-}
+const troupe = (args: string[], env: Record<string, string>) => spawnTroupe(args, env, children);
+const cli = runCli;
 
 function tempFile(name: string): string {
   const dir = mkdtempSync(join(tmpdir(), "troupe-dist-"));
@@ -74,9 +43,9 @@ function ledger(file: string): Array<{ action: string; key: string }> {
   return readFileSync(file, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as { action: string; key: string });
 }
 
-async function orchestrator(options: Omit<OrchestratorOptions, "patterns" | "bus">, servers: string | string[], namespace: string, replicas?: number) {
+async function orchestrator(options: Omit<OrchestratorOptions, "loadTeam" | "bus">, servers: string | string[], namespace: string, replicas?: number) {
   const bus = await NatsBus.connect({ servers, namespace, durableEvents: true, reconnectTimeWaitMs: 100, ...(replicas ? { eventLog: { replicas } } : {}) });
-  const o = await Orchestrator.start({ bus, patterns: builtinPatterns, env: {}, ...(replicas ? { replicas } : {}), ...options });
+  const o = await Orchestrator.start({ bus, loadTeam, env: {}, ...(replicas ? { replicas } : {}), ...options });
   const stop = async () => {
     await o.stop();
     await bus.close();
@@ -261,7 +230,8 @@ describe("distributed runs on NATS + PostgreSQL", () => {
   it("(d) troupe run --nats calls agents that a troupe worker process hosts; SIGTERM drains and deregisters it", async () => {
     const workerLedger = tempFile("worker.jsonl");
     const localLedger = tempFile("local.jsonl");
-    const worker = troupe(["worker", "--agents", AGENTS, "--nats", nats.url, "--namespace", "workers"], { ORDER_LEDGER: workerLedger });
+    const runStore = tempFile("cli.sqlite");
+    const worker = troupe(["worker", "--agents", AGENTS, "--nats", nats.url, "--namespace", "workers", "--store", runStore], { ORDER_LEDGER: workerLedger });
     await worker.waitFor(/serves inventory, order_desk, payments, shipping in namespace "workers"/);
     const registered = await cli(["agents", "--nats", nats.url, "--namespace", "workers", "--json"]);
     const entries = JSON.parse(registered.out[0]!) as Array<{ name: string; workerId: string }>;
@@ -269,7 +239,7 @@ describe("distributed runs on NATS + PostgreSQL", () => {
     expect(new Set(entries.map((e) => e.workerId)).size).toBe(1);
 
     // were any tool to run in this process, reserve would fail here
-    const run = troupe(["run", SPEC, "--input", "Order 2 chairs to Oslo", "--thread", "w-1", "--nats", nats.url, "--namespace", "workers", "--store", tempFile("cli.sqlite"), "--json"], {
+    const run = troupe(["run", SPEC, "--input", "Order 2 chairs to Oslo", "--thread", "w-1", "--nats", nats.url, "--namespace", "workers", "--store", runStore, "--json"], {
       ORDER_FAIL_AT: "reserve",
       ORDER_LEDGER: localLedger,
     });
@@ -300,7 +270,7 @@ describe("distributed runs on NATS + PostgreSQL", () => {
     const bus = await NatsBus.connect({ servers: nats.url, namespace: "drain" });
     const client = await NatsBus.connect({ servers: nats.url, namespace: "drain" });
     cleanups.push(() => bus.close(), () => client.close());
-    const worker = await Worker.start({ bus, agents: [defineAgent({ name: "slowpoke", description: "Slow", instructions: "Take your time.", model: slow })] });
+    const worker = await Worker.start({ bus, store, agents: [defineAgent({ name: "slowpoke", description: "Slow", instructions: "Take your time.", model: slow })] });
     const registry = await AgentRegistry.open(client.connection, { namespace: "drain" });
     expect((await registry.list()).map((e) => [e.name, e.workerId])).toEqual([["slowpoke", worker.workerId]]);
     const request = (id: string) => ({ runId: id, threadId: id, agent: "slowpoke", task: "go", messages: [], idempotencyKey: id });

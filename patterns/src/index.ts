@@ -15,5 +15,5 @@ export { customPattern } from "./custom/custom-pattern.js";
 export { CustomOptions, GraphSpec, GraphNode, GraphEdge, GraphCondition, GRAPH_END, type CustomSpec } from "./custom/custom-spec.js";
 export { custom, type CustomTeamOptions } from "./custom/custom.js";
 export { builtinPatterns } from "./builtin-patterns.js";
-export { loadTeam, validateTeam, type LoadTeamOptions } from "./load-team.js";
+export { loadTeam, validateTeam, readTeamSource, type LoadTeamOptions } from "./load-team.js";
 export { teamFromAgents, type BuilderOptions, type NodeSources } from "./team-from-agents.js";

@@ -9,18 +9,32 @@ export type LoadTeamOptions = Omit<BuildOptions, "patterns"> & {
 };
 
 /**
+ * Reads a spec file (or takes a spec value) and makes it self-contained the way loadTeam needs
+ * it: sub-teams of a hierarchical spec given as file paths are read relative to the spec and
+ * inlined, their imports moved to the top level and their agents lifted. The result can cross
+ * the wire (`troupe submit`) and be loaded elsewhere; preparing it again changes nothing.
+ *
+ * @example
+ * const { raw, baseDir } = readTeamSource("examples/patterns/hierarchical.yaml");
+ * await submitRun(bus, { spec: raw as Record<string, unknown>, baseDir, input: "Brief me" });
+ */
+export function readTeamSource(source: string | SpecSource): SpecSource {
+  const spec = typeof source === "string" ? readSpecFile(source) : source;
+  return { ...spec, raw: resolveSubTeams(spec.raw, spec.baseDir, spec.file) };
+}
+
+/**
  * Loads a team from a YAML/JSON spec file (or a spec value) with every built-in pattern available.
  * Sub-teams of a hierarchical spec given as file paths are read relative to the spec, and may use
- * any of those patterns (yours included).
+ * any of those patterns (yours included). The CLI, `troupe submit` and the orchestrators all load
+ * teams with this function, so a spec runs the same locally and distributed.
  *
  * @example
  * const team = await loadTeam("examples/research-team/team.yaml");
  * console.log((await team.run("Brief me on sagas")).output);
  */
 export async function loadTeam(source: string | SpecSource, options: LoadTeamOptions = {}): Promise<Team> {
-  const spec = typeof source === "string" ? readSpecFile(source) : source;
-  const prepared: SpecSource = { ...spec, raw: resolveSubTeams(spec.raw, spec.baseDir, spec.file) };
-  return loadWith(prepared, { ...options, patterns: withSubTeamPatterns([...builtinPatterns, ...(options.patterns ?? [])]) });
+  return loadWith(readTeamSource(source), { ...options, patterns: patternsWith(options.patterns) });
 }
 
 /**
@@ -31,8 +45,10 @@ export async function loadTeam(source: string | SpecSource, options: LoadTeamOpt
  * const spec = await validateTeam("examples/research-team/team.yaml");
  */
 export async function validateTeam(source: string | SpecSource, options: { patterns?: Iterable<AnyPattern> } = {}): Promise<TeamSpec> {
-  const spec = typeof source === "string" ? readSpecFile(source) : source;
-  const raw = resolveSubTeams(spec.raw, spec.baseDir, spec.file);
-  const patterns = withSubTeamPatterns([...builtinPatterns, ...(options.patterns ?? [])]);
-  return (await resolveSpec(raw, spec.baseDir, { patterns }, spec.file)).spec;
+  const { raw, baseDir, file } = readTeamSource(source);
+  return (await resolveSpec(raw, baseDir, { patterns: patternsWith(options.patterns) }, file)).spec;
+}
+
+function patternsWith(extra: Iterable<AnyPattern> = []): AnyPattern[] {
+  return withSubTeamPatterns([...builtinPatterns, ...extra]);
 }

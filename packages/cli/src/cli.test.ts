@@ -71,6 +71,7 @@ describe("troupe CLI", () => {
     [["frobnicate"], /unknown command "frobnicate"/],
     [["history"], /needs a thread id/],
     [["graph", SPEC, "--json"], /does not take --json/],
+    [["worker", "--agents", "agents.js", "--nats", "nats://127.0.0.1:1"], /troupe worker needs --store <url>: pass the store the orchestrators/],
   ])("bad input %j exits non-zero with one clear line", async (argv, pattern) => {
     const io = capture(dir);
     const code = await main(argv as string[], io);

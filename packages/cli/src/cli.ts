@@ -37,9 +37,10 @@ Models: the agent's own, else the spec's, else --model, else Claude when ANTHROP
 else the offline demo model.
 
 Distributed (NATS; see docs/distributed.md):
-  troupe worker --agents <module> [--nats <url>] [--namespace <ns>] [--model <m>] [--store <db>]
+  troupe worker --agents <module> --store <db> [--nats <url>] [--namespace <ns>] [--model <m>]
+                                         (--store: the store its callers use; hosts agents with their resilience policy)
   troupe orchestrator --nats <url> --store postgres://... [--namespace <ns>] [--remote-agents] [--ack-wait <ms>] [--max-deliver <n>]
-  troupe submit <spec> --input <text> [--thread <id>] --nats <url>     (prints the thread id)
+  troupe submit <spec> --input <text> [--thread <id>] --nats <url>     (validated as troupe run does; prints the thread id)
   troupe watch <thread> --nats <url> [--json]
   troupe agents --nats <url> [--json]
   troupe run <spec> --input <text> --nats <url>                        (agents served by workers)

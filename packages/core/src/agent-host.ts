@@ -1,4 +1,4 @@
-import { AgentRequestSchema, AgentResultSchema, SagaStepSchema, agentService, compensateService, type AgentRequest, type AgentResult, type SagaStep } from "./agent-protocol.js";
+import { AgentRequestSchema, AgentResultSchema, SagaStepSchema, agentService, compensateService, type AgentRequest, type AgentResult, type ParsedAgentRequest, type SagaStep } from "./agent-protocol.js";
 import { startAgentLifecycle, type AgentLifecycleState } from "./agent-lifecycle.js";
 import { ReplySchema, type Bus, type Reply, type Subscription } from "./bus.js";
 import type { BreakerRegistry, BreakerScope, BreakerState } from "./circuit-breakers.js";
@@ -35,6 +35,11 @@ export interface ServeAgentOptions {
   sagaJournal?: DocStore;
   /** Hears each lifecycle state the agent enters. */
   onState?: (state: AgentLifecycleState) => void;
+  /**
+   * The options one request is served with, when they depend on it (the caller's resilience policy
+   * it carries; see agentServingOptions); undefined keeps these.
+   */
+  forRequest?: (request: ParsedAgentRequest) => ServeAgentOptions | undefined;
 }
 
 /** A served agent: stop taking work, wait for what is in flight, and see where it is in its life. */
@@ -77,6 +82,7 @@ export async function serveAgent(bus: Bus, agent: Agent, options: ServeAgentOpti
       return { ok: false, error: new TroupeError("BUS_MESSAGE_INVALID", `bad request for agent ${agent.name}: ${formatZodIssues(parsed.error)}`).toInfo() };
     }
     const request = parsed.data;
+    const served = options.forRequest?.(request) ?? options;
     const emit = runEmitter(bus, request.runId, request.threadId);
     const onBreaker = breakerListener(emit, (scope, state) => {
       if (scope !== "model") return;
@@ -84,16 +90,17 @@ export async function serveAgent(bus: Bus, agent: Agent, options: ServeAgentOpti
     });
     lifecycle.send({ type: "REQUEST" });
     try {
-      const records = options.records ? scoped(options.records, request.threadId) : undefined;
+      const records = served.records ? scoped(served.records, request.threadId) : undefined;
+      const journal = served.sagaJournal;
       const value = await runAgent(agent, request, {
-        model: guardModel(options, emit, onBreaker),
+        model: guardModel(served, emit, onBreaker),
         emit,
         signal,
         ...(records ? { records } : {}),
-        ...(options.sagaJournal ? { onSagaStep: (step: SagaStep) => journalSagaStep(options.sagaJournal!, request.threadId, step) } : {}),
-        guardTool: toolGuard({ ...(options.breakers ? { breakers: options.breakers } : {}), ...(options.retry ? { retry: options.retry } : {}), emit, onBreaker, signal }),
-        ...(options.toolTimeoutMs ? { toolTimeoutMs: options.toolTimeoutMs } : {}),
-        ...(request.replay && options.records ? { replay: { records: scoped(options.records, request.replay.recordsThreadId), liveTools: request.replay.liveTools } } : {}),
+        ...(journal ? { onSagaStep: (step: SagaStep) => journalSagaStep(journal, request.threadId, step) } : {}),
+        guardTool: toolGuard({ ...(served.breakers ? { breakers: served.breakers } : {}), ...(served.retry ? { retry: served.retry } : {}), emit, onBreaker, signal }),
+        ...(served.toolTimeoutMs ? { toolTimeoutMs: served.toolTimeoutMs } : {}),
+        ...(request.replay && served.records ? { replay: { records: scoped(served.records, request.replay.recordsThreadId), liveTools: request.replay.liveTools } } : {}),
       });
       return { ok: true, value };
     } catch (error) {

@@ -4,7 +4,7 @@ import { breakerListener, invokeAgent } from "./agent-host.js";
 import type { Approvals } from "./approvals.js";
 import type { BreakerRegistry } from "./circuit-breakers.js";
 import type { DeadLetters } from "./dead-letters.js";
-import type { Resilience } from "./resilience-spec.js";
+import { hostResilience, type Resilience } from "./resilience-spec.js";
 import { withRetry } from "./retry.js";
 import type { AgentRequest, AgentResult, DirectiveOffer } from "./agent-protocol.js";
 import type { Bus } from "./bus.js";
@@ -108,6 +108,7 @@ export function createAgentNode<S extends TeamStateValue>(deps: AgentNodeDeps, a
       userTurn: state.userTurn,
       ...(run.liveReplay ? { replay: { recordsThreadId: run.recordsThreadId, liveTools: run.liveReplay.liveTools } } : {}),
       stream: run.stream,
+      resilience: hostResilience(deps.resilience),
       ...(deps.limits.agentTimeoutMs ? { deadline: Date.now() + deps.limits.agentTimeoutMs } : {}),
     };
     const key = recordKey(state.userTurn, turn, request, callSlot(config, agent));

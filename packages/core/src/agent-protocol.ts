@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ChatMessageSchema } from "./messages.js";
+import { HostResilienceSchema } from "./resilience-spec.js";
 import { UsageSchema } from "./usage.js";
 
 /**
@@ -85,6 +86,11 @@ export const AgentRequestSchema = z.object({
   /** Ask the agent to stream model deltas as events. */
   stream: z.boolean().default(false),
   trace: z.record(z.string(), z.string()).default({}),
+  /**
+   * The caller's tool and model policy (its team's `resilience`, agent policies left out): the host
+   * retries tools, opens breakers and falls back models by it, wherever the agent is served.
+   */
+  resilience: HostResilienceSchema.optional(),
 });
 export type AgentRequest = z.input<typeof AgentRequestSchema>;
 export type ParsedAgentRequest = z.output<typeof AgentRequestSchema>;

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { serveAgent, type AgentHandle, type CompensateRequest } from "./agent-host.js";
+import { agentServingOptions } from "./agent-serving.js";
 import { stepUndoer, type UndoStep } from "./compensator.js";
 import { createAgentNode, type ApprovalDecision, type RunContext } from "./agent-node.js";
 import { createCodeNode } from "./code-node.js";
@@ -16,7 +17,7 @@ import { TroupeError } from "./errors.js";
 import type { TroupeEvent } from "./events.js";
 import { InProcessBus } from "./in-process-bus.js";
 import type { ModelClient } from "./model-client.js";
-import { breakerPolicy, modelPolicy, ResilienceSchema, type Resilience } from "./resilience-spec.js";
+import { breakerPolicy, ResilienceSchema, type Resilience } from "./resilience-spec.js";
 import { runResultOf, type RunResult } from "./run-result.js";
 import { execute, type ActiveRun, type Execution, type ExecutorDeps, type Work } from "./run-executor.js";
 import { requestControl } from "./run-lifecycle.js";
@@ -335,24 +336,19 @@ export class Team {
   serveAgents(): Promise<AgentHandle[]> {
     if (this.options.serveAgents === false) return Promise.resolve([]);
     this.serving ??= Promise.all(
-      [...this.options.agents.values()].map((agent) => {
-        const model = this.options.resolveModel(agent.model ?? this.spec.agents[agent.name]?.model ?? this.spec.model);
-        const policy = modelPolicy(this.resilience, model.id);
-        const fallback = policy?.fallback;
-        return serveAgent(this.bus, agent, {
-          model,
-          ...(fallback ? { fallbackModel: this.options.resolveModel(fallback) } : {}),
-          ...(policy?.retry ? { modelRetry: policy.retry } : {}),
-          records: this.store.records,
-          sagaJournal: this.store.docs,
-          breakers: this.breakers,
-          retry: (tool) => {
-            const own = this.resilience.tools[tool]?.retry;
-            return { policy: own ?? this.resilience.retry, explicit: own !== undefined };
-          },
-          toolTimeoutMs: (tool) => this.resilience.tools[tool]?.timeoutMs,
-        });
-      }),
+      [...this.options.agents.values()].map((agent) =>
+        serveAgent(
+          this.bus,
+          agent,
+          agentServingOptions({
+            model: this.options.resolveModel(agent.model ?? this.spec.agents[agent.name]?.model ?? this.spec.model),
+            resolveModel: this.options.resolveModel,
+            store: this.store,
+            resilience: this.resilience,
+            breakers: () => this.breakers,
+          }),
+        ),
+      ),
     );
     return this.serving;
   }

@@ -4,6 +4,7 @@ import { runOf, sendIndex, type AgentNodeDeps, type AgentNodeFn, type ApprovalDe
 import type { Tool } from "./define-tool.js";
 import { isRunStop, toTroupeError, TroupeError } from "./errors.js";
 import type { DocStore } from "./record-store.js";
+import { toolRetryLookup } from "./resilience-spec.js";
 import { journalSagaStep } from "./saga-journal.js";
 import type { TeamStateValue } from "./team-state.js";
 import { callTool, toolGuard, type ToolCallDeps, type ToolCallOutcome, type ToolCallRequest } from "./tool-call.js";
@@ -90,10 +91,7 @@ function callDeps(deps: ToolNodeDeps, run: RunContext, tool: Tool): ToolCallDeps
     records: scoped(deps.records, run.threadId),
     guard: toolGuard({
       breakers: deps.breakers,
-      retry: (tool) => {
-        const own = deps.resilience.tools[tool]?.retry;
-        return { policy: own ?? deps.resilience.retry, explicit: own !== undefined };
-      },
+      retry: toolRetryLookup(deps.resilience),
       emit: run.emit,
       onBreaker: breakerListener(run.emit),
       signal: run.signal,

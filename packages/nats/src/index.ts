@@ -6,7 +6,7 @@ export { AgentRegistry, type AgentRegistration, type AgentEntry, type AgentRegis
 export { RunQueue, ORCHESTRATORS_CONSUMER, type RunQueueOptions, type ConsumerSettings, type SubmitRunInput } from "./run-queue.js";
 export { submitRun } from "./submit-run.js";
 export { RunRequestSchema, DLQ_HEADERS, type RunRequest, type DeadRun } from "./run-request.js";
-export { Orchestrator, type OrchestratorOptions } from "./orchestrator.js";
+export { Orchestrator, type OrchestratorOptions, type TeamLoader } from "./orchestrator.js";
 export { REQUEST_DOC_KIND, type SubmittedOutcome } from "./run-submitted.js";
 export { Worker, loadAgentModule, type WorkerOptions } from "./worker.js";
 export { isRetryableFailure } from "./retryable-failure.js";

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { JsMsg } from "@nats-io/jetstream";
-import { leaseSettings, loadTeam, toTroupeError, TroupeError, type AnyPattern, type BuildOptions, type LeaseSettings, type Team, type TeamStore, type TroupeEvent } from "@troupe/core";
+import { leaseSettings, toTroupeError, TroupeError, type BuildOptions, type LeaseSettings, type SpecSource, type Team, type TeamStore, type TroupeEvent } from "@troupe/core";
 import { decodeJson } from "./bus-wire.js";
 import type { NatsBus } from "./nats-bus.js";
 import { isRetryableFailure } from "./retryable-failure.js";
@@ -10,13 +10,22 @@ import { RunQueue, type ConsumerSettings, type RunQueueOptions } from "./run-que
 import { RunRequestSchema, type RunRequest } from "./run-request.js";
 import { runSubmitted, type SubmittedOutcome } from "./run-submitted.js";
 
+/**
+ * Builds a team from a submitted spec: `loadTeam` from @troupe/patterns (every built-in pattern,
+ * hierarchical sub-teams included), or a wrapper of it that adds your own patterns.
+ */
+export type TeamLoader = (source: SpecSource, options: Omit<BuildOptions, "patterns">) => Promise<Team>;
+
 export interface OrchestratorOptions extends ConsumerSettings, Pick<RunQueueOptions, "replicas"> {
   /** Where run events go (use `durableEvents: true`) and agents are called. */
   bus: NatsBus;
   /** Shared by every orchestrator (postgresStore), so any of them can resume any run. Not closed by `stop()`. */
   store: TeamStore;
-  /** Patterns specs may name (builtinPatterns from @troupe/patterns). */
-  patterns: Iterable<AnyPattern>;
+  /**
+   * Builds each submitted run's team: pass `loadTeam` from @troupe/patterns, the loader `troupe run`
+   * uses, so every spec that runs locally runs here the same way.
+   */
+  loadTeam: TeamLoader;
   /** Serve the teams' agents from this process (default true); false when `troupe worker`s host them. */
   serveAgents?: boolean;
   /** Model choices, as for loadTeam. */
@@ -52,7 +61,7 @@ interface ActiveRequest {
  * checkpoint when the orchestrator that had it died.
  *
  * @example
- * const orchestrator = await Orchestrator.start({ bus, store: postgresStore(url), patterns: builtinPatterns });
+ * const orchestrator = await Orchestrator.start({ bus, store: postgresStore(url), loadTeam });
  * process.on("SIGTERM", () => void orchestrator.stop());
  */
 export class Orchestrator {
@@ -168,10 +177,9 @@ export class Orchestrator {
     try {
       // the team must not close the shared store
       const shared: TeamStore = { kind: store.kind, checkpointer: store.checkpointer, records: store.records, threads: store.threads, docs: store.docs, leases: store.leases, close: async () => undefined };
-      active.team = await loadTeam(
+      active.team = await this.options.loadTeam(
         { raw: request.spec, baseDir: request.baseDir },
         {
-          patterns: this.options.patterns,
           store: shared,
           bus,
           serveAgents: this.options.serveAgents ?? true,

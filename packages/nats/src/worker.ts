@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { pathToFileURL } from "node:url";
 import { resolve } from "node:path";
-import { createModelResolver, isAgent, jsonSchemaOf, serveAgent, TroupeError, type Agent, type AgentHandle, type ModelClient, type TeamStore } from "@troupe/core";
+import { agentServingOptions, createModelResolver, defaultResilience, isAgent, jsonSchemaOf, PolicyBreakers, serveAgent, TroupeError, type Agent, type AgentHandle, type ModelClient, type TeamStore } from "@troupe/core";
 import { AgentRegistry, type AgentRegistryOptions, type Registration } from "./agent-registry.js";
 import type { NatsBus } from "./nats-bus.js";
 
@@ -13,8 +13,13 @@ export interface WorkerOptions {
   models?: Record<string, ModelClient>;
   env?: Readonly<Record<string, string | undefined>>;
   onNotice?: (message: string) => void;
-  /** Keeps model answers and tool results per thread, so a retried request never repeats a side effect (use the orchestrators' store). */
-  store?: TeamStore;
+  /**
+   * The store the callers (orchestrators, `troupe run --nats`) use; not closed by `drain()`. The
+   * worker reads approval decisions from it, records model answers and tool results there (a retried
+   * request never repeats a side effect) and journals compensable tool calls there, so a cancelled or
+   * failed run compensates them. `memoryStore()` only when nothing else needs them (a test).
+   */
+  store: Pick<TeamStore, "records" | "docs">;
   /** Registry settings (TTL, heartbeat); the namespace is the bus's. */
   registry?: Omit<AgentRegistryOptions, "namespace">;
   workerId?: string;
@@ -23,11 +28,12 @@ export interface WorkerOptions {
 /**
  * Hosts agents on NATS: each one is served as a queue-group member on
  * `troupe.<ns>.agent.<name>.invoke` (so workers share the load) and registered, with heartbeats,
- * in the namespace's agent registry. `drain()` stops taking requests, finishes those in flight and
- * deregisters.
+ * in the namespace's agent registry. Agents are served exactly as a Team serves them in-process
+ * (agentServingOptions), with each request's caller's resilience policy. `drain()` stops taking
+ * requests, finishes those in flight and deregisters.
  *
  * @example
- * const worker = await Worker.start({ bus, agents: await loadAgentModule("./dist/agents.js") });
+ * const worker = await Worker.start({ bus, agents: await loadAgentModule("./dist/agents.js"), store: postgresStore(url) });
  * process.on("SIGTERM", () => void worker.drain());
  */
 export class Worker {
@@ -35,11 +41,13 @@ export class Worker {
   readonly workerId: string | undefined;
   private readonly handles: AgentHandle[];
   private readonly registrations: Registration[];
+  private readonly breakers: PolicyBreakers;
   private drained: Promise<void> | undefined;
 
-  private constructor(handles: AgentHandle[], registrations: Registration[]) {
+  private constructor(handles: AgentHandle[], registrations: Registration[], breakers: PolicyBreakers) {
     this.handles = handles;
     this.registrations = registrations;
+    this.breakers = breakers;
     this.agents = handles.map((h) => h.agent);
     this.workerId = registrations[0]?.entry.workerId;
   }
@@ -57,9 +65,11 @@ export class Worker {
     const handles: AgentHandle[] = [];
     const registrations: Registration[] = [];
     const workerId = options.workerId;
+    const breakers = new PolicyBreakers();
     try {
       for (const agent of options.agents) {
-        handles.push(await serveAgent(options.bus, agent, { model: resolveModel(agent.model), ...(options.store ? { records: options.store.records } : {}) }));
+        const serving = agentServingOptions({ model: resolveModel(agent.model), resolveModel, store: options.store, resilience: defaultResilience(), breakers: (policy) => breakers.for(policy) });
+        handles.push(await serveAgent(options.bus, agent, serving));
         registrations.push(
           await registry.register({
             name: agent.name,
@@ -72,9 +82,10 @@ export class Worker {
       }
     } catch (error) {
       await Promise.allSettled([...handles.map((h) => h.unsubscribe()), ...registrations.map((r) => r.stop())]);
+      breakers.shutdown();
       throw error;
     }
-    return new Worker(handles, registrations);
+    return new Worker(handles, registrations, breakers);
   }
 
   /** Deregisters, stops taking requests and resolves once the ones in flight are answered. */
@@ -84,6 +95,7 @@ export class Worker {
       const handlesDone = this.handles.map((h) => h.drain());
       await Promise.allSettled(this.registrations.map((r) => r.stop()));
       await Promise.all(handlesDone);
+      this.breakers.shutdown();
     })();
     return this.drained;
   }

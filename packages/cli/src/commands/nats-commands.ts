@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { loadTeam, readSpecFile, resolveSpec, type TroupeEvent } from "@troupe/core";
+import type { TroupeEvent } from "@troupe/core";
 import { AgentRegistry, followThread, loadAgentModule, NatsBus, Orchestrator, RunQueue, submitRun, Worker, type NatsBusOptions, type RunEventLog } from "@troupe/nats";
-import { builtinPatterns } from "@troupe/patterns";
+import { loadTeam, readTeamSource, validateTeam } from "@troupe/patterns";
 import { UsageError, type CliIO } from "../cli-io.js";
 import { clip, formatEvent } from "../format-event.js";
 import { isPostgresUrl, openStore } from "../open-store.js";
@@ -49,15 +49,27 @@ export function natsOptions(flags: NatsFlags, io: CliIO, extra: Partial<NatsBusO
   };
 }
 
-/** troupe worker --agents <module>: serves the module's agents until SIGTERM/SIGINT, then drains. */
+/**
+ * troupe worker --agents <module> --store <url>: serves the module's agents until SIGTERM/SIGINT,
+ * then drains. The store is required: it is where approval decisions, recorded model answers and
+ * tool results, and the saga journal live, shared with the orchestrators (or `troupe run --nats`).
+ */
 export async function workerCommand(flags: NatsFlags, io: CliIO): Promise<number> {
   if (!flags.agents) throw new UsageError("troupe worker needs --agents <module> (a JS module exporting defineAgent values)");
+  if (!flags.store) {
+    throw new UsageError(
+      "troupe worker needs --store <url>: pass the store the orchestrators (or troupe run --nats) use, e.g. --store postgres://troupe@db/troupe; the worker reads approval decisions from it, records model answers and tool results there so a retried request repeats no side effect, and journals compensable tool calls there so a cancelled or failed run undoes them",
+    );
+  }
   const agents = await loadAgentModule(flags.agents, io.cwd);
-  const bus = await NatsBus.connect(natsOptions(flags, io, { durableEvents: true, name: "troupe-worker" }));
-  const store = flags.store ? openStore(flags.store, io) : undefined;
+  const store = openStore(flags.store, io);
+  const bus = await NatsBus.connect(natsOptions(flags, io, { durableEvents: true, name: "troupe-worker" })).catch(async (error: unknown) => {
+    await store.close();
+    throw error;
+  });
   try {
     const replicas = replicasOf(io);
-    const worker = await Worker.start({ bus, agents, env: io.env, ...(replicas ? { registry: { replicas } } : {}), onNotice: (m) => io.err(`note: ${m}`), ...(flags.model ? { model: flags.model } : {}), ...(store ? { store } : {}) });
+    const worker = await Worker.start({ bus, agents, store, env: io.env, ...(replicas ? { registry: { replicas } } : {}), onNotice: (m) => io.err(`note: ${m}`), ...(flags.model ? { model: flags.model } : {}) });
     io.err(`worker ${worker.workerId} serves ${worker.agents.join(", ")} in namespace "${bus.namespace}" (SIGTERM drains)`);
     const signal = await untilSignal();
     io.err(`${signal}: draining (finishing requests in flight)`);
@@ -65,7 +77,7 @@ export async function workerCommand(flags: NatsFlags, io: CliIO): Promise<number
     return 0;
   } finally {
     await bus.close();
-    await store?.close();
+    await store.close();
   }
 }
 
@@ -78,7 +90,7 @@ export async function orchestratorCommand(flags: NatsFlags, io: CliIO): Promise<
     const orchestrator = await Orchestrator.start({
       bus,
       store,
-      patterns: builtinPatterns,
+      loadTeam,
       serveAgents: !flags["remote-agents"],
       ...(replicasOf(io) ? { replicas: replicasOf(io)! } : {}),
       env: io.env,
@@ -103,11 +115,14 @@ export async function orchestratorCommand(flags: NatsFlags, io: CliIO): Promise<
   }
 }
 
-/** troupe submit <spec> --input ...: validates the spec, queues the run, prints the thread id. */
+/**
+ * troupe submit <spec> --input ...: validates the spec as `troupe run` would (sub-team files read and
+ * inlined, imports loaded), queues the prepared spec, prints the thread id.
+ */
 export async function submitCommand(specPath: string, flags: NatsFlags, io: CliIO): Promise<number> {
   if (!flags.input?.trim()) throw new UsageError('troupe submit needs --input "<what to ask the team>"');
-  const source = readSpecFile(resolve(io.cwd, specPath));
-  await resolveSpec(source.raw, source.baseDir, { patterns: builtinPatterns }, specPath);
+  const source = readTeamSource(resolve(io.cwd, specPath));
+  await validateTeam(source);
   const bus = await NatsBus.connect(natsOptions(flags, io, { name: "troupe-submit" }));
   try {
     const request = await submitRun(bus, { spec: source.raw as Record<string, unknown>, baseDir: source.baseDir, input: flags.input, ...(flags.thread ? { threadId: flags.thread } : {}) });
@@ -164,7 +179,6 @@ export async function runOverNatsCommand(specPath: string, flags: NatsFlags, io:
   const bus = await NatsBus.connect(natsOptions(flags, io, { durableEvents: true, name: "troupe-run" }));
   try {
     const team = await loadTeam(resolve(io.cwd, specPath), {
-      patterns: builtinPatterns,
       store: openStore(flags.store, io),
       bus,
       serveAgents: false,
