@@ -1,5 +1,5 @@
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { appendFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
@@ -15,8 +15,9 @@ import { readLedger, type LedgerEntry } from "../examples/order-saga/src/ledger.
 const RUNS = Number(process.env.CHAOS_RUNS ?? 200);
 const SEED = Number(process.env.CHAOS_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const CONCURRENCY = Number(process.env.CHAOS_CONCURRENCY ?? 4);
-const STANDBYS = Number(process.env.CHAOS_STANDBYS ?? 2);
-const KILL_AFTER_MS: [number, number] = [100, 600];
+// one warm spare: a second one starting up at the same time starves the working runner on 2 cores
+const STANDBYS = Number(process.env.CHAOS_STANDBYS ?? 1);
+const KILL_AFTER_MS: [number, number] = [Number(process.env.CHAOS_KILL_MIN_MS ?? 300), Number(process.env.CHAOS_KILL_MAX_MS ?? 2000)];
 const DEADLINE_MS = 170_000;
 const ROOT = resolve(import.meta.dirname, "..");
 const RUNNER = join(ROOT, "test/chaos-runner.mjs");
@@ -78,14 +79,16 @@ interface ChaosFigures {
   /** Of those, how many were stalled while compensating. */
   takeoversCompensating: number;
   lives: number;
+  /** When each kill was sent (ISO), to place a repeated effect against the kill that cut it off. */
+  killTimes: string[];
   last?: { code: number | null; signal: NodeJS.Signals | null; lines: string[]; stderr: string };
 }
 
 /** Kills runner after runner at seeded random moments until one gets through every thread. */
-async function chaos(store: string, env: NodeJS.ProcessEnv, random: () => number): Promise<ChaosFigures> {
+async function chaos(store: string, log: string, env: NodeJS.ProcessEnv, random: () => number): Promise<ChaosFigures> {
   const args = [SPEC, store, PREFIX, String(RUNS), String(CONCURRENCY)];
   const standbys = Array.from({ length: STANDBYS }, () => new Runner(args, env));
-  const figures: ChaosFigures = { kills: 0, killsMidSaga: 0, takeovers: 0, takeoversCompensating: 0, lives: 0 };
+  const figures: ChaosFigures = { kills: 0, killsMidSaga: 0, takeovers: 0, takeoversCompensating: 0, lives: 0, killTimes: [] };
   const deadline = Date.now() + DEADLINE_MS;
   try {
     while (Date.now() < deadline) {
@@ -96,12 +99,15 @@ async function chaos(store: string, env: NodeJS.ProcessEnv, random: () => number
       figures.lives++;
       const killAt = KILL_AFTER_MS[0] + random() * (KILL_AFTER_MS[1] - KILL_AFTER_MS[0]);
       const ended = await Promise.race([runner.exited, sleep(killAt).then(() => undefined)]);
+      const killedAt = new Date().toISOString();
       const killed = ended === undefined && (await runner.kill());
       const lines = runner.lines;
+      appendFileSync(log, `life ${figures.lives} (pid ${runner.child.pid}, kill at ${Math.round(killAt)} ms): ${ended === undefined ? `killed ${killedAt}` : "exited"}\n${lines.join("\n")}\n`);
       figures.takeovers += lines.filter((l) => l.startsWith("resume ")).length;
       figures.takeoversCompensating += lines.filter((l) => l.startsWith("resume ") && l.endsWith("/compensating")).length;
       if (killed) {
         figures.kills++;
+        figures.killTimes.push(killedAt);
         const started = lines.filter((l) => /^(run|resume) /.test(l)).map((l) => l.split(" ")[1]);
         const finished = new Set(lines.filter((l) => l.startsWith("done ")).map((l) => l.split(" ")[1]));
         if (started.some((t) => !finished.has(t))) figures.killsMidSaga++;
@@ -126,13 +132,21 @@ function ledgerByThread(entries: LedgerEntry[]): Map<string, LedgerEntry[]> {
   return out;
 }
 
-/** What is wrong with one thread's side effects, given how its saga ended; empty when nothing is. */
-function sideEffectIssues(entries: LedgerEntry[], state: TeamStateValue["status"] | undefined): string[] {
+/**
+ * What is wrong with one thread's side effects, given how its saga ended; empty when nothing is.
+ * A repeated effect names the first kill after its first execution: a kill a few ms after it, before
+ * the framework could record the call, means the tool ran again under the same idempotency key.
+ */
+function sideEffectIssues(entries: LedgerEntry[], state: TeamStateValue["status"] | undefined, killTimes: string[]): string[] {
   const issues: string[] = [];
-  const seen = new Set<string>();
+  const seen = new Map<string, LedgerEntry>();
   for (const e of entries) {
-    if (seen.has(`${e.action} ${e.key}`)) issues.push(`duplicate ${e.action} ${e.key}`);
-    seen.add(`${e.action} ${e.key}`);
+    const first = seen.get(`${e.action} ${e.key}`);
+    if (first) {
+      const kill = killTimes.find((t) => t >= first.at);
+      issues.push(`${e.action} ${e.key} twice (at ${first.at} and ${e.at}; ${kill ? `kill ${Date.parse(kill) - Date.parse(first.at)} ms after the first` : "no kill after the first"})`);
+    }
+    seen.set(`${e.action} ${e.key}`, first ?? e);
   }
   const actions = entries.map((e) => e.action).sort();
   const expected = state === "completed" ? ["charge", "reserve", "ship"] : ["charge", "refund", "release", "reserve"];
@@ -141,8 +155,9 @@ function sideEffectIssues(entries: LedgerEntry[], state: TeamStateValue["status"
   const undoes = { refund: "charge", release: "reserve" } as const;
   entries.forEach((e, i) => {
     if (e.action !== "refund" && e.action !== "release") return;
-    const done = entries.findIndex((d) => d.action === undoes[e.action] && `${d.key}:compensate` === e.key);
-    if (done < 0 || done > i) issues.push(`${e.action} ${e.key} undoes no earlier ${undoes[e.action]}`);
+    const effect = undoes[e.action];
+    const done = entries.findIndex((d) => d.action === effect && `${d.key}:compensate` === e.key);
+    if (done < 0 || done > i) issues.push(`${e.action} ${e.key} undoes no earlier ${effect}`);
   });
   return issues;
 }
@@ -155,7 +170,8 @@ describe("run integrity under SIGKILL (issue 9)", () => {
     // slow steps widen the windows a kill can land in: mid-charge, and mid-compensation
     const env = { ...process.env, ORDER_LEDGER: ledger, ORDER_SLOW_CHARGE_MS: "40", ORDER_SLOW_REFUND_MS: "20", ORDER_SLOW_RELEASE_MS: "20" };
     const started = Date.now();
-    const figures = await chaos(store, env, prng(SEED));
+    const log = join(dir, "lives.log");
+    const figures = await chaos(store, log, env, prng(SEED));
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
 
     const team = await loadTeam(SPEC, { store: sqliteStore(store), env: {} });
@@ -180,7 +196,7 @@ describe("run integrity under SIGKILL (issue 9)", () => {
         else if (outcome === "failed" && (state.error?.code !== "TOOL_FAILED" || Object.values(state.compensations).join() !== "compensated,compensated")) {
           lost.push(`${threadId}: failed with ${state.error?.code}, compensations ${JSON.stringify(state.compensations)}`);
         }
-        const issues = sideEffectIssues(byThread.get(threadId) ?? [], state?.status);
+        const issues = sideEffectIssues(byThread.get(threadId) ?? [], state?.status, figures.killTimes);
         if (issues.length) duplicated.push(`${threadId}: ${issues.join("; ")} | ledger ${(byThread.get(threadId) ?? []).map((e) => `${e.action}@${e.key.split(":").slice(1).join(":")}`).join(" ")}`);
         if (status?.state === "completed") completed++;
         if (status?.state === "failed" && Object.keys(state?.compensations ?? {}).length) compensated++;
@@ -193,6 +209,7 @@ describe("run integrity under SIGKILL (issue 9)", () => {
       `chaos: ${RUNS} runs, ${figures.kills} kills (${figures.killsMidSaga} mid-saga, ${figures.takeovers} threads taken over, ${figures.takeoversCompensating} of them mid-compensation), ` +
         `${completed} completed, ${compensated} compensated, ${lost.length} lost, ${stuck.length} stuck, ${duplicated.length} duplicated (seed ${SEED}, ${seconds} s)`,
     );
+    console.log(`chaos: each runner's lines in ${log}`);
     const last = figures.last;
     expect(last?.code, `the last runner did not settle every thread:\n${last?.lines.filter((l) => !l.startsWith("done ")).join("\n")}\n${last?.stderr}`).toBe(0);
     expect(stuck).toEqual([]);
