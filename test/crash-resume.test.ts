@@ -5,6 +5,8 @@ import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
+import { sqliteStore } from "@troupe/core";
+import { loadTeam } from "@troupe/patterns";
 import { readLedger } from "../examples/order-saga/src/ledger.js";
 
 const run = promisify(execFile);
@@ -81,5 +83,28 @@ describe("a process killed mid-run, then resumed by another process", () => {
     // the thread is free again: a new turn runs
     const next = await run("node", [BIN, "run", SPEC, "--input", "Order 1 lamp to Oslo", "--thread", "k3", "--store", store, "--json"], { env: { ...process.env, ...env, ORDER_SLOW_SHIP_MS: "0" } });
     expect(JSON.parse(next.stdout.trim().split("\n").at(-1)!).status).toBe("completed");
+  });
+
+  it("died after the run started but before its first checkpoint: resume starts the turn again, once", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "crash-start-"));
+    process.env.ORDER_LEDGER = join(dir, "ledger.jsonl");
+    try {
+      const store = sqliteStore(join(dir, "store.sqlite"));
+      // the first checkpoint write never lands, as when the process is killed just before it
+      const put = store.checkpointer.put.bind(store.checkpointer);
+      let puts = 0;
+      store.checkpointer.put = (...args) => (puts++ === 0 ? Promise.reject(new Error("killed before the first checkpoint")) : put(...args));
+      const team = await loadTeam(SPEC, { store, env: {} });
+      await expect(team.run("Order 2 lamps to Berlin", { threadId: "k4" })).rejects.toThrow("killed before the first checkpoint");
+      expect(await team.state("k4")).toBeUndefined();
+      expect((await team.status("k4"))?.state).toBe("interrupted");
+      const resumed = await team.resume("k4");
+      expect(resumed.status).toBe("completed");
+      expect((await team.state("k4"))?.userTurn).toBe(1);
+      expect(readLedger(process.env.ORDER_LEDGER).map((e) => e.action)).toEqual(["reserve", "charge", "ship"]);
+      await team.close();
+    } finally {
+      delete process.env.ORDER_LEDGER;
+    }
   });
 });

@@ -13,7 +13,7 @@ import { runEventsTopic, TERMINAL_EVENTS, type EventBody, type TroupeEvent } fro
 import { userText } from "./messages.js";
 import type { Resilience } from "./resilience-spec.js";
 import { runResultOf, type RunResult } from "./run-result.js";
-import { lifecycleState, openRunLifecycle, readRunStatus, takeControl, type RunLifecycleActor } from "./run-lifecycle.js";
+import { lifecycleState, openRunLifecycle, readRunStatus, takeControl, type RunLifecycleActor, type TurnInput } from "./run-lifecycle.js";
 import { takeLease, type HeldLease } from "./run-lease.js";
 import { describeHolder, type LeaseSettings } from "./thread-lease.js";
 import type { ApprovalDecision } from "./agent-node.js";
@@ -154,9 +154,9 @@ export function execute(deps: ExecutorDeps, work: Work, threadId: string, option
         cancelled = true;
         return await settle(deps, { lifecycle, emit, runId, threadId, paused: false, cancelled, replaying });
       }
-      const { input, checkpointId } = await graphInput(deps, work, threadId, lifecycle);
+      const { input, checkpointId, turn } = await graphInput(deps, work, threadId, lifecycle);
       const resuming = work.kind === "resume" || work.kind === "approve";
-      if (lifecycle) lifecycle.send(resuming ? { type: "RESUME", runId } : { type: "START", runId });
+      if (lifecycle) lifecycle.send(resuming ? { type: "RESUME", runId } : { type: "START", runId, ...(turn ? { turn } : {}) });
       emit({ type: "run.started", input: work.kind === "run" ? work.input : null, mode, ...(checkpointId ? { from: checkpointId } : {}) });
       if (resuming) emit({ type: "run.resumed" });
 
@@ -224,12 +224,17 @@ async function refuseNewTurn(deps: ExecutorDeps, threadId: string, lease: HeldLe
   throw new TroupeError("THREAD_UNFINISHED", `thread "${threadId}" ${left}; ${how}`, { details: { state: status.state } });
 }
 
-async function graphInput(deps: ExecutorDeps, work: Work, threadId: string, lifecycle: RunLifecycleActor | undefined) {
+/** The graph input that starts a user turn. */
+function turnStart({ input, userTurn }: TurnInput) {
+  return { input, userTurn, turn: 0, status: "running", output: null, error: null, messages: [userText(input)] };
+}
+
+async function graphInput(deps: ExecutorDeps, work: Work, threadId: string, lifecycle: RunLifecycleActor | undefined): Promise<{ input: unknown; checkpointId: string | undefined; turn?: TurnInput }> {
   if (work.kind === "run") {
     await deps.store.threads.saveThread({ threadId, spec: deps.spec, baseDir: deps.baseDir });
     const prior = await stateOf(deps.graph, threadId);
-    const input = { input: work.input, userTurn: (prior?.values.userTurn ?? 0) + 1, turn: 0, status: "running", output: null, error: null, messages: [userText(work.input)] };
-    return { input, checkpointId: undefined };
+    const turn = { input: work.input, userTurn: (prior?.values.userTurn ?? 0) + 1 };
+    return { input: turnStart(turn), checkpointId: undefined, turn };
   }
   if (work.kind === "resume" || work.kind === "approve") {
     const state = lifecycle ? lifecycleState(lifecycle) : "created";
@@ -237,6 +242,10 @@ async function graphInput(deps: ExecutorDeps, work: Work, threadId: string, life
       throw new TroupeError("RUN_NOT_RESUMABLE", `thread "${threadId}" has nothing to resume (its last run is ${state}); start a new run, or redrive its dead letters`);
     }
     const snapshot = await stateOf(deps.graph, threadId);
+    // the run's process died after the run started but before its input reached the checkpoints
+    // (nothing of the turn ran yet): start the turn again, as it was started
+    const turn = lifecycle?.getSnapshot().context.turn;
+    if (turn && (snapshot?.values.userTurn ?? 0) < turn.userTurn) return { input: turnStart(turn), checkpointId: undefined };
     const interrupts = snapshot?.tasks.flatMap((t) => t.interrupts ?? []) ?? [];
     if (work.kind === "approve") return { input: await approvalCommand(deps, threadId, work, interrupts), checkpointId: undefined };
     if (interrupts.length && work.answer === undefined) {

@@ -3,8 +3,14 @@ import type { DocStore } from "./record-store.js";
 
 export type RunLifecycleState = "created" | "running" | "paused" | "interrupted" | "compensating" | "completed" | "failed" | "cancelled";
 
+/** The user turn a run was started with: what a resume starts again when the run died before its first checkpoint. */
+export interface TurnInput {
+  input: string;
+  userTurn: number;
+}
+
 export type RunLifecycleEvent =
-  | { type: "START"; runId: string }
+  | { type: "START"; runId: string; turn?: TurnInput }
   | { type: "PAUSE" }
   | { type: "INTERRUPT" }
   | { type: "RESUME"; runId: string }
@@ -19,17 +25,20 @@ export type RunLifecycleEvent =
  * cancelled. The persisted snapshot lives beside the checkpoints and is restored on resume.
  */
 export const runLifecycleMachine = setup({
-  types: { context: {} as { runId: string; outcome: "failed" | "cancelled" }, events: {} as RunLifecycleEvent },
+  // turn is optional: snapshots persisted before it existed have none
+  types: { context: {} as { runId: string; outcome: "failed" | "cancelled"; turn?: TurnInput | null }, events: {} as RunLifecycleEvent },
   actions: {
     setRun: assign({ runId: ({ event }) => ("runId" in event ? event.runId : "") }),
+    // a process killed before the turn's first checkpoint leaves only this to resume it from
+    setTurn: assign({ turn: ({ event }) => (event.type === "START" ? (event.turn ?? null) : null) }),
     setOutcome: assign({ outcome: ({ event }) => (event.type === "COMPENSATE" ? event.outcome : "failed") }),
   },
 }).createMachine({
   id: "run",
   initial: "created",
-  context: { runId: "", outcome: "failed" },
+  context: { runId: "", outcome: "failed", turn: null },
   states: {
-    created: { on: { START: { target: "running", actions: "setRun" }, CANCEL: "cancelled" } },
+    created: { on: { START: { target: "running", actions: ["setRun", "setTurn"] }, CANCEL: "cancelled" } },
     running: {
       on: {
         PAUSE: "paused",
