@@ -7,7 +7,7 @@ import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { sqliteStore } from "@troupe/core";
 import { loadTeam } from "@troupe/patterns";
-import { readLedger } from "../examples/order-saga/src/ledger.js";
+import { readLedger, repeatsPath } from "../examples/order-saga/src/ledger.js";
 
 const run = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, "..");
@@ -83,6 +83,19 @@ describe("a process killed mid-run, then resumed by another process", () => {
     // the thread is free again: a new turn runs
     const next = await run("node", [BIN, "run", SPEC, "--input", "Order 1 lamp to Oslo", "--thread", "k3", "--store", store, "--json"], { env: { ...process.env, ...env, ORDER_SLOW_SHIP_MS: "0" } });
     expect(JSON.parse(next.stdout.trim().split("\n").at(-1)!).status).toBe("completed");
+  });
+
+  it("killed right after a side effect, before its result was recorded: cancel settles the call by its key and undoes it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "crash-doubt-"));
+    const env = { ORDER_LEDGER: join(dir, "ledger.jsonl") };
+    const store = join(dir, "store.sqlite");
+    await runAndKill({ ...env, ORDER_HANG_AFTER: "charge" }, "Order 2 lamps to Berlin", "k5", store, (a) => a.includes("charge"));
+    const cancelled = await run("node", [BIN, "cancel", "k5", "--store", store], { env: { ...process.env, ...env } });
+    expect(cancelled.stdout).toContain("cancelled k5 (cancelled)");
+    // the charge was journaled in doubt before it ran; the cancel asked the tool again with the
+    // same idempotency key (the outside world saw a repeat and did nothing), then refunded it
+    expect(readLedger(env.ORDER_LEDGER).map((e) => e.action)).toEqual(["reserve", "charge", "refund", "release"]);
+    expect(readLedger(repeatsPath(env.ORDER_LEDGER)).map((e) => e.action)).toEqual(["charge"]);
   });
 
   it("died after the run started but before its first checkpoint: resume starts the turn again, once", async () => {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { defineAgent, defineTool, memoryStore, serveAgent, type TroupeEvent } from "@troupe/core";
-import { NatsBus, RunEventLog } from "@troupe/nats";
+import { NatsBus } from "@troupe/nats";
 import { supervisor } from "@troupe/patterns";
 import { ScriptedModel, callTool, delegate, finish, startNatsServer, type RunningNatsServer } from "@troupe/testing";
 

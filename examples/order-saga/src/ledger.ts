@@ -17,10 +17,23 @@ export function ledgerPath(): string {
   return resolve(process.env.ORDER_LEDGER ?? ".troupe/order-ledger.jsonl");
 }
 
+/**
+ * Performs one effect, once per idempotency key, as a payments or warehouse API that takes
+ * idempotency keys does: a call repeated with the same key (a process killed after the effect but
+ * before Troupe recorded the tool's result, then resumed) changes nothing and is noted in
+ * `<ledger>.repeats` instead. This is the tool author's side of the contract.
+ */
 export function record(entry: Omit<LedgerEntry, "at">): void {
   const file = ledgerPath();
   mkdirSync(dirname(file), { recursive: true });
-  appendFileSync(file, `${JSON.stringify({ ...entry, at: new Date().toISOString() })}\n`);
+  const line = `${JSON.stringify({ ...entry, at: new Date().toISOString() })}\n`;
+  const done = readLedger(file).some((e) => e.key === entry.key && e.action === entry.action);
+  appendFileSync(done ? repeatsPath(file) : file, line);
+}
+
+/** Calls the outside world recognised as repeats by their idempotency key, and did nothing for. */
+export function repeatsPath(file = ledgerPath()): string {
+  return `${file}.repeats`;
 }
 
 export function readLedger(file = ledgerPath()): LedgerEntry[] {

@@ -16,6 +16,14 @@ async function maybeSlow(action: string, signal: AbortSignal): Promise<void> {
   if (ms > 0) await sleep(ms, undefined, { signal });
 }
 
+/**
+ * Stands for a process that dies right after a side effect, before Troupe records the tool's
+ * result (ORDER_HANG_AFTER=reserve|charge|ship): the tool never returns, so a test can kill it there.
+ */
+async function maybeHang(action: string): Promise<void> {
+  if (process.env.ORDER_HANG_AFTER === action) await new Promise(() => undefined);
+}
+
 /** Reserves stock; released again if the order later fails. */
 export const reserveInventory = defineTool({
   name: "reserve_inventory",
@@ -26,6 +34,7 @@ export const reserveInventory = defineTool({
     await maybeSlow("reserve", ctx.signal);
     maybeFail("reserve", order);
     record({ action: "reserve", order, key: ctx.idempotencyKey });
+    await maybeHang("reserve");
     return { reserved: true, order };
   },
   compensate: async ({ order }, _out, ctx) => {
@@ -44,6 +53,7 @@ export const chargePayment = defineTool({
     await maybeSlow("charge", ctx.signal);
     maybeFail("charge", order);
     record({ action: "charge", order, key: ctx.idempotencyKey });
+    await maybeHang("charge");
     return { charged: true, order };
   },
   compensate: async ({ order }, _out, ctx) => {
@@ -63,6 +73,7 @@ export const shipOrder = defineTool({
     maybeFail("ship", order);
     if (/atlantis/i.test(order)) throw new TroupeError("TOOL_FAILED", `no carrier delivers to the destination of "${order}"`);
     record({ action: "ship", order, key: ctx.idempotencyKey });
+    await maybeHang("ship");
     return { shipped: true, order };
   },
 });

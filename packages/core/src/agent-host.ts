@@ -1,4 +1,4 @@
-import { AgentRequestSchema, AgentResultSchema, SagaStepSchema, agentService, compensateService, type AgentRequest, type AgentResult, type ParsedAgentRequest, type SagaStep } from "./agent-protocol.js";
+import { AgentRequestSchema, AgentResultSchema, SagaStepSchema, agentService, compensateService, type AgentRequest, type AgentResult, type ParsedAgentRequest } from "./agent-protocol.js";
 import { startAgentLifecycle, type AgentLifecycleState } from "./agent-lifecycle.js";
 import { ReplySchema, type Bus, type Reply, type Subscription } from "./bus.js";
 import type { BreakerRegistry, BreakerScope, BreakerState } from "./circuit-breakers.js";
@@ -8,7 +8,7 @@ import { toTroupeError, TroupeError } from "./errors.js";
 import { runEventsTopic, type EventBody, type EventSink, type TroupeEvent } from "./events.js";
 import type { ModelClient } from "./model-client.js";
 import type { DocStore, RecordStore } from "./record-store.js";
-import { journalSagaStep } from "./saga-journal.js";
+import { sagaSink } from "./saga-journal.js";
 import { withRetry, type RetryPolicy } from "./retry.js";
 import { runAgent } from "./run-agent.js";
 import { undoWithTool } from "./undo-with-tool.js";
@@ -97,7 +97,7 @@ export async function serveAgent(bus: Bus, agent: Agent, options: ServeAgentOpti
         emit,
         signal,
         ...(records ? { records } : {}),
-        ...(journal ? { onSagaStep: (step: SagaStep) => journalSagaStep(journal, request.threadId, step) } : {}),
+        ...(journal ? { saga: sagaSink(journal, request.threadId) } : {}),
         guardTool: toolGuard({ ...(served.breakers ? { breakers: served.breakers } : {}), ...(served.retry ? { retry: served.retry } : {}), emit, onBreaker, signal }),
         ...(served.toolTimeoutMs ? { toolTimeoutMs: served.toolTimeoutMs } : {}),
         ...(request.replay && served.records ? { replay: { records: scoped(served.records, request.replay.recordsThreadId), liveTools: request.replay.liveTools } } : {}),

@@ -44,6 +44,12 @@ export const SagaStepSchema = z.object({
   output: z.unknown(),
   /** Made by a graph `tool:` node (then `agent` is the node): the team undoes it with its own tool, not an agent's host. */
   local: z.boolean().optional(),
+  /**
+   * Journaled before the call ran and never confirmed (its process died, or it timed out): the
+   * compensation first settles it by its idempotency key (the recorded result, else the tool again
+   * with the same key), then undoes it.
+   */
+  inDoubt: z.boolean().optional(),
 });
 export type SagaStep = z.infer<typeof SagaStepSchema>;
 

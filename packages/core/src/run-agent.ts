@@ -1,5 +1,6 @@
 import type { AgentResult, ApprovalRequest, Directive, ParsedAgentRequest, SagaStep } from "./agent-protocol.js";
 import { callTool, type GuardTool, type ScopedRecords, type ToolReplay } from "./tool-call.js";
+import type { SagaSink } from "./saga-journal.js";
 import type { Agent } from "./define-agent.js";
 import { formatZodIssues, jsonSchemaOf } from "./define-tool.js";
 import { directiveToolSpecs, readDirectiveCall, RESPOND_TOOL } from "./directive-tools.js";
@@ -18,8 +19,8 @@ export interface RunAgentDeps {
    * request re-uses them: no second model bill, no second side effect.
    */
   records?: ScopedRecords;
-  /** Told at once when a compensable tool call completes, so a cancel or crash mid-request can still undo it. */
-  onSagaStep?: (step: SagaStep) => Promise<void>;
+  /** The saga journal: compensable tool calls are journaled as they go, so a cancel or crash mid-request can still undo them. */
+  saga?: SagaSink;
   /** Wraps each tool call (circuit breaker, retries). */
   guardTool?: GuardTool;
   /** Per tool: the time one attempt may take (resilience.tools.<name>.timeoutMs), else the tool's own. */
@@ -123,10 +124,7 @@ export async function runAgent(agent: Agent, request: ParsedAgentRequest, deps: 
         return { ...done(textOf(lastAssistant(messages)), { type: "finish" }), approval: outcome.approval };
       }
       results.push(outcome.result);
-      if (outcome.saga) {
-        saga.push(outcome.saga);
-        await deps.onSagaStep?.(outcome.saga);
-      }
+      if (outcome.saga) saga.push(outcome.saga);
     }
 
     messages = appendUser(messages, results);
@@ -162,7 +160,7 @@ async function runToolCall(
         emit: deps.emit,
         ...(deps.records ? { records: deps.records } : {}),
         ...(deps.guardTool ? { guard: deps.guardTool } : {}),
-        ...(deps.onSagaStep ? { onSagaStep: deps.onSagaStep } : {}),
+        ...(deps.saga ? { saga: deps.saga } : {}),
         ...(deps.toolTimeoutMs?.(tool.name) ? { timeoutMs: deps.toolTimeoutMs(tool.name) } : {}),
         ...(deps.replay ? { replay: deps.replay } : {}),
       },

@@ -4,9 +4,33 @@ import type { TeamStateValue } from "./team-state.js";
 
 const KIND = "saga_step";
 
-/** Writes a completed compensable tool call to the journal as soon as it happens. */
+/** Writes a compensable tool call to the journal: before it runs (`inDoubt`), and again once it completed. */
 export async function journalSagaStep(docs: DocStore, threadId: string, step: SagaStep): Promise<void> {
   await docs.put(KIND, step.key, threadId, step);
+}
+
+/** Where the tool contract journals compensable calls of one thread as they go. */
+export interface SagaSink {
+  /** Journals the step: in doubt before the call runs, complete (with its output) once it did. */
+  put(step: SagaStep): Promise<void>;
+  /** The call failed (the tool said so): nothing to undo. */
+  drop(key: string): Promise<void>;
+}
+
+/**
+ * A thread's saga journal as the tool contract writes it. A call is journaled *before* it runs, in
+ * doubt, so a process killed between a tool's side effect and the record of its result still
+ * leaves the step to undo; a later compensation settles the doubt by the call's idempotency key.
+ *
+ * @example
+ * const saga = sagaSink(store.docs, threadId);
+ * await saga.put({ ...step, inDoubt: true });
+ */
+export function sagaSink(docs: DocStore, threadId: string, mark: Pick<SagaStep, "local"> = {}): SagaSink {
+  return {
+    put: (step) => journalSagaStep(docs, threadId, { ...step, ...mark }),
+    drop: (key) => docs.delete(KIND, key),
+  };
 }
 
 /**

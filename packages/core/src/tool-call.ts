@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { ApprovalRequest, SagaStep } from "./agent-protocol.js";
+import type { SagaSink } from "./saga-journal.js";
 import type { BreakerRegistry, BreakerScope, BreakerState } from "./circuit-breakers.js";
 import { formatZodIssues, runAttempt, type Tool } from "./define-tool.js";
 import { isRunStop, toTroupeError, TroupeError } from "./errors.js";
@@ -42,8 +43,8 @@ export interface ToolCallDeps {
   emit: EventSink;
   records?: ScopedRecords;
   guard?: GuardTool;
-  /** Told at once when a compensable call completes, so a cancel or crash can still undo it. */
-  onSagaStep?: (step: SagaStep) => Promise<void>;
+  /** The saga journal: a compensable call is journaled in doubt before it runs and confirmed once it completed, so a cancel or crash can still undo it. */
+  saga?: SagaSink;
   /** The timeout of one attempt: the spec's resilience.tools.<name>.timeoutMs, else the tool's own. */
   timeoutMs?: number;
   /** Set in a live replay. */
@@ -130,13 +131,20 @@ export async function callTool(call: ToolCallRequest, deps: ToolCallDeps): Promi
       return { kind: "done", output: recorded.output };
     }
 
+    const pending = saga(null);
+    if (pending) await deps.saga?.put({ ...pending, inDoubt: true });
     const attempt = () =>
       runAttempt(tool.name, (signal) => tool.run(input, { runId: call.runId, threadId: call.threadId, agent: caller, idempotencyKey, signal }), call.signal, deps.timeoutMs ?? tool.timeoutMs);
-    const output = await (deps.guard ? deps.guard(tool.name, attempt, { idempotent: tool.idempotent === true }) : attempt());
+    const output = await (deps.guard ? deps.guard(tool.name, attempt, { idempotent: tool.idempotent === true }) : attempt()).catch(async (error: unknown) => {
+      // the tool said it failed: nothing to undo; a timeout or a stop leaves the call in doubt
+      const typed = toTroupeError(error, "TOOL_FAILED", `tool ${tool.name}`);
+      if (pending && typed.code !== "TOOL_TIMEOUT" && !isRunStop(typed)) await deps.saga?.drop(pending.key);
+      throw typed;
+    });
     await deps.records?.put(`tool:${idempotencyKey}`, { output: output ?? null });
     await deps.records?.put(replayKey(call, input), { output: output ?? null });
     const step = saga(output);
-    if (step) await deps.onSagaStep?.(step);
+    if (step) await deps.saga?.put(step);
     report({ output });
     return done(output, step);
   } catch (error) {

@@ -5,7 +5,7 @@ import type { Tool } from "./define-tool.js";
 import { isRunStop, toTroupeError, TroupeError } from "./errors.js";
 import type { DocStore } from "./record-store.js";
 import { toolRetryLookup } from "./resilience-spec.js";
-import { journalSagaStep } from "./saga-journal.js";
+import { sagaSink } from "./saga-journal.js";
 import type { TeamStateValue } from "./team-state.js";
 import { callTool, toolGuard, type ToolCallDeps, type ToolCallOutcome, type ToolCallRequest } from "./tool-call.js";
 
@@ -96,7 +96,7 @@ function callDeps(deps: ToolNodeDeps, run: RunContext, tool: Tool): ToolCallDeps
       onBreaker: breakerListener(run.emit),
       signal: run.signal,
     }),
-    onSagaStep: (step) => journalSagaStep(deps.journal, run.threadId, { ...step, local: true }),
+    saga: sagaSink(deps.journal, run.threadId, { local: true }),
     ...(timeoutMs ? { timeoutMs } : {}),
     ...(run.liveReplay ? { replay: { records: scoped(deps.records, run.recordsThreadId), liveTools: run.liveReplay.liveTools } } : {}),
   };

@@ -95,7 +95,7 @@ export class ScriptedModel implements ModelClient {
     }
   }
 
-  private contentOf(turn: Exclude<ScriptedTurn, Function | Error>, agent: string): ContentBlock[] {
+  private contentOf(turn: Exclude<ScriptedTurn, ((request: ModelRequest) => ScriptedTurn) | Error>, agent: string): ContentBlock[] {
     if (typeof turn === "string") return [{ type: "text", text: turn }];
     const blocks: ContentBlock[] = [];
     if (turn.text) blocks.push({ type: "text", text: turn.text });

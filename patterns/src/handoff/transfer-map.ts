@@ -29,7 +29,11 @@ export function unreachableFrom(entry: string, transfers: TransferMap): string[]
   const seen = new Set([entry]);
   const queue = [entry];
   for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
-    for (const to of transfers[next] ?? []) if (!seen.has(to)) queue.push(to), seen.add(to);
+    for (const to of transfers[next] ?? []) {
+      if (seen.has(to)) continue;
+      queue.push(to);
+      seen.add(to);
+    }
   }
   return Object.keys(transfers).filter((a) => !seen.has(a));
 }
