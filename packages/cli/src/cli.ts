@@ -23,7 +23,7 @@ Usage:
   troupe resume <thread> [--model <m>] [--wait [ms]] [--json]
   troupe cancel <thread>           abort in-flight calls, compensate (also a run whose process died)
   troupe approve|reject <thread> [--id <approval>] [--as <who>] [--comment <text>] [--json]
-  troupe dlq list [--json] | troupe dlq redrive <id>
+  troupe dlq list [--json] | troupe dlq redrive <id> [--wait [ms]]
   troupe threads
   troupe schema
 
@@ -86,7 +86,7 @@ const ALLOWED: Record<string, readonly (keyof typeof OPTIONS)[]> = {
   cancel: ["store"],
   approve: ["store", "as", "comment", "json", "id", "wait"],
   reject: ["store", "as", "comment", "json", "id", "wait"],
-  dlq: ["store", "json", "nats", "namespace"],
+  dlq: ["store", "json", "nats", "namespace", "wait"],
   worker: ["agents", "nats", "namespace", "model", "store"],
   orchestrator: ["nats", "namespace", "store", "model", "remote-agents", "ack-wait", "max-deliver"],
   submit: ["input", "thread", "nats", "namespace"],

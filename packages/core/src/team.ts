@@ -92,6 +92,8 @@ export interface ReplayOptions {
    */
   fork?: boolean | string;
   signal?: AbortSignal;
+  /** As for run: wait for a busy thread (true, or at most this many ms) instead of THREAD_BUSY. Not used with `fork`. */
+  wait?: boolean | number;
 }
 
 /**
@@ -282,8 +284,12 @@ export class Team {
     return moved;
   }
 
-  /** Retries one dead letter: a compensation is tried again; a failed agent call re-runs the turn. */
-  async redrive(id: string): Promise<RunResult | { compensated: true }> {
+  /**
+   * Retries one dead letter: a compensation is tried again; a failed agent call or tool node re-runs
+   * from its checkpoint. Takes the thread's lease like a run (`wait` as for run); the letter is
+   * marked redriven once the redriven run holds the thread.
+   */
+  async redrive(id: string, options: Pick<RunOptions, "wait"> = {}): Promise<RunResult | { compensated: true }> {
     const letter = await this.deadLetters.get(id);
     if (!letter) throw new TroupeError("DEAD_LETTER_UNKNOWN", `no dead letter "${id}"; list them with troupe dlq list`);
     if (letter.status !== "open") throw new TroupeError("DEAD_LETTER_UNKNOWN", `dead letter "${id}" was already redriven`);
@@ -296,9 +302,19 @@ export class Team {
       return { compensated: true };
     }
     const work = await this.redriveWork(letter);
-    // once redriven, a new failure is a new dead letter; this one is done either way
-    await this.deadLetters.markRedriven(id);
-    return this.finish(this.start(work, letter.threadId, {}));
+    const run = this.start(work, letter.threadId, options);
+    const letters = this.deadLetters;
+    // marked once the redriven run holds the thread (a THREAD_BUSY refusal leaves the letter open);
+    // from then on a new failure is a new dead letter
+    async function* marking(): AsyncIterable<TroupeEvent> {
+      let marked = false;
+      for await (const event of run.events) {
+        if (!marked) await letters.markRedriven(id);
+        marked = true;
+        yield event;
+      }
+    }
+    return this.finish({ ...run, events: marking() });
   }
 
   /**

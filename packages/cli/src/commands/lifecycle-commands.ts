@@ -50,12 +50,12 @@ export async function decideCommand(
   flags: RunFlags & { as?: string | undefined; comment?: string | undefined; id?: string | undefined },
   io: CliIO,
 ): Promise<number> {
-  const by = flags.as ?? io.env.USER ?? "operator";
+  const by = flags.as ?? (io.env.USER || "operator");
   const decision = { approved, by, ...(flags.comment ? { comment: flags.comment } : {}), ...(flags.id ? { approvalId: flags.id } : {}) };
   return printRun(team, team.decideStream(threadId, decision, waitOption(flags)), threadId, flags, io);
 }
 
-export async function dlqCommand(team: Team, action: string, id: string | undefined, flags: { json?: boolean | undefined }, io: CliIO): Promise<number> {
+export async function dlqCommand(team: Team, action: string, id: string | undefined, flags: { json?: boolean | undefined; wait?: string | undefined }, io: CliIO): Promise<number> {
   if (action === "list") {
     const letters = await team.deadLetters.list();
     if (flags.json) io.out(JSON.stringify(letters));
@@ -65,7 +65,7 @@ export async function dlqCommand(team: Team, action: string, id: string | undefi
     }
     return 0;
   }
-  const result = await team.redrive(id!);
+  const result = await team.redrive(id!, waitOption(flags));
   io.out("compensated" in result ? `redrove ${id}: compensation done` : `redrove ${id}: run ${result.status}`);
   return "compensated" in result || result.status === "completed" ? 0 : 1;
 }
