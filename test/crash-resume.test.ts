@@ -33,6 +33,15 @@ function counts(file: string): Record<string, number> {
   return out;
 }
 
+/** A SQLite store whose first checkpoint write never lands, as when the process is killed just before it. */
+function losingFirstCheckpoint(file: string) {
+  const store = sqliteStore(file);
+  const put = store.checkpointer.put.bind(store.checkpointer);
+  let puts = 0;
+  store.checkpointer.put = (...args) => (puts++ === 0 ? Promise.reject(new Error("killed before the first checkpoint")) : put(...args));
+  return store;
+}
+
 describe("a process killed mid-run, then resumed by another process", () => {
   it("finishes the run with every side effect exactly once", async () => {
     const dir = mkdtempSync(join(tmpdir(), "crash-run-"));
@@ -102,11 +111,7 @@ describe("a process killed mid-run, then resumed by another process", () => {
     const dir = mkdtempSync(join(tmpdir(), "crash-start-"));
     process.env.ORDER_LEDGER = join(dir, "ledger.jsonl");
     try {
-      const store = sqliteStore(join(dir, "store.sqlite"));
-      // the first checkpoint write never lands, as when the process is killed just before it
-      const put = store.checkpointer.put.bind(store.checkpointer);
-      let puts = 0;
-      store.checkpointer.put = (...args) => (puts++ === 0 ? Promise.reject(new Error("killed before the first checkpoint")) : put(...args));
+      const store = losingFirstCheckpoint(join(dir, "store.sqlite"));
       const team = await loadTeam(SPEC, { store, env: {} });
       await expect(team.run("Order 2 lamps to Berlin", { threadId: "k4" })).rejects.toThrow("killed before the first checkpoint");
       expect(await team.state("k4")).toBeUndefined();
@@ -115,6 +120,24 @@ describe("a process killed mid-run, then resumed by another process", () => {
       expect(resumed.status).toBe("completed");
       expect((await team.state("k4"))?.userTurn).toBe(1);
       expect(readLedger(process.env.ORDER_LEDGER).map((e) => e.action)).toEqual(["reserve", "charge", "ship"]);
+      await team.close();
+    } finally {
+      delete process.env.ORDER_LEDGER;
+    }
+  });
+
+  it("no checkpoint of the turn was written, then cancelled: the journal alone undoes what ran, and the thread takes a new turn", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "crash-start-cancel-"));
+    process.env.ORDER_LEDGER = join(dir, "ledger.jsonl");
+    try {
+      const store = losingFirstCheckpoint(join(dir, "store.sqlite"));
+      const team = await loadTeam(SPEC, { store, env: {} });
+      await expect(team.run("Order 2 lamps to Berlin", { threadId: "k6" })).rejects.toThrow("killed before the first checkpoint");
+      await team.cancel("k6");
+      expect((await team.status("k6"))?.state).toBe("cancelled");
+      // the checkpoint writes failed while the steps ran: the saga journal still had them
+      expect(readLedger(process.env.ORDER_LEDGER).map((e) => e.action)).toEqual(["reserve", "charge", "ship", "refund", "release"]);
+      expect((await team.run("Order 1 lamp to Oslo", { threadId: "k6" })).status).toBe("completed");
       await team.close();
     } finally {
       delete process.env.ORDER_LEDGER;

@@ -128,3 +128,34 @@ describe("one active run per thread", () => {
     expect((refused as Error).message).toContain("pid 4242 on host elsewhere, which stopped heartbeating");
   });
 });
+
+describe("redrive under the lease", () => {
+  it("a redrive refused with THREAD_BUSY leaves its dead letter open; once the thread is free it redrives", async () => {
+    const { loadTeam } = await import("@troupe/patterns");
+    const { hostname } = await import("node:os");
+    const spec = join(import.meta.dirname, "../examples/order-saga/team.yaml");
+    const dir = mkdtempSync(join(tmpdir(), "lease-redrive-"));
+    process.env.ORDER_LEDGER = join(dir, "ledger.jsonl");
+    process.env.ORDER_FAIL_AT = "ship";
+    const store = memoryStore();
+    const t = await loadTeam(spec, { store, env: {}, lease: { ttlMs: 60_000 } });
+    try {
+      await expect(t.run("Order 1 lamp to Oslo", { threadId: "rd-1" })).rejects.toMatchObject({ code: "TOOL_FAILED" });
+      const [letter] = (await t.deadLetters.list()).filter((l) => l.kind === "agent");
+      expect(letter).toMatchObject({ status: "open", subject: "shipping" });
+      // another live process holds the thread
+      await store.leases.acquire("rd-1", { owner: "other-run", host: hostname(), pid: process.pid, purpose: "run" }, 60_000);
+      await expect(t.redrive(letter!.id)).rejects.toMatchObject({ code: "THREAD_BUSY" });
+      expect((await t.deadLetters.get(letter!.id))?.status).toBe("open");
+
+      await store.leases.release("rd-1", "other-run");
+      delete process.env.ORDER_FAIL_AT;
+      const redriven = await t.redrive(letter!.id);
+      expect("status" in redriven && redriven.status).toBe("completed");
+      expect((await t.deadLetters.get(letter!.id))?.status).toBe("redriven");
+    } finally {
+      delete process.env.ORDER_FAIL_AT;
+      await t.close();
+    }
+  });
+});

@@ -1,5 +1,5 @@
 import { Command, END, type LangGraphRunnableConfig } from "@langchain/langgraph";
-import { runOf, sendIndex, type AgentNodeDeps, type AgentNodeFn, type Outcome } from "./agent-node.js";
+import { runOf, sendIndex, type RunContext, type AgentNodeDeps, type AgentNodeFn, type Outcome } from "./agent-node.js";
 import { isRunStop, toTroupeError, TroupeError } from "./errors.js";
 import type { TeamStateValue } from "./team-state.js";
 
@@ -32,11 +32,7 @@ export function createCodeNode<S extends TeamStateValue>(deps: AgentNodeDeps, id
   return async (state: S, config: LangGraphRunnableConfig) => {
     if (state.status !== "running") return new Command({ goto: END });
     const run = runOf(deps.runs, config);
-    // a visit count kept in state, not LangGraph's step number: replay forks shift step numbers
-    const visitsKey = `visits:${id}`;
-    const visit = ((state.scratch[visitsKey] as number | undefined) ?? 0) + 1;
-    const index = sendIndex(config);
-    const idempotencyKey = `${run.threadId}:${state.userTurn}:${id}#${visit}${index === undefined ? "" : `.${index}`}${run.keySuffix}`;
+    const { visitsKey, visit, idempotencyKey } = nodeVisit(state, config, run, id);
     const recordKey = `node:${idempotencyKey}`;
     const input = plan.input?.(state);
     const started = Date.now();
@@ -58,4 +54,16 @@ export function createCodeNode<S extends TeamStateValue>(deps: AgentNodeDeps, id
       return new Command({ goto: END, update: { status: "failed", error: typed.toInfo() } });
     }
   };
+}
+
+/**
+ * Which visit of a graph node this is, and the idempotency key of its call: thread, user turn,
+ * node, visit and `Send` branch, plus the run's key suffix. The visit count is kept in state, not
+ * LangGraph's step number, because replay forks shift step numbers.
+ */
+export function nodeVisit(state: TeamStateValue, config: LangGraphRunnableConfig, run: RunContext, id: string): { visitsKey: string; visit: number; idempotencyKey: string } {
+  const visitsKey = `visits:${id}`;
+  const visit = ((state.scratch[visitsKey] as number | undefined) ?? 0) + 1;
+  const index = sendIndex(config);
+  return { visitsKey, visit, idempotencyKey: `${run.threadId}:${state.userTurn}:${id}#${visit}${index === undefined ? "" : `.${index}`}${run.keySuffix}` };
 }

@@ -24,6 +24,11 @@ export interface CompensationDeps {
   emit: EventSink;
   runId: string;
   threadId: string;
+  /**
+   * Set when the thread has no checkpoint for the turn (its process died before the first one was
+   * written): the journal alone says what to undo, and progress is kept in the records only.
+   */
+  uncheckpointedTurn?: number;
 }
 
 export interface CompensationSummary {
@@ -40,7 +45,11 @@ export interface CompensationSummary {
  */
 export async function compensate(deps: CompensationDeps): Promise<CompensationSummary> {
   const config: RunnableConfig = { configurable: { thread_id: deps.threadId } };
-  const state = (await deps.graph.getState(config)).values as TeamStateValue;
+  const bare = deps.uncheckpointedTurn;
+  const state = bare === undefined ? ((await deps.graph.getState(config)).values as TeamStateValue) : { saga: [], compensations: {}, userTurn: bare };
+  const mark = async (key: string, outcome: "compensated" | "dead_lettered") => {
+    if (bare === undefined) await deps.graph.updateState(config, { compensations: { [key]: outcome } });
+  };
   const summary: CompensationSummary = { compensated: 0, deadLettered: 0 };
   for (const step of await pendingSaga(deps.journal, deps.threadId, state)) {
     const where = { agent: step.agent, tool: step.tool, key: step.key };
@@ -51,13 +60,13 @@ export async function compensate(deps: CompensationDeps): Promise<CompensationSu
         deps.resilience.tools[step.tool]?.retry ?? deps.resilience.retry,
         (r) => deps.emit({ type: "retry", scope: "compensation", name: step.tool, attempt: r.attempt, delayMs: r.delayMs, error: toTroupeError(r.error).toInfo() }),
       );
-      await deps.graph.updateState(config, { compensations: { [step.key]: "compensated" } });
+      await mark(step.key, "compensated");
       deps.emit({ type: "saga.compensated", ...where });
       summary.compensated++;
     } catch (error) {
       const info = toTroupeError(error, "COMPENSATION_FAILED", `compensating ${step.tool}`).toInfo();
       const letter = await deps.deadLetters.add({ kind: "compensation", threadId: deps.threadId, runId: deps.runId, subject: step.tool, error: info, input: step });
-      await deps.graph.updateState(config, { compensations: { [step.key]: "dead_lettered" } });
+      await mark(step.key, "dead_lettered");
       deps.emit({ type: "saga.failed", ...where, error: info });
       deps.emit({ type: "dlq.added", id: letter.id, kind: "compensation", error: info });
       summary.deadLettered++;

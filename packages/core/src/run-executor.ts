@@ -13,6 +13,7 @@ import { runEventsTopic, TERMINAL_EVENTS, type EventBody, type TroupeEvent } fro
 import { userText } from "./messages.js";
 import type { Resilience } from "./resilience-spec.js";
 import { runResultOf, type RunResult } from "./run-result.js";
+import { usageOf } from "./team-state.js";
 import { lifecycleState, openRunLifecycle, readRunStatus, takeControl, type RunLifecycleActor, type TurnInput } from "./run-lifecycle.js";
 import { takeLease, type HeldLease } from "./run-lease.js";
 import { describeHolder, type LeaseSettings } from "./thread-lease.js";
@@ -296,7 +297,8 @@ interface SettleContext {
 /** Reads where the graph stopped, moves the lifecycle on, compensates when the run failed. */
 async function settle(deps: ExecutorDeps, ctx: SettleContext): Promise<RunResult> {
   const { lifecycle, emit } = ctx;
-  const snapshot = (await stateOf(deps.graph, ctx.threadId))!;
+  const snapshot = await stateOf(deps.graph, ctx.threadId);
+  if (!snapshot) return settleUncheckpointed(deps, ctx);
   const values = snapshot.values as TeamStateValue;
   const interrupted = snapshot.tasks.some((t) => (t.interrupts ?? []).length > 0);
   const compensatingAlready = lifecycle !== undefined && lifecycleState(lifecycle) === "compensating";
@@ -345,6 +347,27 @@ async function settle(deps: ExecutorDeps, ctx: SettleContext): Promise<RunResult
     emit({ type: "run.failed", error: result.error ?? new TroupeError("INTERNAL", "the run stopped without an answer").toInfo() });
   }
   return result;
+}
+
+/**
+ * The run's process died after the run started but before the turn's first checkpoint was
+ * written: the saga journal alone says what the turn did, and a cancel (or failure) undoes that.
+ */
+async function settleUncheckpointed(deps: ExecutorDeps, ctx: SettleContext): Promise<RunResult> {
+  const userTurn = ctx.lifecycle?.getSnapshot().context.turn?.userTurn;
+  const outcome = ctx.cancelled ? "cancelled" : "failed";
+  const pending = userTurn === undefined ? [] : await pendingSaga(deps.store.docs, ctx.threadId, { saga: [], compensations: {}, userTurn });
+  if (pending.length && !ctx.replaying) {
+    ctx.lifecycle?.send({ type: "COMPENSATE", outcome });
+    await compensate({ graph: deps.graph, journal: deps.store.docs, undo: deps.undo, resilience: deps.resilience, deadLetters: deps.deadLetters, emit: ctx.emit, runId: ctx.runId, threadId: ctx.threadId, uncheckpointedTurn: userTurn });
+    ctx.lifecycle?.send({ type: "COMPENSATED" });
+  } else {
+    ctx.lifecycle?.send({ type: ctx.cancelled ? "CANCEL" : "FAIL" });
+  }
+  const error = new TroupeError("RUN_NOT_RESUMABLE", `the run of thread "${ctx.threadId}" ended before its first checkpoint was written`).toInfo();
+  if (ctx.cancelled) ctx.emit({ type: "run.cancelled" });
+  else ctx.emit({ type: "run.failed", error });
+  return { threadId: ctx.threadId, runId: ctx.runId, status: outcome, output: null, steps: [], usage: usageOf([]), ...(ctx.cancelled ? {} : { error }) };
 }
 
 async function stateOf(graph: RunnableTeamGraph, threadId: string): Promise<StateSnapshot | undefined> {

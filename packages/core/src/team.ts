@@ -309,8 +309,10 @@ export class Team {
     async function* marking(): AsyncIterable<TroupeEvent> {
       let marked = false;
       for await (const event of run.events) {
-        if (!marked) await letters.markRedriven(id);
-        marked = true;
+        if (!marked && event.type === "run.started") {
+          await letters.markRedriven(id);
+          marked = true;
+        }
         yield event;
       }
     }

@@ -1,6 +1,7 @@
 import { Command, END, interrupt, type LangGraphRunnableConfig } from "@langchain/langgraph";
 import { breakerListener, scoped } from "./agent-host.js";
-import { runOf, sendIndex, type AgentNodeDeps, type AgentNodeFn, type ApprovalDecision, type Outcome, type RunContext } from "./agent-node.js";
+import { nodeVisit } from "./code-node.js";
+import { runOf, type AgentNodeDeps, type AgentNodeFn, type ApprovalDecision, type Outcome, type RunContext } from "./agent-node.js";
 import type { Tool } from "./define-tool.js";
 import { isRunStop, toTroupeError, TroupeError } from "./errors.js";
 import type { DocStore } from "./record-store.js";
@@ -39,10 +40,7 @@ export function createToolNode<S extends TeamStateValue>(deps: ToolNodeDeps, id:
   return async (state: S, config: LangGraphRunnableConfig) => {
     if (state.status !== "running") return new Command({ goto: END });
     const run = runOf(deps.runs, config);
-    // a visit count kept in state, not LangGraph's step number: replay forks shift step numbers
-    const visitsKey = `visits:${id}`;
-    const visit = ((state.scratch[visitsKey] as number | undefined) ?? 0) + 1;
-    const index = sendIndex(config);
+    const { visitsKey, visit, idempotencyKey } = nodeVisit(state, config, run, id);
     const call: ToolCallRequest = {
       tool,
       input: plan.input(state),
@@ -50,7 +48,7 @@ export function createToolNode<S extends TeamStateValue>(deps: ToolNodeDeps, id:
       runId: run.runId,
       threadId: run.threadId,
       userTurn: state.userTurn,
-      idempotencyKey: `${run.threadId}:${state.userTurn}:${id}#${visit}${index === undefined ? "" : `.${index}`}${run.keySuffix}`,
+      idempotencyKey,
       signal: run.signal,
     };
     let outcome: ToolCallOutcome;
