@@ -4,11 +4,14 @@ import { ReplySchema, type Bus, type Reply, type Subscription } from "./bus.js";
 import type { BreakerRegistry, BreakerScope, BreakerState } from "./circuit-breakers.js";
 import type { Agent } from "./define-agent.js";
 import { formatZodIssues } from "./define-tool.js";
-import { toTroupeError, TroupeError } from "./errors.js";
+import { isTroupeError, toTroupeError, TroupeError } from "./errors.js";
 import { runEventsTopic, type EventBody, type EventSink, type TroupeEvent } from "./events.js";
 import type { ModelClient } from "./model-client.js";
 import type { DocStore, RecordStore } from "./record-store.js";
-import { sagaSink } from "./saga-journal.js";
+import { journaledStep, sagaSink } from "./saga-journal.js";
+import { takeLease, type HeldLease } from "./run-lease.js";
+import { leaseSettings, type LeaseStore } from "./thread-lease.js";
+import { randomUUID } from "node:crypto";
 import { withRetry, type RetryPolicy } from "./retry.js";
 import { runAgent } from "./run-agent.js";
 import { undoWithTool } from "./undo-with-tool.js";
@@ -31,8 +34,17 @@ export interface ServeAgentOptions {
   retry?: ToolRetryLookup;
   /** Per tool: the time one attempt may take (resilience.tools.<name>.timeoutMs), else the tool's own `timeoutMs`. */
   toolTimeoutMs?: (tool: string) => number | undefined;
-  /** Where completed compensable tool calls are journaled as they happen (the team's document store). */
+  /**
+   * Where compensable tool calls are journaled as they happen (the team's document store). A
+   * compensation request is served only for a step journaled here by the requesting thread.
+   */
   sagaJournal?: DocStore;
+  /**
+   * Per-request leases (the team's store): duplicates of one request (same idempotency key: a
+   * redelivery, a retry after a timeout, a forged repeat) run one at a time, so the later ones
+   * answer from the first one's records and no tool side effect happens twice.
+   */
+  leases?: LeaseStore;
   /** Hears each lifecycle state the agent enters. */
   onState?: (state: AgentLifecycleState) => void;
   /**
@@ -82,6 +94,9 @@ export async function serveAgent(bus: Bus, agent: Agent, options: ServeAgentOpti
       return { ok: false, error: new TroupeError("BUS_MESSAGE_INVALID", `bad request for agent ${agent.name}: ${formatZodIssues(parsed.error)}`).toInfo() };
     }
     const request = parsed.data;
+    if (request.deadline !== undefined && request.deadline <= Date.now()) {
+      return { ok: false, error: new TroupeError("AGENT_TIMEOUT", `agent ${agent.name}: the caller's deadline passed before the request started; it was not run`).toInfo() };
+    }
     const served = options.forRequest?.(request) ?? options;
     const emit = runEmitter(bus, request.runId, request.threadId);
     const onBreaker = breakerListener(emit, (scope, state) => {
@@ -89,7 +104,9 @@ export async function serveAgent(bus: Bus, agent: Agent, options: ServeAgentOpti
       lifecycle.send({ type: state === "opened" ? "DEGRADE" : "RECOVER" });
     });
     lifecycle.send({ type: "REQUEST" });
+    let held: HeldLease | undefined;
     try {
+      held = served.leases ? await requestLease(served.leases, agent.name, request, signal) : undefined;
       const records = served.records ? scoped(served.records, request.threadId) : undefined;
       const journal = served.sagaJournal;
       const value = await runAgent(agent, request, {
@@ -106,6 +123,7 @@ export async function serveAgent(bus: Bus, agent: Agent, options: ServeAgentOpti
     } catch (error) {
       return { ok: false, error: toTroupeError(error, "INTERNAL", `agent ${agent.name}`).toInfo() };
     } finally {
+      await held?.release().catch(() => undefined);
       lifecycle.send({ type: "DONE" });
     }
   });
@@ -113,12 +131,20 @@ export async function serveAgent(bus: Bus, agent: Agent, options: ServeAgentOpti
   const compensate = await bus.serve(compensateService(agent.name), async (payload): Promise<Reply> => {
     const parsed = CompensateRequestSchema.safeParse(payload);
     if (!parsed.success) return { ok: false, error: new TroupeError("BUS_MESSAGE_INVALID", `bad compensation request: ${formatZodIssues(parsed.error)}`).toInfo() };
-    const { step, runId, threadId } = parsed.data;
+    const { runId, threadId } = parsed.data;
     const records = options.records ? scoped(options.records, threadId) : undefined;
     try {
+      // only a step this thread journaled, as it was journaled: a forged request undoes nothing
+      const step = options.sagaJournal ? await journaledStep(options.sagaJournal, threadId, parsed.data.step.key) : undefined;
+      if (!step || step.tool !== parsed.data.step.tool || step.agent !== agent.name) {
+        throw new TroupeError(
+          "COMPENSATION_REFUSED",
+          `agent ${agent.name}: no journaled ${parsed.data.step.tool} step "${parsed.data.step.key}" of thread "${threadId}"${options.sagaJournal ? "" : " (this host keeps no saga journal: serve it with the team's store)"}; only steps a run of the thread made are undone`,
+        );
+      }
       return { ok: true, value: await undoWithTool(agent.tools.find((t) => t.name === step.tool), step, records, { runId, threadId }) };
     } catch (error) {
-      return { ok: false, error: toTroupeError(error, "COMPENSATION_FAILED", `compensating ${step.tool}`).toInfo() };
+      return { ok: false, error: toTroupeError(error, "COMPENSATION_FAILED", `compensating ${parsed.data.step.tool}`).toInfo() };
     }
   });
 
@@ -204,4 +230,18 @@ export function breakerListener(emit: EventSink, also?: (scope: BreakerScope, st
 /** A record store narrowed to one thread. */
 export function scoped(records: RecordStore, threadId: string): ScopedRecords {
   return { get: (key) => records.get(threadId, key), put: (key, value) => records.put(threadId, key, value) };
+}
+
+/**
+ * The lease on one request's idempotency key, held while it runs: a duplicate waits (until its
+ * deadline, or 5 minutes) for the first to finish, then answers from its records.
+ */
+async function requestLease(leases: LeaseStore, agent: string, request: ParsedAgentRequest, signal: AbortSignal): Promise<HeldLease> {
+  const waitMs = request.deadline !== undefined ? Math.max(0, request.deadline - Date.now()) : 300_000;
+  try {
+    return await takeLease(leases, `request:${request.idempotencyKey}`, { owner: randomUUID(), purpose: `agent ${agent}`, settings: leaseSettings(), waitMs, signal });
+  } catch (error) {
+    if (!isTroupeError(error, "THREAD_BUSY")) throw error;
+    throw new TroupeError("AGENT_UNAVAILABLE", `agent ${agent} is still answering another delivery of request ${request.idempotencyKey}; try again once it is done`, { cause: error });
+  }
 }

@@ -2,6 +2,7 @@ import type { ServeAgentOptions } from "./agent-host.js";
 import { BreakerRegistry } from "./circuit-breakers.js";
 import type { ModelClient } from "./model-client.js";
 import type { DocStore, RecordStore } from "./record-store.js";
+import type { LeaseStore } from "./thread-lease.js";
 import { breakerPolicy, hostResilience, modelPolicy, toolRetryLookup, type HostResilience } from "./resilience-spec.js";
 
 export interface AgentServingDeps {
@@ -14,7 +15,7 @@ export interface AgentServingDeps {
    * read and written in its records, compensable tool calls journaled in its documents. Every host
    * of a team's agents (the team itself, each `troupe worker`) must use the same one.
    */
-  store: { records: RecordStore; docs: DocStore };
+  store: { records: RecordStore; docs: DocStore; leases: LeaseStore };
   /** The policy for requests that carry none: a team's own block; `defaultResilience()` on a worker. */
   resilience: HostResilience;
   /** The breakers a policy's calls go through: a team's own registry; a `PolicyBreakers` on a worker. */
@@ -54,6 +55,7 @@ function policyOptions(deps: AgentServingDeps, resilience: HostResilience): Serv
     ...(model?.retry ? { modelRetry: model.retry } : {}),
     records: deps.store.records,
     sagaJournal: deps.store.docs,
+    leases: deps.store.leases,
     breakers: deps.breakers(resilience),
     retry: toolRetryLookup(resilience),
     toolTimeoutMs: (tool) => resilience.tools[tool]?.timeoutMs,

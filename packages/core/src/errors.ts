@@ -27,6 +27,7 @@ export const ErrorCodes = {
   BREAKER_OPEN: { retryable: false },
   TOOL_TRANSIENT: { retryable: true },
   COMPENSATION_FAILED: { retryable: false },
+  COMPENSATION_REFUSED: { retryable: false },
   CANCELLED: { retryable: false },
   RUN_TIMEOUT: { retryable: false },
   APPROVAL_REJECTED: { retryable: false },

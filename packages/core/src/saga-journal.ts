@@ -50,3 +50,15 @@ export async function pendingSaga(docs: DocStore | undefined, threadId: string, 
   }
   return steps.filter((step) => !state.compensations[step.key]).reverse();
 }
+
+/**
+ * The step the thread journaled under `key`, if any: what a compensation request is checked
+ * against (and taken from), so only steps a run of that thread really made can be undone.
+ *
+ * @example
+ * const step = await journaledStep(store.docs, "t-1", request.step.key);
+ */
+export async function journaledStep(docs: DocStore, threadId: string, key: string): Promise<SagaStep | undefined> {
+  const doc = await docs.get(KIND, key);
+  return doc && doc.threadId === threadId ? (doc.body as SagaStep) : undefined;
+}

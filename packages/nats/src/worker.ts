@@ -19,7 +19,7 @@ export interface WorkerOptions {
    * request never repeats a side effect) and journals compensable tool calls there, so a cancelled or
    * failed run compensates them. `memoryStore()` only when nothing else needs them (a test).
    */
-  store: Pick<TeamStore, "records" | "docs">;
+  store: Pick<TeamStore, "records" | "docs" | "leases">;
   /** Registry settings (TTL, heartbeat); the namespace is the bus's. */
   registry?: Omit<AgentRegistryOptions, "namespace">;
   workerId?: string;
