@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import { TroupeError } from "./errors.js";
+import { SPEC_NAME } from "./spec-names.js";
 import type { ModelClient } from "./model-client.js";
 import type { Tool } from "./define-tool.js";
 
@@ -25,7 +26,6 @@ export interface Agent<I extends z.ZodType | undefined = z.ZodType | undefined, 
   readonly maxSteps: number;
 }
 
-const AGENT_NAME = /^[a-zA-Z][a-zA-Z0-9_-]{0,63}$/;
 
 /**
  * Defines an agent: instructions, a model, tools, and optional typed input and output.
@@ -40,7 +40,7 @@ const AGENT_NAME = /^[a-zA-Z][a-zA-Z0-9_-]{0,63}$/;
 export function defineAgent<I extends z.ZodType | undefined = undefined, O extends z.ZodType | undefined = undefined>(
   config: AgentConfig<I, O>,
 ): Agent<I, O> {
-  if (!AGENT_NAME.test(config.name)) {
+  if (!SPEC_NAME.test(config.name)) {
     throw new TroupeError("SPEC_INVALID", `agent name "${config.name}" must start with a letter and use letters, digits, _ or - (max 64)`);
   }
   const tools = config.tools ?? [];

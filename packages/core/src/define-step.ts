@@ -1,4 +1,5 @@
 import { TroupeError } from "./errors.js";
+import { SPEC_NAME } from "./spec-names.js";
 import type { TeamStateValue } from "./team-state.js";
 
 /** What a step's `run` receives besides the state. */
@@ -30,7 +31,6 @@ export interface StepDefinition extends StepConfig {
   readonly kind: "troupe.step";
 }
 
-const STEP_NAME = /^[a-zA-Z][a-zA-Z0-9_-]{0,63}$/;
 
 /**
  * Defines a step: deterministic code a custom graph runs as a node, with no model call. It reads
@@ -48,8 +48,8 @@ const STEP_NAME = /^[a-zA-Z][a-zA-Z0-9_-]{0,63}$/;
  * });
  */
 export function defineStep(config: StepConfig): StepDefinition {
-  if (!STEP_NAME.test(config.name)) {
-    throw new TroupeError("SPEC_INVALID", `step name "${config.name}" must match ${STEP_NAME} (a letter, then letters, digits, _ or -)`);
+  if (!SPEC_NAME.test(config.name)) {
+    throw new TroupeError("SPEC_INVALID", `step name "${config.name}" must match ${SPEC_NAME} (a letter, then letters, digits, _ or -)`);
   }
   return { ...config, kind: "troupe.step" };
 }

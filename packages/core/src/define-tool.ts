@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { toTroupeError, TroupeError } from "./errors.js";
+import { TOOL_NAME } from "./spec-names.js";
 import type { ToolSpec } from "./model-client.js";
 
 /** What a tool's `run` receives besides its input. */
@@ -54,7 +55,6 @@ export interface Tool<I extends z.ZodType = z.ZodType, O = unknown> extends Tool
   invoke(input: unknown, ctx: ToolContext): Promise<O>;
 }
 
-const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 
 /**
  * Defines a tool an agent can call. Input is validated with the zod schema before `run`.

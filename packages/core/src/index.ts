@@ -44,6 +44,9 @@ export { createModelResolver, type ModelResolution } from "./resolve-model.js";
 export { AgentSpecSchema, LimitsSchema, BaseSpecSchema, BaseSpecShape, type AgentSpec, type Limits, type TeamSpec, type TeamSpecInput } from "./team-spec.js";
 export { checkSpec, validateSpec, specError, type ValidateOptions, type SpecCheck } from "./validate-spec.js";
 export { parseSpecText } from "./parse-spec.js";
+export { readSpecText } from "./read-spec-text.js";
+export { SPEC_LIMITS, PROTOTYPE_KEYS, specLimitProblems } from "./spec-limits.js";
+export { SPEC_NAME, SPEC_NAME_RULE, TOOL_NAME, TOOL_NAME_RULE } from "./spec-names.js";
 export { teamSpecJsonSchema } from "./spec-json-schema.js";
 export { suggest, didYouMean } from "./suggest.js";
 export {

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { dirname, extname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Bus } from "./bus.js";
@@ -9,6 +9,7 @@ import { isTool, type Tool } from "./define-tool.js";
 import { TroupeError } from "./errors.js";
 import type { ModelClient } from "./model-client.js";
 import { parseSpecText } from "./parse-spec.js";
+import { readSpecText } from "./read-spec-text.js";
 import { createModelResolver } from "./resolve-model.js";
 import { sqliteStore } from "./sqlite-store.js";
 import { Team } from "./team.js";
@@ -59,12 +60,14 @@ export interface SpecSource {
   file?: string;
 }
 
-/** Reads a YAML or JSON spec file. Throws SPEC_NOT_FOUND or SPEC_INVALID (with line and column). */
+/**
+ * Reads a YAML or JSON spec file within the spec limits (size, nesting, aliases, no devices or
+ * FIFOs). Throws SPEC_NOT_FOUND or SPEC_INVALID (with line and column).
+ */
 export function readSpecFile(path: string): SpecSource {
   const file = resolve(path);
-  if (!existsSync(file)) throw new TroupeError("SPEC_NOT_FOUND", `spec file not found: ${path}`);
   const format = extname(file).toLowerCase() === ".json" ? "json" : "yaml";
-  const { value, problems } = parseSpecText(readFileSync(file, "utf8"), format);
+  const { value, problems } = parseSpecText(readSpecText(file, path), format);
   if (problems.length) throw specError(problems, path);
   return { raw: value, baseDir: dirname(file), file: path };
 }

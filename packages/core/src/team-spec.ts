@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { ResilienceSchema } from "./resilience-spec.js";
+import { SPEC_NAME, SPEC_NAME_RULE, TOOL_NAME, TOOL_NAME_RULE } from "./spec-names.js";
 
-const NAME = /^[a-zA-Z][a-zA-Z0-9_-]{0,63}$/;
 const WHOLE = "must be a whole number of at least 1";
 const DOLLARS = "must be a number of US dollars greater than 0";
 const MODEL_EMPTY = 'must not be empty; name a model ("offline", "claude-sonnet-4-6", "anthropic:<model>") or leave the key out';
@@ -12,7 +12,7 @@ export const AgentSpecSchema = z
     instructions: z.string().min(1, "must not be empty; write what this agent should do (its system prompt)"),
     /** "offline", "claude-sonnet-4-6", "anthropic:<model>", or a name given in `models`. */
     model: z.string().min(1, MODEL_EMPTY).optional(),
-    tools: z.array(z.string()).default([]),
+    tools: z.array(z.string().regex(TOOL_NAME, `${TOOL_NAME_RULE}; name a tool your imports export`)).default([]),
     maxSteps: z.int(WHOLE).positive(WHOLE).optional(),
   })
   .strict();
@@ -34,12 +34,12 @@ export const LimitsSchema = z
 
 /** The keys every pattern's spec has; a pattern adds its own with `options`. */
 export const BaseSpecShape = {
-  name: z.string().regex(NAME, "must start with a letter and use only letters, digits, _ or - (at most 64)"),
+  name: z.string().regex(SPEC_NAME, SPEC_NAME_RULE),
   description: z.string().optional(),
   pattern: z.string(),
   /** Team-wide default model name. */
   model: z.string().min(1, MODEL_EMPTY).optional(),
-  agents: z.record(z.string().regex(NAME, "an agent name must start with a letter and use only letters, digits, _ or - (at most 64); rename it"), AgentSpecSchema),
+  agents: z.record(z.string().regex(SPEC_NAME, `an agent name ${SPEC_NAME_RULE}; rename it`), AgentSpecSchema),
   limits: LimitsSchema.default({ maxTurns: 12 }),
   /** Retries, circuit breakers, timeouts and fallbacks (all defaulted). */
   resilience: ResilienceSchema.optional(),

@@ -5,6 +5,7 @@ import { TroupeError } from "./errors.js";
 import { isKnownModelName } from "./resolve-model.js";
 import { didYouMean } from "./suggest.js";
 import { specProblemsOf } from "./spec-issues.js";
+import { specLimitProblems } from "./spec-limits.js";
 import { AgentSpecSchema, BaseSpecSchema, type AgentSpec, type TeamSpec } from "./team-spec.js";
 import { TeamState } from "./team-state.js";
 
@@ -24,7 +25,8 @@ export interface SpecCheck {
 /**
  * Checks a spec without throwing: the validated spec (defaults applied), or one problem per
  * mistake, each naming the path of the bad field and what to do
- * (`agents.writer.tools[0]: unknown tool "serch" (did you mean "search"?)`).
+ * (`agents.writer.tools[0]: unknown tool "serch" (did you mean "search"?)`). A value past the
+ * spec limits (nesting, size, prototype keys; see SPEC_LIMITS) gets only those problems.
  *
  * @example
  * const { spec, problems } = checkSpec(YAML.parse(text), { patterns: builtinPatterns, tools: ["search_notes"] });
@@ -40,6 +42,9 @@ export function checkSpec(raw: unknown, options: ValidateOptions): SpecCheck {
     const got = Array.isArray(raw) ? "a list" : JSON.stringify(raw);
     return { problems: [{ path: "(root)", message: `a team spec must be a mapping of keys (name, pattern, agents, ...), not ${got}` }] };
   }
+  // a value past the limits (or with prototype keys) is not walked any further
+  const limits = specLimitProblems(raw);
+  if (limits.length) return { problems: limits };
   const record = raw as Record<string, unknown>;
   const problems: SpecProblem[] = [];
   const pattern = typeof record.pattern === "string" ? patterns.get(record.pattern) : undefined;

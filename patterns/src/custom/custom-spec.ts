@@ -1,7 +1,6 @@
 import { z } from "zod";
-import type { TeamSpec } from "@troupe/core";
+import { SPEC_NAME, SPEC_NAME_RULE, TOOL_NAME, TOOL_NAME_RULE, type TeamSpec } from "@troupe/core";
 
-const NAME = /^[a-zA-Z][a-zA-Z0-9_-]{0,63}$/;
 
 /** The edge target that ends the run. */
 export const GRAPH_END = "end";
@@ -32,11 +31,11 @@ export const GraphNode = z
     /** The agent's task; `{{input}}`, `{{outputs.<node>}}` and `{{scratch.<key>}}` are filled in. */
     task: z.string().min(1, "must not be empty; leave the key out for the default task").optional(),
     /** Call this tool directly (no model). */
-    tool: z.string().min(1).optional(),
+    tool: z.string().regex(TOOL_NAME, TOOL_NAME_RULE).optional(),
     /** The tool's input; text values may use the same `{{...}}` references as a task. */
     input: z.record(z.string(), z.unknown()).optional(),
     /** Run this step (defineStep). */
-    step: z.string().min(1).optional(),
+    step: z.string().regex(SPEC_NAME, `a step name ${SPEC_NAME_RULE}`).optional(),
     /** Wait until every other running branch has finished before running (a fan-out's join). */
     join: z.boolean().optional(),
   })
@@ -61,7 +60,7 @@ export const GraphSpec = z
     /** The node each run starts at. */
     entry: z.string().min(1),
     nodes: z
-      .record(z.string().regex(NAME, "a node name must start with a letter and use only letters, digits, _ or - (at most 64); rename it"), GraphNode)
+      .record(z.string().regex(SPEC_NAME, `a node name ${SPEC_NAME_RULE}; rename it`), GraphNode)
       .refine((nodes) => Object.keys(nodes).length > 0, "no nodes defined; add at least one (name: { agent: <agent> })"),
     /** Tried in order: a node takes its first edge whose condition holds and whose limit is not used up. */
     edges: z.array(GraphEdge).default([]),

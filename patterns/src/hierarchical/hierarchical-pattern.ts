@@ -1,13 +1,11 @@
 import { END, START, StateGraph, type StateGraphAddNodeOptions } from "@langchain/langgraph";
 import { z } from "zod";
-import { definePattern, TeamState, TroupeError, type AnyPattern, type CompileContext, type TeamSpec } from "@troupe/core";
+import { definePattern, SPEC_NAME, SPEC_NAME_RULE, TeamState, TroupeError, type AnyPattern, type CompileContext, type TeamSpec } from "@troupe/core";
 import { leadPlan, workerPlan } from "../supervisor/supervisor-nodes.js";
 import { checkHierarchy, hierarchyWorkers, type HierarchicalSpec } from "./hierarchy-check.js";
 import { limitedContext, type SubTeamLimits } from "./sub-team-limits.js";
 import { subTeamNode, type SubTeamGraph } from "./sub-team-node.js";
 import { checkSubTeam, isRecord, type PatternSource } from "./sub-team-spec.js";
-
-const TEAM_NAME = /^[a-zA-Z][a-zA-Z0-9_-]{0,63}$/;
 
 export const HierarchicalOptions = z
   .object({
@@ -17,7 +15,7 @@ export const HierarchicalOptions = z
     workers: z.array(z.string()).min(1, "list at least one worker").optional(),
     /** Sub-teams by name: an inline team spec (its own `pattern` and `agents`), or a path to a spec file relative to this one. */
     teams: z.record(
-      z.string().regex(TEAM_NAME, "team names start with a letter and use letters, digits, _ or -"),
+      z.string().regex(SPEC_NAME, `a team name ${SPEC_NAME_RULE}; rename it`),
       z.union([z.string().min(1), z.record(z.string(), z.unknown())], { error: "a team spec (pattern, agents, ...) or the path of a spec file" }),
     ),
   })

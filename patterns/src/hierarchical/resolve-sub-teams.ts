@@ -1,5 +1,5 @@
 import { relative, resolve, sep } from "node:path";
-import { AgentSpecSchema, isTroupeError, readSpecFile, specError, type SpecProblem } from "@troupe/core";
+import { AgentSpecSchema, isTroupeError, readSpecFile, specError, specLimitProblems, type SpecProblem } from "@troupe/core";
 import { isRecord, withTeamModel } from "./sub-team-spec.js";
 
 /**
@@ -14,6 +14,9 @@ import { isRecord, withTeamModel } from "./sub-team-spec.js";
  * const spec = validateSpec(resolveSubTeams(raw, baseDir, file), { patterns: builtinPatterns });
  */
 export function resolveSubTeams(raw: unknown, baseDir: string, file?: string): unknown {
+  // a spec value past the limits, or with prototype keys, is refused before it is walked or copied
+  const limits = specLimitProblems(raw);
+  if (limits.length) throw specError(limits, file);
   const problems: SpecProblem[] = [];
   const chain = file ? [resolve(file)] : [];
   const resolved = resolveLevel(raw, baseDir, "", chain, problems);
