@@ -19,7 +19,7 @@ export function checkSqliteFile(path: string): string {
   if (SPECIAL_TREE.test(real)) {
     throw new TroupeError("STORE_INVALID", `store ${path}${real !== file ? ` (${real})` : ""} is in /${real.split("/")[1]}, a tree of special files, not a place for a database; ${ELSEWHERE}`, { details: { path: file } });
   }
-  const stat = statSync(file, { throwIfNoEntry: false });
+  const stat = statOf(path, file);
   if (stat) {
     checkExisting(path, file, stat);
   } else {
@@ -65,6 +65,19 @@ function checkExisting(path: string, file: string, stat: Stats): void {
   // with a -wal file beside it, recent pages live in the log, so the main file may be shorter
   if (countValid && pages > 0 && stat.size < pageSize * pages && !existsSync(`${file}-wal`)) {
     throw truncated(path, file, `${stat.size} bytes where its header says ${pageSize * pages}`);
+  }
+}
+
+function statOf(path: string, file: string): Stats | undefined {
+  try {
+    return statSync(file, { throwIfNoEntry: false });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOTDIR") throw new TroupeError("STORE_INVALID", `store ${path}: part of that path is a file, not a directory; ${ELSEWHERE}`, { cause: error, details: { path: file } });
+    if (code === "EACCES" || code === "EPERM") {
+      throw new TroupeError("STORE_PERMISSION", `cannot reach store ${path}: permission denied on a directory in its path; make it searchable by this user (chmod +x), or ${ELSEWHERE}`, { cause: error, details: { path: file } });
+    }
+    throw new TroupeError("STORE_UNAVAILABLE", `cannot look at store ${path}: ${(error as Error).message}`, { cause: error, details: { path: file } });
   }
 }
 
