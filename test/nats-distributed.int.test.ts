@@ -10,6 +10,8 @@ import { freePort, startNatsCluster, startNatsServer, startPostgres, type Runnin
 import { ROOT, runCli, spawnTroupe } from "./troupe-cli.js";
 
 const SPEC = join(ROOT, "examples/order-saga/team.yaml");
+// the only directory whose modules submitted specs may import (orchestrators allow none by default)
+const EXAMPLES = join(ROOT, "examples");
 const AGENTS = join(ROOT, "test/nats-worker-agents.mjs");
 
 let nats: RunningNatsServer;
@@ -45,7 +47,7 @@ function ledger(file: string): Array<{ action: string; key: string }> {
 
 async function orchestrator(options: Omit<OrchestratorOptions, "loadTeam" | "bus">, servers: string | string[], namespace: string, replicas?: number) {
   const bus = await NatsBus.connect({ servers, namespace, durableEvents: true, reconnectTimeWaitMs: 100, ...(replicas ? { eventLog: { replicas } } : {}) });
-  const o = await Orchestrator.start({ bus, loadTeam, env: {}, ...(replicas ? { replicas } : {}), ...options });
+  const o = await Orchestrator.start({ bus, loadTeam, allowImports: [EXAMPLES], env: {}, ...(replicas ? { replicas } : {}), ...options });
   const stop = async () => {
     await o.stop();
     await bus.close();
@@ -63,7 +65,7 @@ const typesOf = (events: TroupeEvent[]) => events.map((e) => e.type);
 describe("distributed runs on NATS + PostgreSQL", () => {
   it("(a) a second orchestrator finishes a run from the PostgreSQL checkpoint after the first is SIGKILLed mid-charge", async () => {
     const file = tempFile("ledger.jsonl");
-    const args = ["orchestrator", "--nats", nats.url, "--store", pg.url, "--namespace", "failover", "--ack-wait", "2000"];
+    const args = ["orchestrator", "--nats", nats.url, "--store", pg.url, "--namespace", "failover", "--ack-wait", "2000", "--allow-imports", EXAMPLES];
     const first = troupe(args, { ORDER_LEDGER: file, ORDER_SLOW_CHARGE_MS: "60000" });
     await first.waitFor(/takes runs from TROUPE_FAILOVER_RUNS/);
     const submitted = await cli(["submit", SPEC, "--input", "Order 3 lamps to Berlin", "--thread", "failover-1", "--nats", nats.url, "--namespace", "failover"]);

@@ -38,7 +38,7 @@ beforeAll(async () => {
   store = postgresStore(pg.url);
   workerLedger = tempFile("worker.jsonl");
   const bus = ["--nats", nats.url, "--namespace", NS];
-  const orchestrator = spawnTroupe(["orchestrator", ...bus, "--store", pg.url, "--remote-agents"], {}, children);
+  const orchestrator = spawnTroupe(["orchestrator", ...bus, "--store", pg.url, "--remote-agents", "--allow-imports", join(ROOT, "test/parity")], {}, children);
   worker = spawnTroupe(["worker", "--agents", AGENTS, ...bus, "--store", pg.url], { PARITY_LEDGER: workerLedger, PARITY_HOLD_FAILURES: "2", PARITY_CARRIER_MS: "20000" }, children);
   await Promise.all([orchestrator.waitFor(/takes runs from TROUPE_PARITY_RUNS/), worker.waitFor(/serves .*ceo.* in namespace "parity"/)]);
 });

@@ -27,7 +27,8 @@ export function readTeamSource(source: string | SpecSource): SpecSource {
  * Loads a team from a YAML/JSON spec file (or a spec value) with every built-in pattern available.
  * Sub-teams of a hierarchical spec given as file paths are read relative to the spec, and may use
  * any of those patterns (yours included). The CLI, `troupe submit` and the orchestrators all load
- * teams with this function, so a spec runs the same locally and distributed.
+ * teams with this function, so a spec runs the same locally and distributed. Its `imports:` load
+ * only from `allowImports` (default: the spec's own directory and below).
  *
  * @example
  * const team = await loadTeam("examples/research-team/team.yaml");
@@ -39,14 +40,15 @@ export async function loadTeam(source: string | SpecSource, options: LoadTeamOpt
 
 /**
  * Validates a spec file (or value) exactly as loadTeam would, imports included, without building
- * the team. Throws SPEC_INVALID with one path-named line per problem.
+ * the team. Throws SPEC_INVALID with one path-named line per problem, IMPORT_NOT_ALLOWED for an
+ * import outside `allowImports` (default: the spec's directory).
  *
  * @example
  * const spec = await validateTeam("examples/research-team/team.yaml");
  */
-export async function validateTeam(source: string | SpecSource, options: { patterns?: Iterable<AnyPattern> } = {}): Promise<TeamSpec> {
+export async function validateTeam(source: string | SpecSource, options: { patterns?: Iterable<AnyPattern>; allowImports?: readonly string[] } = {}): Promise<TeamSpec> {
   const { raw, baseDir, file } = readTeamSource(source);
-  return (await resolveSpec(raw, baseDir, { patterns: patternsWith(options.patterns) }, file)).spec;
+  return (await resolveSpec(raw, baseDir, { patterns: patternsWith(options.patterns), ...(options.allowImports ? { allowImports: options.allowImports } : {}) }, file)).spec;
 }
 
 function patternsWith(extra: Iterable<AnyPattern> = []): AnyPattern[] {

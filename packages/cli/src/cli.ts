@@ -28,6 +28,8 @@ Usage:
   troupe schema
 
 Every command that reads or writes a thread takes --store <file> (default .troupe/checkpoints.sqlite).
+A spec's imports: load code only from the spec's own directory and below; --allow-imports <dir>
+(repeatable) allows another directory, on every command that loads a spec or a thread's team.
 A thread has one active run at a time: a second caller fails with THREAD_BUSY, or waits with --wait [ms].
 While a run prints progress, Ctrl-C once pauses it at the next step boundary, twice cancels it
 (compensating), three times exits at once and leaves it resumable. Exit codes: 0 done (completed,
@@ -39,7 +41,8 @@ else the offline demo model.
 Distributed (NATS; see docs/distributed.md):
   troupe worker --agents <module> --store <db> [--nats <url>] [--namespace <ns>] [--model <m>]
                                          (--store: the store its callers use; hosts agents with their resilience policy)
-  troupe orchestrator --nats <url> --store postgres://... [--namespace <ns>] [--remote-agents] [--ack-wait <ms>] [--max-deliver <n>]
+  troupe orchestrator --nats <url> --store postgres://... [--allow-imports <dir>]... [--namespace <ns>] [--remote-agents]
+                      [--ack-wait <ms>] [--max-deliver <n>]   (submitted specs import code only from --allow-imports dirs; none by default)
   troupe submit <spec> --input <text> [--thread <id>] --nats <url>     (validated as troupe run does; prints the thread id)
   troupe watch <thread> --nats <url> [--json]
   troupe agents --nats <url> [--json]
@@ -71,25 +74,26 @@ const OPTIONS = {
   "remote-agents": { type: "boolean" },
   "ack-wait": { type: "string" },
   "max-deliver": { type: "string" },
+  "allow-imports": { type: "string", multiple: true },
 } as const;
 
 const ALLOWED: Record<string, readonly (keyof typeof OPTIONS)[]> = {
-  run: ["input", "thread", "model", "store", "json", "nats", "namespace", "wait"],
-  validate: [],
-  graph: [],
-  history: ["store", "json", "all"],
-  replay: ["from", "live", "live-tools", "fork", "store", "json", "model", "wait"],
+  run: ["input", "thread", "model", "store", "json", "nats", "namespace", "wait", "allow-imports"],
+  validate: ["allow-imports"],
+  graph: ["allow-imports"],
+  history: ["store", "json", "all", "allow-imports"],
+  replay: ["from", "live", "live-tools", "fork", "store", "json", "model", "wait", "allow-imports"],
   threads: ["store"],
-  status: ["store", "json"],
-  pause: ["store"],
-  resume: ["store", "json", "model", "wait"],
-  cancel: ["store"],
-  approve: ["store", "as", "comment", "json", "id", "wait"],
-  reject: ["store", "as", "comment", "json", "id", "wait"],
-  dlq: ["store", "json", "nats", "namespace", "wait"],
+  status: ["store", "json", "allow-imports"],
+  pause: ["store", "allow-imports"],
+  resume: ["store", "json", "model", "wait", "allow-imports"],
+  cancel: ["store", "allow-imports"],
+  approve: ["store", "as", "comment", "json", "id", "wait", "allow-imports"],
+  reject: ["store", "as", "comment", "json", "id", "wait", "allow-imports"],
+  dlq: ["store", "json", "nats", "namespace", "wait", "allow-imports"],
   worker: ["agents", "nats", "namespace", "model", "store"],
-  orchestrator: ["nats", "namespace", "store", "model", "remote-agents", "ack-wait", "max-deliver"],
-  submit: ["input", "thread", "nats", "namespace"],
+  orchestrator: ["nats", "namespace", "store", "model", "remote-agents", "ack-wait", "max-deliver", "allow-imports"],
+  submit: ["input", "thread", "nats", "namespace", "allow-imports"],
   watch: ["nats", "namespace", "json"],
   agents: ["nats", "namespace", "json"],
   schema: [],
@@ -147,7 +151,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
       case "agents":
         return await agentsCommand(values, io);
       case "validate":
-        return await validateCommand(needs("a spec file"), io);
+        return await validateCommand(needs("a spec file"), values, io);
       case "graph": {
         team = await openSpec(needs("a spec file"), { ...values, memory: true }, io, false);
         io.out(await team.mermaid());

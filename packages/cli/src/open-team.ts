@@ -1,10 +1,11 @@
 import { DeadLetters, TroupeError, DEFAULT_STORE_PATH, type Team } from "@troupe/core";
 import { loadTeam } from "@troupe/patterns";
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import type { CliIO } from "./cli-io.js";
 import { isPostgresUrl, openStore } from "./open-store.js";
+import { allowedImports, type ImportFlags } from "./allowed-imports.js";
 
-export interface StoreFlags {
+export interface StoreFlags extends ImportFlags {
   store?: string | undefined;
   model?: string | undefined;
   /** Keep nothing on disk (for commands that only look at a spec). */
@@ -18,8 +19,10 @@ export function storePath(flags: StoreFlags, io: CliIO): string {
 
 /** Loads a team from a spec file with the CLI's store and model choices. */
 export function openSpec(specPath: string, flags: StoreFlags, io: CliIO, notice = true): Promise<Team> {
-  return loadTeam(resolve(io.cwd, specPath), {
+  const file = resolve(io.cwd, specPath);
+  return loadTeam(file, {
     store: openStore(flags.store, io),
+    allowImports: allowedImports(dirname(file), flags, io),
     env: io.env,
     ...(flags.model ? { model: flags.model } : {}),
     ...(notice ? { onNotice: (m: string) => io.err(`note: ${m}`) } : {}),
@@ -37,7 +40,7 @@ export async function openThread(threadId: string, flags: StoreFlags, io: CliIO,
   }
   return loadTeam(
     { raw: info.spec, baseDir: info.baseDir },
-    { store, env: io.env, ...(flags.model ? { model: flags.model } : {}), ...(notice ? { onNotice: (m: string) => io.err(`note: ${m}`) } : {}) },
+    { store, env: io.env, allowImports: allowedImports(info.baseDir, flags, io), ...(flags.model ? { model: flags.model } : {}), ...(notice ? { onNotice: (m: string) => io.err(`note: ${m}`) } : {}) },
   );
 }
 

@@ -43,6 +43,14 @@ export const ErrorCodes = {
   CHECKPOINT_UNKNOWN: { retryable: false },
   REPLAY_MISS: { retryable: false },
   ABORTED: { retryable: false },
+  /** The store's file or URL cannot hold a Troupe store: special file, directory, not SQLite, foreign, corrupt, bad URL. */
+  STORE_INVALID: { retryable: false },
+  /** This user may not read or write the store (file or directory permissions, database role). */
+  STORE_PERMISSION: { retryable: false },
+  /** The store is there but cannot be used now: locked, disk full, I/O error, PostgreSQL unreachable. */
+  STORE_UNAVAILABLE: { retryable: true },
+  /** A spec's `imports:` names a module outside the directories allowed to load code. */
+  IMPORT_NOT_ALLOWED: { retryable: false },
   INTERNAL: { retryable: false },
 } as const;
 

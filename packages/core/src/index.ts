@@ -74,6 +74,7 @@ export { memoryStore } from "./memory-store.js";
 export { sqliteStore, DEFAULT_STORE_PATH } from "./sqlite-store.js";
 export { postgresStore, type PostgresStore, type PostgresStoreOptions } from "./postgres-store.js";
 export { loadTeam, buildTeam, readSpecFile, resolveSpec, importSpecModules, type BuildOptions, type SpecSource, type TeamSources } from "./load-team.js";
+export { checkImports } from "./import-policy.js";
 export { BreakerRegistry, type BreakerOptions, type BreakerState, type BreakerScope } from "./circuit-breakers.js";
 export { ResilienceSchema, HostResilienceSchema, RetrySpecSchema, BreakerSpecSchema, defaultResilience, hostResilience, type Resilience, type HostResilience, type ResilienceInput, type RetrySpec, type BreakerSpec, type AgentPolicy } from "./resilience-spec.js";
 export { DeadLetters, type DeadLetter } from "./dead-letters.js";

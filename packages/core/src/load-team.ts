@@ -7,6 +7,7 @@ import type { AnyPattern, SpecProblem } from "./define-pattern.js";
 import { isStep, type StepDefinition } from "./define-step.js";
 import { isTool, type Tool } from "./define-tool.js";
 import { TroupeError } from "./errors.js";
+import { checkImports } from "./import-policy.js";
 import type { ModelClient } from "./model-client.js";
 import { parseSpecText } from "./parse-spec.js";
 import { readSpecText } from "./read-spec-text.js";
@@ -29,6 +30,12 @@ export interface TeamSources {
   steps?: StepDefinition[];
   /** Models the spec may name, beside "offline" and Claude names. */
   models?: Record<string, ModelClient>;
+  /**
+   * Directories the spec's `imports:` may load modules from (and below), checked on the real path
+   * before anything is imported. Default: the spec's own directory. `[]` allows none: what a
+   * process running specs sent by others (the orchestrator) starts from.
+   */
+  allowImports?: readonly string[];
 }
 
 export interface BuildOptions extends Partial<Omit<TeamSources, "patterns">> {
@@ -72,10 +79,15 @@ export function readSpecFile(path: string): SpecSource {
   return { raw: value, baseDir: dirname(file), file: path };
 }
 
-/** Imports the modules a spec lists and collects the tools, agents and steps they export. */
+/**
+ * Imports the modules a spec lists and collects the tools, agents and steps they export. Every
+ * import must lie in `allowImports` (default: `baseDir` and below), checked before any is
+ * imported; otherwise IMPORT_NOT_ALLOWED.
+ */
 export async function importSpecModules(
   raw: unknown,
   baseDir: string,
+  allowImports: readonly string[] = [baseDir],
 ): Promise<{ tools: Tool[]; agents: Agent[]; steps: StepDefinition[]; problems: SpecProblem[] }> {
   const imports = (raw as { imports?: unknown } | null)?.imports;
   const tools: Tool[] = [];
@@ -83,9 +95,8 @@ export async function importSpecModules(
   const steps: StepDefinition[] = [];
   const problems: SpecProblem[] = [];
   if (!Array.isArray(imports)) return { tools, agents, steps, problems };
-  for (const [i, entry] of imports.entries()) {
-    if (typeof entry !== "string") continue;
-    const target = resolve(baseDir, entry);
+  for (const [i, target] of checkImports(imports, baseDir, allowImports)) {
+    const entry = imports[i] as string;
     try {
       const mod = (await import(pathToFileURL(target).href)) as Record<string, unknown>;
       for (const value of Object.values(mod)) {
@@ -116,7 +127,7 @@ export async function loadTeam(source: string | SpecSource, options: BuildOption
 
 /** Validates a spec and its imports; throws SPEC_INVALID listing every problem. */
 export async function resolveSpec(raw: unknown, baseDir: string, sources: Omit<TeamSources, "tools" | "agents"> & Partial<TeamSources>, file?: string) {
-  const imported = await importSpecModules(raw, baseDir);
+  const imported = await importSpecModules(raw, baseDir, sources.allowImports);
   const tools = [...(sources.tools ?? []), ...imported.tools];
   const agents = [...(sources.agents ?? []), ...imported.agents];
   const steps = [...(sources.steps ?? []), ...imported.steps];

@@ -7,6 +7,7 @@ import type { DocStore, RecordStore, ThreadStore } from "./record-store.js";
 import type { TeamStore } from "./team-store.js";
 import { docOf, threadOf, type DocRow, type ThreadRow } from "./store-rows.js";
 import { leaseTableSql, postgresLeases } from "./postgres-leases.js";
+import { postgresFault, withFaults } from "./store-faults.js";
 
 export interface PostgresStoreOptions {
   /** Schema for LangGraph's checkpoint tables and Troupe's own (default "public"). */
@@ -35,15 +36,17 @@ const SETUP_LOCK = 7_306_011_512;
 export function postgresStore(url: string, options: PostgresStoreOptions = {}): PostgresStore {
   const schema = options.schema ?? "public";
   if (!SCHEMA.test(schema)) throw new TroupeError("INPUT_INVALID", `schema "${schema}" is not a plain PostgreSQL identifier; use lowercase letters, digits and "_"`);
+  const shown = checkedUrl(url);
+  const fault = (error: unknown) => postgresFault(error, shown);
   const pool = new pg.Pool({ connectionString: url, max: Math.max(2, options.maxConnections ?? 10) });
   // an idle connection the server dropped: the next query reconnects; without a listener the process would crash
   pool.on("error", () => undefined);
   const t = (name: string) => `"${schema}"."${name}"`;
-  const checkpointer = new ReadyPostgresSaver(pool, schema);
+  const checkpointer = new ReadyPostgresSaver(pool, schema, fault);
   let setup: Promise<void> | undefined;
   const ready = () => {
     setup ??= (async () => {
-      const client = await pool.connect();
+      const client = await pool.connect().catch((error: unknown) => Promise.reject(fault(error)));
       try {
         await client.query("SELECT pg_advisory_lock($1)", [SETUP_LOCK]);
         await checkpointer.setup();
@@ -54,7 +57,10 @@ export function postgresStore(url: string, options: PostgresStoreOptions = {}): 
           CREATE TABLE IF NOT EXISTS ${t("troupe_threads")} (thread_id TEXT PRIMARY KEY, spec TEXT NOT NULL, base_dir TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
           ${leaseTableSql(t("troupe_leases"))}
         `);
+      } catch (error) {
+        throw fault(error);
       } finally {
+        // the lock goes with the session if the connection is gone; nothing to undo then
         await client.query("SELECT pg_advisory_unlock($1)", [SETUP_LOCK]).catch(() => undefined);
         client.release();
       }
@@ -66,7 +72,7 @@ export function postgresStore(url: string, options: PostgresStoreOptions = {}): 
   checkpointer.ready = ready;
   const query = async <R extends pg.QueryResultRow>(text: string, values: unknown[]): Promise<R[]> => {
     await ready();
-    return (await pool.query<R>(text, values)).rows;
+    return (await pool.query<R>(text, values).catch((error: unknown) => Promise.reject(fault(error)))).rows;
   };
   const now = () => new Date().toISOString();
   // writes to one doc land in the order they were made, as with SQLite (callers fire some without awaiting)
@@ -141,12 +147,12 @@ export function postgresStore(url: string, options: PostgresStoreOptions = {}): 
   };
   let closed: Promise<void> | undefined;
   return {
-    kind: `postgres:${redact(url)}`,
+    kind: `postgres:${shown}`,
     checkpointer,
     records,
     threads,
     docs,
-    leases: postgresLeases(t("troupe_leases"), query),
+    leases: withFaults(postgresLeases(t("troupe_leases"), query), fault),
     ready,
     close: () => (closed ??= pool.end()),
   };
@@ -155,35 +161,58 @@ export function postgresStore(url: string, options: PostgresStoreOptions = {}): 
 /** PostgresSaver that makes sure the tables exist before its first query. */
 class ReadyPostgresSaver extends PostgresSaver {
   ready: () => Promise<void> = async () => undefined;
+  private readonly fault: (error: unknown) => unknown;
 
-  constructor(pool: pg.Pool, schema: string) {
+  constructor(pool: pg.Pool, schema: string, fault: (error: unknown) => unknown) {
     super(pool, undefined, { schema });
+    this.fault = fault;
   }
 
   override async getTuple(config: RunnableConfig): Promise<CheckpointTuple | undefined> {
     await this.ready();
-    return super.getTuple(config);
+    return super.getTuple(config).catch((error: unknown) => Promise.reject(this.fault(error)));
   }
 
   override async *list(config: RunnableConfig, options?: CheckpointListOptions): AsyncGenerator<CheckpointTuple> {
     await this.ready();
-    yield* super.list(config, options);
+    try {
+      yield* super.list(config, options);
+    } catch (error) {
+      throw this.fault(error);
+    }
   }
 
   override async put(config: RunnableConfig, checkpoint: Checkpoint, metadata: CheckpointMetadata, newVersions: ChannelVersions): Promise<RunnableConfig> {
     await this.ready();
-    return super.put(config, checkpoint, metadata, newVersions);
+    return super.put(config, checkpoint, metadata, newVersions).catch((error: unknown) => Promise.reject(this.fault(error)));
   }
 
   override async putWrites(config: RunnableConfig, writes: PendingWrite[], taskId: string): Promise<void> {
     await this.ready();
-    return super.putWrites(config, writes, taskId);
+    return super.putWrites(config, writes, taskId).catch((error: unknown) => Promise.reject(this.fault(error)));
   }
 
   override async deleteThread(threadId: string): Promise<void> {
     await this.ready();
-    return super.deleteThread(threadId);
+    return super.deleteThread(threadId).catch((error: unknown) => Promise.reject(this.fault(error)));
   }
+}
+
+/**
+ * The URL without its password, for messages; throws STORE_INVALID when it is not a PostgreSQL
+ * URL pg can use (checked here, before the pool tries it on every call).
+ */
+function checkedUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch (error) {
+    throw new TroupeError("STORE_INVALID", `store URL ${JSON.stringify(url.replace(/:[^:@/]*@/, ":***@"))} is not a valid URL; write it as postgres://user:password@host:5432/database`, { cause: error });
+  }
+  if (parsed.protocol !== "postgres:" && parsed.protocol !== "postgresql:") {
+    throw new TroupeError("STORE_INVALID", `store URL ${redact(url)} is not a PostgreSQL URL (it starts with ${parsed.protocol}); write it as postgres://user:password@host:5432/database`);
+  }
+  return redact(url);
 }
 
 /** The URL without its password, for messages. */

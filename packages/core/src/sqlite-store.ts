@@ -1,27 +1,55 @@
-import { mkdirSync } from "node:fs";
-import { dirname, resolve } from "node:path";
 import Database from "better-sqlite3";
+import type { RunnableConfig } from "@langchain/core/runnables";
+import type { Checkpoint, CheckpointListOptions, CheckpointMetadata, CheckpointTuple, PendingWrite } from "@langchain/langgraph-checkpoint";
 import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
+import { TroupeError } from "./errors.js";
 import type { DocStore, RecordStore, ThreadStore } from "./record-store.js";
 import type { TeamStore } from "./team-store.js";
 import { docOf, threadOf, type DocRow, type ThreadRow } from "./store-rows.js";
 import { sqliteLeases } from "./sqlite-leases.js";
+import { checkSqliteFile } from "./sqlite-file.js";
+import { sqliteFault, withFaults } from "./store-faults.js";
 
 export const DEFAULT_STORE_PATH = ".troupe/checkpoints.sqlite";
 
 /**
  * Checkpoints (LangGraph's SqliteSaver), recorded answers and thread metadata in one SQLite file.
- * The default file is `.troupe/checkpoints.sqlite` under the current directory.
+ * The default file is `.troupe/checkpoints.sqlite` under the current directory. A path that cannot
+ * hold a store is refused before SQLite opens it (STORE_INVALID: a special file, a directory, a
+ * file that is not SQLite, is truncated, or is a SQLite database of something else;
+ * STORE_PERMISSION: not writable), and every later failure is typed too (STORE_UNAVAILABLE:
+ * locked, disk full, I/O error), each naming the file.
  *
  * @example
  * const store = sqliteStore(".troupe/checkpoints.sqlite");
  */
 export function sqliteStore(path: string = DEFAULT_STORE_PATH): TeamStore {
-  const file = resolve(path);
-  mkdirSync(dirname(file), { recursive: true });
-  const db = new Database(file);
-  db.pragma("journal_mode = WAL");
+  const file = checkSqliteFile(path);
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(file);
+    return openedStore(db, file);
+  } catch (error) {
+    if (db?.open) db.close();
+    throw sqliteFault(error, file);
+  }
+}
+
+// Troupe's own tables; a database holding other tables but none of these belongs to something else
+const TROUPE_TABLES = ["troupe_records", "troupe_docs", "troupe_threads", "troupe_leases"];
+
+function openedStore(db: Database.Database, file: string): TeamStore {
   db.pragma("busy_timeout = 5000");
+  const tables = db.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all().map((t) => t.name);
+  if (tables.length && !tables.some((t) => TROUPE_TABLES.includes(t))) {
+    const shown = tables.slice(0, 5).join(", ") + (tables.length > 5 ? `, ... (${tables.length} tables)` : "");
+    throw new TroupeError(
+      "STORE_INVALID",
+      `store ${file} is a SQLite database of something else (tables: ${shown}), not a Troupe store; Troupe leaves it untouched. Pass --store <file> (or sqliteStore(path)) naming a Troupe store or a new file`,
+      { details: { path: file, tables } },
+    );
+  }
+  db.pragma("journal_mode = WAL");
   db.exec(`
     CREATE TABLE IF NOT EXISTS troupe_records (thread_id TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (thread_id, key));
     CREATE TABLE IF NOT EXISTS troupe_docs (kind TEXT NOT NULL, id TEXT NOT NULL, thread_id TEXT NOT NULL, body TEXT NOT NULL, updated_at TEXT NOT NULL, PRIMARY KEY (kind, id));
@@ -76,16 +104,60 @@ export function sqliteStore(path: string = DEFAULT_STORE_PATH): TeamStore {
       return listThreads.all().map(threadOf);
     },
   };
-  const checkpointer = new SqliteSaver(db);
+  const checkpointer = new FaultTypedSqliteSaver(db, file);
+  checkpointer.setup();
+  const fault = (error: unknown) => sqliteFault(error, file);
   return {
     kind: `sqlite:${file}`,
     checkpointer,
-    records,
-    threads,
-    docs,
-    leases: sqliteLeases(db),
+    records: withFaults(records, fault),
+    threads: withFaults(threads, fault),
+    docs: withFaults(docs, fault),
+    leases: withFaults(sqliteLeases(db), fault),
     async close() {
       if (db.open) db.close();
     },
   };
+}
+
+/** SqliteSaver whose failures are typed store errors naming the file. */
+class FaultTypedSqliteSaver extends SqliteSaver {
+  private readonly file: string;
+
+  constructor(db: Database.Database, file: string) {
+    super(db);
+    this.file = file;
+  }
+
+  override setup(): void {
+    try {
+      super.setup();
+    } catch (error) {
+      throw sqliteFault(error, this.file);
+    }
+  }
+
+  override async getTuple(config: RunnableConfig): Promise<CheckpointTuple | undefined> {
+    return super.getTuple(config).catch((error: unknown) => Promise.reject(sqliteFault(error, this.file)));
+  }
+
+  override async *list(config: RunnableConfig, options?: CheckpointListOptions): AsyncGenerator<CheckpointTuple> {
+    try {
+      yield* super.list(config, options);
+    } catch (error) {
+      throw sqliteFault(error, this.file);
+    }
+  }
+
+  override async put(config: RunnableConfig, checkpoint: Checkpoint, metadata: CheckpointMetadata): Promise<RunnableConfig> {
+    return super.put(config, checkpoint, metadata).catch((error: unknown) => Promise.reject(sqliteFault(error, this.file)));
+  }
+
+  override async putWrites(config: RunnableConfig, writes: PendingWrite[], taskId: string): Promise<void> {
+    return super.putWrites(config, writes, taskId).catch((error: unknown) => Promise.reject(sqliteFault(error, this.file)));
+  }
+
+  override async deleteThread(threadId: string): Promise<void> {
+    return super.deleteThread(threadId).catch((error: unknown) => Promise.reject(sqliteFault(error, this.file)));
+  }
 }

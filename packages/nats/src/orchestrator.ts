@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { JsMsg } from "@nats-io/jetstream";
-import { leaseSettings, toTroupeError, TroupeError, type BuildOptions, type LeaseSettings, type SpecSource, type Team, type TeamStore, type TroupeEvent } from "@troupe/core";
+import { checkImports, leaseSettings, toTroupeError, TroupeError, type BuildOptions, type LeaseSettings, type SpecSource, type Team, type TeamStore, type TroupeEvent } from "@troupe/core";
 import { decodeJson } from "./bus-wire.js";
 import type { NatsBus } from "./nats-bus.js";
 import { isRetryableFailure } from "./retryable-failure.js";
@@ -26,6 +26,12 @@ export interface OrchestratorOptions extends ConsumerSettings, Pick<RunQueueOpti
    * uses, so every spec that runs locally runs here the same way.
    */
   loadTeam: TeamLoader;
+  /**
+   * Directories a submitted spec's `imports:` may load modules from (and below). Default: none, so
+   * a run request can never make this process execute code from elsewhere on its disk; a spec
+   * importing anything else is dead-lettered with IMPORT_NOT_ALLOWED before any import.
+   */
+  allowImports?: readonly string[];
   /** Serve the teams' agents from this process (default true); false when `troupe worker`s host them. */
   serveAgents?: boolean;
   /** Model choices, as for loadTeam. */
@@ -176,6 +182,10 @@ export class Orchestrator {
     this.active.set(request.requestId, active);
     try {
       // the team must not close the shared store
+      // checked here too, so a custom loader that drops the option still imports nothing unallowed
+      const allowImports = this.options.allowImports ?? [];
+      const imports = (request.spec as { imports?: unknown }).imports;
+      if (Array.isArray(imports)) checkImports(imports, request.baseDir, allowImports);
       const shared: TeamStore = { kind: store.kind, checkpointer: store.checkpointer, records: store.records, threads: store.threads, docs: store.docs, leases: store.leases, close: async () => undefined };
       active.team = await this.options.loadTeam(
         { raw: request.spec, baseDir: request.baseDir },
@@ -183,6 +193,7 @@ export class Orchestrator {
           store: shared,
           bus,
           serveAgents: this.options.serveAgents ?? true,
+          allowImports,
           ...(this.options.model ? { model: this.options.model } : {}),
           ...(this.options.models ? { models: this.options.models } : {}),
           ...(this.options.env ? { env: this.options.env } : {}),

@@ -1,15 +1,16 @@
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import type { TroupeEvent } from "@troupe/core";
 import { AgentRegistry, followThread, loadAgentModule, NatsBus, Orchestrator, RunQueue, submitRun, Worker, type NatsBusOptions, type RunEventLog } from "@troupe/nats";
 import { loadTeam, readTeamSource, validateTeam } from "@troupe/patterns";
 import { UsageError, type CliIO } from "../cli-io.js";
 import { clip, formatEvent } from "../format-event.js";
 import { isPostgresUrl, openStore } from "../open-store.js";
+import { allowedImports, type ImportFlags } from "../allowed-imports.js";
 import { printRun, type RunOutputFlags } from "./run-command.js";
 
-export interface NatsFlags extends RunOutputFlags {
+export interface NatsFlags extends RunOutputFlags, ImportFlags {
   nats?: string | undefined;
   namespace?: string | undefined;
   store?: string | undefined;
@@ -91,6 +92,8 @@ export async function orchestratorCommand(flags: NatsFlags, io: CliIO): Promise<
       bus,
       store,
       loadTeam,
+      // only what the operator allowed: a submitted spec is not trusted to name code on this disk
+      allowImports: allowedImports(undefined, flags, io),
       serveAgents: !flags["remote-agents"],
       ...(replicasOf(io) ? { replicas: replicasOf(io)! } : {}),
       env: io.env,
@@ -104,7 +107,10 @@ export async function orchestratorCommand(flags: NatsFlags, io: CliIO): Promise<
       onLog: (line) => io.err(line),
       onNotice: once((m) => io.err(`note: ${m}`)),
     });
-    io.err(`orchestrator ${orchestrator.id} takes runs from ${orchestrator.queue.stream} (namespace "${bus.namespace}", store ${store.kind}); SIGTERM stops it gracefully`);
+    const allowed = allowedImports(undefined, flags, io);
+    io.err(
+      `orchestrator ${orchestrator.id} takes runs from ${orchestrator.queue.stream} (namespace "${bus.namespace}", store ${store.kind}; spec imports from ${allowed.length ? allowed.join(", ") : "nowhere (--allow-imports <dir> allows a directory)"}); SIGTERM stops it gracefully`,
+    );
     const signal = await untilSignal();
     io.err(`${signal}: stopping (running runs finish or are handed over)`);
     await orchestrator.stop();
@@ -122,7 +128,7 @@ export async function orchestratorCommand(flags: NatsFlags, io: CliIO): Promise<
 export async function submitCommand(specPath: string, flags: NatsFlags, io: CliIO): Promise<number> {
   if (!flags.input?.trim()) throw new UsageError('troupe submit needs --input "<what to ask the team>"');
   const source = readTeamSource(resolve(io.cwd, specPath));
-  await validateTeam(source);
+  await validateTeam(source, { allowImports: allowedImports(source.baseDir, flags, io) });
   const bus = await NatsBus.connect(natsOptions(flags, io, { name: "troupe-submit" }));
   try {
     const request = await submitRun(bus, { spec: source.raw as Record<string, unknown>, baseDir: source.baseDir, input: flags.input, ...(flags.thread ? { threadId: flags.thread } : {}) });
@@ -178,8 +184,10 @@ export async function agentsCommand(flags: NatsFlags, io: CliIO): Promise<number
 export async function runOverNatsCommand(specPath: string, flags: NatsFlags, io: CliIO): Promise<number> {
   const bus = await NatsBus.connect(natsOptions(flags, io, { durableEvents: true, name: "troupe-run" }));
   try {
-    const team = await loadTeam(resolve(io.cwd, specPath), {
+    const file = resolve(io.cwd, specPath);
+    const team = await loadTeam(file, {
       store: openStore(flags.store, io),
+      allowImports: allowedImports(dirname(file), flags, io),
       bus,
       serveAgents: false,
       env: io.env,
