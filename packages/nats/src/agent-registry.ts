@@ -75,7 +75,7 @@ export class AgentRegistry {
       const kv = await new Kvm(connection).create(bucket, { ttl: options.ttlMs ?? 30_000, history: 1, ...(options.replicas ? { replicas: options.replicas } : {}) });
       return new AgentRegistry(kv, bucket, { ...options, namespace });
     } catch (error) {
-      throw natsFailure(error, namespace, `opening KV bucket ${bucket} (is nats-server running with -js?)`);
+      throw natsFailure(error, namespace, `opening KV bucket ${bucket}`, "INTERNAL", "is nats-server running with -js?");
     }
   }
 

@@ -61,6 +61,6 @@ async function ensureOnce(connection: NatsConnection, plan: StreamPlan): Promise
     if (plan.explicit.maxAgeMs && nanos(plan.explicit.maxAgeMs) !== existing.config.max_age) update.max_age = nanos(plan.explicit.maxAgeMs);
     if (Object.keys(update).length) await jsm.streams.update(plan.name, update);
   } catch (error) {
-    throw natsFailure(error, plan.namespace, `opening JetStream stream ${plan.name} (is nats-server running with -js?)`);
+    throw natsFailure(error, plan.namespace, `opening JetStream stream ${plan.name}`, "INTERNAL", "is nats-server running with -js?");
   }
 }

@@ -26,13 +26,13 @@ export function permissionError(violation: PermissionViolationError, namespace: 
 
 /**
  * Wraps what a NATS call threw: a permission violation becomes NATS_PERMISSION, a refused login
- * NATS_AUTH, anything else `code` (kept as it is when already a TroupeError).
+ * NATS_AUTH, anything else `code` with `hint` after the context (kept as it is when already a TroupeError).
  */
-export function natsFailure(error: unknown, namespace: string, context: string, code: ErrorCode = "INTERNAL"): TroupeError {
+export function natsFailure(error: unknown, namespace: string, context: string, code: ErrorCode = "INTERNAL", hint?: string): TroupeError {
   const violation = permissionViolationIn(error);
   if (violation) return permissionError(violation, namespace, context);
   if (error instanceof AuthorizationError || error instanceof UserAuthenticationExpiredError) {
     return new TroupeError("NATS_AUTH", `${context}: NATS refused the credentials (${error.message}); ${USE_NAMESPACE_CREDENTIALS}`, { cause: error });
   }
-  return toTroupeError(error, code, context);
+  return toTroupeError(error, code, hint ? `${context} (${hint})` : context);
 }
