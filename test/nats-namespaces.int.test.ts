@@ -44,7 +44,11 @@ async function bus(ns: string, credentialsOf = ns): Promise<NatsBus> {
 async function deniedSubscription(nc: NatsConnection, subject: string, queue?: string): Promise<unknown> {
   let denied: unknown;
   const received: unknown[] = [];
-  nc.subscribe(subject, { ...(queue ? { queue } : {}), callback: (error, msg) => (error ? (denied = error) : received.push(msg)) });
+  nc.subscribe(subject, { ...(queue ? { queue } : {}), callback: (error, msg) => {
+      if (error) denied = error;
+      else received.push(msg);
+    },
+  });
   await nc.flush();
   expect(received).toEqual([]);
   return denied;
