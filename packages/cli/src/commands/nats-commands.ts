@@ -134,7 +134,8 @@ export async function submitCommand(specPath: string, flags: NatsFlags, io: CliI
   try {
     const request = await submitRun(bus, { spec: source.raw as Record<string, unknown>, baseDir: source.baseDir, input: flags.input, ...(flags.thread ? { threadId: flags.thread } : {}) });
     io.out(request.threadId);
-    io.err(`queued request ${request.requestId}; follow it with: troupe watch ${request.threadId}${flags.nats ? ` --nats ${flags.nats}` : ""}`);
+    const how = [flags.nats && `--nats ${flags.nats}`, flags.namespace && `--namespace ${flags.namespace}`, flags.nkey && `--nkey ${flags.nkey}`, flags.creds && `--creds ${flags.creds}`].filter(Boolean);
+    io.err(`queued request ${request.requestId}; follow it with: troupe watch ${[request.threadId, ...how].join(" ")}`);
     return 0;
   } finally {
     await bus.close();
