@@ -88,12 +88,14 @@ export class NatsBus implements Bus {
   async serve(service: string, handler: Handler): Promise<Subscription> {
     const subject = subjectOf(this.namespace, service);
     let denied: TroupeError | undefined;
+    let subscribed = false;
     const sub = this.connection.subscribe(subject, {
       queue: service,
       callback: (error, msg) => {
         if (error) {
           denied = natsFailure(error, this.namespace, `serving ${service}`);
-          return this.report(denied);
+          // before the flush returns, serve() throws it; later (permissions reloaded) nobody awaits it
+          return subscribed ? this.report(denied) : undefined;
         }
         const work = this.answer(service, msg, handler).finally(() => this.inflight.delete(work));
         this.inflight.add(work);
@@ -101,7 +103,8 @@ export class NatsBus implements Bus {
     });
     // the server answers a denied subscription before the flush's PONG
     await this.connection.flush();
-    if (denied?.code === "NATS_PERMISSION") throw denied;
+    subscribed = true;
+    if (denied) throw denied;
     return { unsubscribe: () => this.drain(sub) };
   }
 
@@ -118,6 +121,13 @@ export class NatsBus implements Bus {
     return new Promise((resolve, reject) => {
       let sub: NatsSubscription | undefined;
       let done = false;
+      const onDenied = (error: TroupeError) => settle(error);
+      const waiting = this.pending.get(subject) ?? new Set();
+      this.pending.set(subject, waiting.add(onDenied));
+      const forget = () => {
+        waiting.delete(onDenied);
+        if (!waiting.size && this.pending.get(subject) === waiting) this.pending.delete(subject);
+      };
       const settle = (error: TroupeError | undefined, value?: unknown) => {
         if (done) return;
         done = true;
@@ -131,13 +141,6 @@ export class NatsBus implements Bus {
       const onAbort = (event: Event) => settle(abortError((event.target as AbortSignal).reason, service));
       const timer = setTimeout(() => settle(new TroupeError("AGENT_TIMEOUT", `"${service}" did not answer within ${timeoutMs} ms`, { details: { timeoutMs } })), timerMs(timeoutMs));
       for (const s of signals) s.addEventListener("abort", onAbort, { once: true });
-      const onDenied = (error: TroupeError) => settle(error);
-      const waiting = this.pending.get(subject) ?? new Set();
-      this.pending.set(subject, waiting.add(onDenied));
-      const forget = () => {
-        waiting.delete(onDenied);
-        if (!waiting.size && this.pending.get(subject) === waiting) this.pending.delete(subject);
-      };
       try {
         const inbox = createInbox();
         sub = this.connection.subscribe(inbox, { max: 1, callback: (error, msg) => settle(...readReply(service, this.namespace, error, msg)) });
@@ -163,11 +166,12 @@ export class NatsBus implements Bus {
 
   async subscribe(topic: string, handler: (message: unknown) => void): Promise<Subscription> {
     let denied: TroupeError | undefined;
+    let subscribed = false;
     const sub = this.connection.subscribe(subjectOf(this.namespace, topic), {
       callback: (error, msg) => {
         if (error instanceof PermissionViolationError) {
           denied = natsFailure(error, this.namespace, `subscribing to ${topic}`);
-          return this.report(denied);
+          return subscribed ? this.report(denied) : undefined;
         }
         try {
           if (error) throw error;
@@ -178,6 +182,7 @@ export class NatsBus implements Bus {
       },
     });
     await this.connection.flush();
+    subscribed = true;
     if (denied) throw denied;
     return { unsubscribe: () => (this.connection.isClosed() || sub.isClosed() ? undefined : sub.unsubscribe()) };
   }
