@@ -8,6 +8,7 @@ import { validateCommand } from "./commands/validate-command.js";
 import { openAnyThread, openLetterThread, openSpec, openThread } from "./open-team.js";
 import { cancelCommand, decideCommand, dlqCommand, pauseCommand, resumeCommand, statusCommand } from "./commands/lifecycle-commands.js";
 import { agentsCommand, natsDlqCommand, orchestratorCommand, runOverNatsCommand, submitCommand, watchCommand, workerCommand } from "./commands/nats-commands.js";
+import { natsConfigCommand } from "./commands/nats-config-command.js";
 import { openStore } from "./open-store.js";
 
 const HELP = `troupe — run multi-agent teams
@@ -48,6 +49,10 @@ Distributed (NATS; see docs/distributed.md):
   troupe agents --nats <url> [--json]
   troupe run <spec> --input <text> --nats <url>                        (agents served by workers)
   troupe dlq list | troupe dlq redrive <seq>   --nats <url>           (the run queue's dead letters)
+  troupe nats config --namespace <ns> [--namespace <ns>...] [--out <dir>] [--port <n>] [--host <ip>]
+                                         (nats-server config: one account per namespace, a 0600 nkey file each)
+Every NATS command takes --namespace <ns> and the namespace's credentials: --nkey <file> (what
+troupe nats config writes) or --creds <file>, else NATS_NKEY, NATS_CREDS, NATS_USER/NATS_PASSWORD, NATS_TOKEN.
 
 Checkpoints go to .troupe/checkpoints.sqlite unless --store says otherwise (a file, or postgres://...).
 Models: the agent's own, else --model, else Claude when ANTHROPIC_API_KEY is set, else the offline demo model.`;
@@ -69,7 +74,12 @@ const OPTIONS = {
   wait: { type: "string" },
   help: { type: "boolean", short: "h" },
   nats: { type: "string" },
-  namespace: { type: "string" },
+  namespace: { type: "string", multiple: true },
+  nkey: { type: "string" },
+  creds: { type: "string" },
+  out: { type: "string" },
+  port: { type: "string" },
+  host: { type: "string" },
   agents: { type: "string" },
   "remote-agents": { type: "boolean" },
   "ack-wait": { type: "string" },
@@ -78,7 +88,7 @@ const OPTIONS = {
 } as const;
 
 const ALLOWED: Record<string, readonly (keyof typeof OPTIONS)[]> = {
-  run: ["input", "thread", "model", "store", "json", "nats", "namespace", "wait", "allow-imports"],
+  run: ["input", "thread", "model", "store", "json", "nats", "namespace", "nkey", "creds", "wait", "allow-imports"],
   validate: ["allow-imports"],
   graph: ["allow-imports"],
   history: ["store", "json", "all", "allow-imports"],
@@ -90,12 +100,13 @@ const ALLOWED: Record<string, readonly (keyof typeof OPTIONS)[]> = {
   cancel: ["store", "allow-imports"],
   approve: ["store", "as", "comment", "json", "id", "wait", "allow-imports"],
   reject: ["store", "as", "comment", "json", "id", "wait", "allow-imports"],
-  dlq: ["store", "json", "nats", "namespace", "wait", "allow-imports"],
-  worker: ["agents", "nats", "namespace", "model", "store"],
-  orchestrator: ["nats", "namespace", "store", "model", "remote-agents", "ack-wait", "max-deliver", "allow-imports"],
-  submit: ["input", "thread", "nats", "namespace", "allow-imports"],
-  watch: ["nats", "namespace", "json"],
-  agents: ["nats", "namespace", "json"],
+  dlq: ["store", "json", "nats", "namespace", "nkey", "creds", "wait", "allow-imports"],
+  worker: ["agents", "nats", "namespace", "nkey", "creds", "model", "store"],
+  orchestrator: ["nats", "namespace", "nkey", "creds", "store", "model", "remote-agents", "ack-wait", "max-deliver", "allow-imports"],
+  submit: ["input", "thread", "nats", "namespace", "nkey", "creds", "allow-imports"],
+  watch: ["nats", "namespace", "nkey", "creds", "json"],
+  agents: ["nats", "namespace", "nkey", "creds", "json"],
+  nats: ["namespace", "out", "port", "host"],
   schema: [],
   help: [],
 };
@@ -109,8 +120,10 @@ const ALLOWED: Record<string, readonly (keyof typeof OPTIONS)[]> = {
 export async function main(argv: string[], io: CliIO): Promise<number> {
   let team: Team | undefined;
   try {
-    const { values, positionals } = parseFlags(argv);
+    const { values: parsed, positionals } = parseFlags(argv);
     const [command, target, ...extra] = positionals;
+    const { namespace: namespaces, ...rest } = parsed;
+    const values = { ...rest, ...(namespaces ? { namespace: namespaces.at(-1) } : {}) };
     if (!command || command === "help" || values.help) {
       io.out(HELP);
       return command || values.help ? 0 : 2;
@@ -120,6 +133,11 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     for (const flag of Object.keys(values)) {
       if (flag !== "help" && !allowed.includes(flag as keyof typeof OPTIONS)) throw new UsageError(`troupe ${command} does not take --${flag}`);
     }
+    if (command === "nats") {
+      if (target !== "config" || extra.length) throw new UsageError("troupe nats needs config: troupe nats config --namespace <ns> [--namespace <ns>...] [--out <dir>]");
+      return await natsConfigCommand(parsed, io);
+    }
+    if (namespaces && namespaces.length > 1) throw new UsageError(`troupe ${command} takes one --namespace (got ${namespaces.join(", ")}); only troupe nats config takes several`);
     if (command === "dlq") {
       if (target !== "list" && target !== "redrive") throw new UsageError("troupe dlq needs list or redrive <id>");
       if (target === "redrive" && !extra[0]) throw new UsageError("troupe dlq redrive needs a dead-letter id (see troupe dlq list)");

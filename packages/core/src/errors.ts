@@ -35,6 +35,8 @@ export const ErrorCodes = {
   RUN_NOT_RESUMABLE: { retryable: false },
   AGENT_UNAVAILABLE: { retryable: true },
   BUS_MESSAGE_INVALID: { retryable: false },
+  NATS_AUTH: { retryable: false },
+  NATS_PERMISSION: { retryable: false },
   THREAD_UNKNOWN: { retryable: false },
   THREAD_BUSY: { retryable: true },
   THREAD_AWAITING_APPROVAL: { retryable: false },

@@ -4,6 +4,7 @@ import { Kvm, type KV, type KvEntry } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { toTroupeError, TroupeError } from "@troupe/core";
 import { decodeJson, encodeJson } from "./bus-wire.js";
+import { natsFailure } from "./nats-failure.js";
 import { checkNamespace, registryBucketName } from "./subjects.js";
 
 export interface AgentRegistration {
@@ -68,12 +69,13 @@ export class AgentRegistry {
 
   /** Opens the namespace's registry bucket, creating it with the TTL if it does not exist. */
   static async open(connection: NatsConnection, options: AgentRegistryOptions = {}): Promise<AgentRegistry> {
-    const bucket = registryBucketName(checkNamespace(options.namespace ?? "default"));
+    const namespace = checkNamespace(options.namespace ?? "default");
+    const bucket = registryBucketName(namespace);
     try {
       const kv = await new Kvm(connection).create(bucket, { ttl: options.ttlMs ?? 30_000, history: 1, ...(options.replicas ? { replicas: options.replicas } : {}) });
-      return new AgentRegistry(kv, bucket, options);
+      return new AgentRegistry(kv, bucket, { ...options, namespace });
     } catch (error) {
-      throw toTroupeError(error, "INTERNAL", `opening KV bucket ${bucket} (is nats-server running with -js?)`);
+      throw natsFailure(error, namespace, `opening KV bucket ${bucket}`, "INTERNAL", "is nats-server running with -js?");
     }
   }
 
@@ -123,7 +125,7 @@ export class AgentRegistry {
     try {
       await this.kv.put(key, encodeJson(entry));
     } catch (error) {
-      throw toTroupeError(error, "INTERNAL", `writing ${key} to ${this.bucket}`);
+      throw natsFailure(error, this.options.namespace ?? "default", `writing ${key} to ${this.bucket}`);
     }
   }
 

@@ -1,9 +1,11 @@
 import { jetstreamManager, JetStreamApiCodes, JetStreamApiError, RetentionPolicy, StorageType, type StreamConfig } from "@nats-io/jetstream";
 import { nanos, type NatsConnection } from "@nats-io/transport-node";
-import { toTroupeError } from "@troupe/core";
+import { natsFailure } from "./nats-failure.js";
 
 export interface StreamPlan {
   name: string;
+  /** The namespace the stream belongs to (named in a permission error). */
+  namespace: string;
   subjects: string[];
   maxAgeMs: number;
   storage: "file" | "memory";
@@ -59,6 +61,6 @@ async function ensureOnce(connection: NatsConnection, plan: StreamPlan): Promise
     if (plan.explicit.maxAgeMs && nanos(plan.explicit.maxAgeMs) !== existing.config.max_age) update.max_age = nanos(plan.explicit.maxAgeMs);
     if (Object.keys(update).length) await jsm.streams.update(plan.name, update);
   } catch (error) {
-    throw toTroupeError(error, "INTERNAL", `opening JetStream stream ${plan.name} (is nats-server running with -js?)`);
+    throw natsFailure(error, plan.namespace, `opening JetStream stream ${plan.name}`, "INTERNAL", "is nats-server running with -js?");
   }
 }

@@ -1,5 +1,14 @@
 export { NatsBus, type NatsBusOptions } from "./nats-bus.js";
 export { natsConnectionOptions, type NatsConnectOptions } from "./connect-options.js";
+export {
+  namespaceServerConfig,
+  namespacePermissions,
+  namespaceAccount,
+  type NamespaceServerConfig,
+  type NamespaceServerConfigOptions,
+  type NamespaceCredentials,
+  type NamespacePermissions,
+} from "./namespace-server-config.js";
 export { RunEventLog, TERMINAL_EVENT_TYPES, type RunEventLogOptions, type FollowOptions, type RunAnnouncement } from "./run-event-log.js";
 export { followThread } from "./follow-thread.js";
 export { AgentRegistry, type AgentRegistration, type AgentEntry, type AgentRegistryOptions, type Registration } from "./agent-registry.js";

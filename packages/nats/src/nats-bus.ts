@@ -1,8 +1,9 @@
 import { setMaxListeners } from "node:events";
-import { connect, createInbox, headers, type Msg, type NatsConnection, type Subscription as NatsSubscription } from "@nats-io/transport-node";
+import { AuthorizationError, connect, createInbox, headers, PermissionViolationError, UserAuthenticationExpiredError, type Msg, type NatsConnection, type Subscription as NatsSubscription } from "@nats-io/transport-node";
 import { toTroupeError, TroupeError, type Bus, type RequestOptions, type ServeContext, type Subscription } from "@troupe/core";
 import { abortError, deadlineOf, decodeJson, DEADLINE_HEADER, encodeJson, errorReply, readReply, timerMs } from "./bus-wire.js";
 import { natsConnectionOptions, type NatsConnectOptions } from "./connect-options.js";
+import { natsFailure, permissionError } from "./nats-failure.js";
 import { RunEventLog, type RunEventLogOptions } from "./run-event-log.js";
 import { checkNamespace, runIdOfTopic, subjectOf } from "./subjects.js";
 
@@ -40,6 +41,8 @@ export class NatsBus implements Bus {
   private readonly closing = new AbortController();
   private readonly inflight = new Set<Promise<void>>();
   private log: RunEventLog | undefined;
+  /** Requests waiting for a reply, by subject: a publish the server denies fails them at once. */
+  private readonly pending = new Map<string, Set<(error: TroupeError) => void>>();
 
   private constructor(connection: NatsConnection, namespace: string, options: NatsBusOptions) {
     this.connection = connection;
@@ -47,25 +50,31 @@ export class NatsBus implements Bus {
     this.options = options;
     // every pending request and running handler listens to it
     setMaxListeners(0, this.closing.signal);
+    void this.watchDenials();
   }
 
-  /** Connects to NATS (reconnecting forever once connected). Rejects with AGENT_UNAVAILABLE when no server answers. */
+  /**
+   * Connects to NATS (reconnecting forever once connected) and checks that the credentials may use
+   * the namespace's subjects. Rejects with AGENT_UNAVAILABLE when no server answers, NATS_AUTH when
+   * the server refuses the credentials, NATS_PERMISSION when they belong to another namespace.
+   */
   static async connect(options: NatsBusOptions): Promise<NatsBus> {
     const namespace = checkNamespace(options.namespace ?? "default");
+    const where = [options.servers].flat().join(", ");
     let connection: NatsConnection;
     try {
       connection = await connect(natsConnectionOptions(options));
     } catch (error) {
-      throw new TroupeError("AGENT_UNAVAILABLE", `cannot connect to NATS at ${[options.servers].flat().join(", ")}: ${(error as Error).message}; is nats-server running and reachable?`, { cause: error });
+      if (error instanceof AuthorizationError || error instanceof UserAuthenticationExpiredError) throw natsFailure(error, namespace, `connecting to NATS at ${where} for namespace "${namespace}"`);
+      throw new TroupeError("AGENT_UNAVAILABLE", `cannot connect to NATS at ${where}: ${(error as Error).message}; is nats-server running and reachable?`, { cause: error });
     }
     const bus = new NatsBus(connection, namespace, options);
-    if (options.durableEvents) {
-      try {
-        await bus.eventLog();
-      } catch (error) {
-        await connection.close();
-        throw error;
-      }
+    try {
+      await checkAccess(connection, namespace);
+      if (options.durableEvents) await bus.eventLog();
+    } catch (error) {
+      await connection.close();
+      throw error;
     }
     return bus;
   }
@@ -78,15 +87,24 @@ export class NatsBus implements Bus {
 
   async serve(service: string, handler: Handler): Promise<Subscription> {
     const subject = subjectOf(this.namespace, service);
+    let denied: TroupeError | undefined;
+    let subscribed = false;
     const sub = this.connection.subscribe(subject, {
       queue: service,
       callback: (error, msg) => {
-        if (error) return this.report(toTroupeError(error, "INTERNAL", `serving ${service}`));
+        if (error) {
+          denied = natsFailure(error, this.namespace, `serving ${service}`);
+          // before the flush returns, serve() throws it; later (permissions reloaded) nobody awaits it
+          return subscribed ? this.report(denied) : undefined;
+        }
         const work = this.answer(service, msg, handler).finally(() => this.inflight.delete(work));
         this.inflight.add(work);
       },
     });
+    // the server answers a denied subscription before the flush's PONG
     await this.connection.flush();
+    subscribed = true;
+    if (denied) throw denied;
     return { unsubscribe: () => this.drain(sub) };
   }
 
@@ -103,12 +121,20 @@ export class NatsBus implements Bus {
     return new Promise((resolve, reject) => {
       let sub: NatsSubscription | undefined;
       let done = false;
+      const onDenied = (error: TroupeError) => settle(error);
+      const waiting = this.pending.get(subject) ?? new Set();
+      this.pending.set(subject, waiting.add(onDenied));
+      const forget = () => {
+        waiting.delete(onDenied);
+        if (!waiting.size && this.pending.get(subject) === waiting) this.pending.delete(subject);
+      };
       const settle = (error: TroupeError | undefined, value?: unknown) => {
         if (done) return;
         done = true;
         clearTimeout(timer);
         for (const s of signals) s.removeEventListener("abort", onAbort);
         if (sub && !sub.isClosed() && !this.connection.isClosed()) sub.unsubscribe();
+        forget();
         if (error) reject(error);
         else resolve(value);
       };
@@ -139,8 +165,14 @@ export class NatsBus implements Bus {
   }
 
   async subscribe(topic: string, handler: (message: unknown) => void): Promise<Subscription> {
+    let denied: TroupeError | undefined;
+    let subscribed = false;
     const sub = this.connection.subscribe(subjectOf(this.namespace, topic), {
       callback: (error, msg) => {
+        if (error instanceof PermissionViolationError) {
+          denied = natsFailure(error, this.namespace, `subscribing to ${topic}`);
+          return subscribed ? this.report(denied) : undefined;
+        }
         try {
           if (error) throw error;
           handler(decodeJson(msg.data, `message on "${topic}"`));
@@ -150,6 +182,8 @@ export class NatsBus implements Bus {
       },
     });
     await this.connection.flush();
+    subscribed = true;
+    if (denied) throw denied;
     return { unsubscribe: () => (this.connection.isClosed() || sub.isClosed() ? undefined : sub.unsubscribe()) };
   }
 
@@ -160,6 +194,19 @@ export class NatsBus implements Bus {
     const grace = new Promise((resolve) => setTimeout(resolve, 2000).unref());
     await Promise.race([Promise.allSettled([...this.inflight]), grace]);
     if (!this.connection.isClosed()) await this.connection.drain().catch(() => this.connection.close());
+  }
+
+  /** Denied publishes come back only as a connection status: fail the requests waiting on that subject, report the rest. */
+  private async watchDenials(): Promise<void> {
+    for await (const status of this.connection.status()) {
+      if (status.type !== "error" || !(status.error instanceof PermissionViolationError) || status.error.operation !== "publish") continue;
+      const violation = status.error;
+      const waiting = this.pending.get(violation.subject);
+      const error = permissionError(violation, this.namespace, waiting ? `requesting ${violation.subject}` : `publishing to ${violation.subject}`);
+      if (waiting) for (const fail of [...waiting]) fail(error);
+      // JetStream requests reject on their own; only plain publishes need a report
+      else if (violation.subject.startsWith("troupe.")) this.report(error);
+    }
   }
 
   private async answer(service: string, msg: Msg, handler: Handler): Promise<void> {
@@ -213,5 +260,31 @@ export class NatsBus implements Bus {
   private report(error: TroupeError): void {
     if (this.options.onError) this.options.onError(error);
     else process.emitWarning(error.message, { code: error.code });
+  }
+}
+
+/**
+ * Proves the credentials may subscribe and publish in the namespace: a subscription the server denies
+ * is refused before the flush returns, a denied request is refused at once (instead of every later
+ * call hanging until its timeout).
+ */
+async function checkAccess(connection: NatsConnection, namespace: string): Promise<void> {
+  const subject = subjectOf(namespace, "access-check");
+  const context = `checking access to namespace "${namespace}"`;
+  let denied: unknown;
+  const sub = connection.subscribe(subject, {
+    callback: (error, msg) => {
+      if (error) denied = error;
+      else msg.respond();
+    },
+  });
+  try {
+    await connection.flush();
+    if (denied) throw natsFailure(denied, namespace, context);
+    await connection.request(subject, undefined, { timeout: 5000 }).catch((error: unknown) => {
+      throw natsFailure(error, namespace, context, "AGENT_UNAVAILABLE");
+    });
+  } finally {
+    if (!sub.isClosed() && !connection.isClosed()) sub.unsubscribe();
   }
 }

@@ -1,9 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { jetstream, type Consumer, type JetStreamClient, type JsMsg } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { runEventsTopic, toTroupeError, TroupeError, type TroupeEvent } from "@troupe/core";
+import { runEventsTopic, TroupeError, type TroupeEvent } from "@troupe/core";
 import { decodeJson, encodeJson } from "./bus-wire.js";
 import { ensureStream } from "./ensure-stream.js";
+import { natsFailure } from "./nats-failure.js";
 import { publishDurably } from "./publish-durably.js";
 import { checkNamespace, checkThreadId, eventStreamName, runEventsWildcard, subjectOf, threadRunsSubject, threadRunsWildcard } from "./subjects.js";
 
@@ -66,6 +67,7 @@ export class RunEventLog {
   static async open(connection: NatsConnection, options: RunEventLogOptions = {}): Promise<RunEventLog> {
     const namespace = checkNamespace(options.namespace ?? "default");
     await ensureStream(connection, {
+      namespace,
       name: eventStreamName(namespace),
       subjects: [runEventsWildcard(namespace), threadRunsWildcard(namespace)],
       maxAgeMs: options.maxAgeMs ?? 7 * 24 * 3600_000,
@@ -124,7 +126,7 @@ export class RunEventLog {
   }
 
   private async publish(subject: string, data: Uint8Array, what: string): Promise<number> {
-    return publishDurably(this.js, subject, data, { msgID: randomUUID(), timeoutMs: this.appendTimeoutMs, what });
+    return publishDurably(this.js, subject, data, { namespace: this.namespace, msgID: randomUUID(), timeoutMs: this.appendTimeoutMs, what });
   }
 
   private async readSubject(subject: string): Promise<JsMsg[]> {
@@ -166,7 +168,7 @@ export class RunEventLog {
 
   private consumer(subject: string): Promise<Consumer> {
     return this.js.consumers.get(this.stream, { filter_subjects: subject }).catch((error: unknown) => {
-      throw toTroupeError(error, "INTERNAL", `reading ${subject} from ${this.stream}`);
+      throw natsFailure(error, this.namespace, `reading ${subject} from ${this.stream}`);
     });
   }
 }

@@ -67,8 +67,8 @@ export class RunQueue {
   static async open(connection: NatsConnection, options: RunQueueOptions = {}): Promise<RunQueue> {
     const namespace = checkNamespace(options.namespace ?? "default");
     const explicit = options.replicas ? { replicas: options.replicas } : {};
-    await ensureStream(connection, { name: runQueueStreamName(namespace), subjects: [runSubmitSubject(namespace)], maxAgeMs: 7 * 24 * 3600_000, storage: "file", retention: "workqueue", explicit });
-    await ensureStream(connection, { name: runDlqStreamName(namespace), subjects: [runDlqSubject(namespace)], maxAgeMs: options.dlqMaxAgeMs ?? 30 * 24 * 3600_000, storage: "file", explicit });
+    await ensureStream(connection, { namespace, name: runQueueStreamName(namespace), subjects: [runSubmitSubject(namespace)], maxAgeMs: 7 * 24 * 3600_000, storage: "file", retention: "workqueue", explicit });
+    await ensureStream(connection, { namespace, name: runDlqStreamName(namespace), subjects: [runDlqSubject(namespace)], maxAgeMs: options.dlqMaxAgeMs ?? 30 * 24 * 3600_000, storage: "file", explicit });
     return new RunQueue(jetstream(connection), await jetstreamManager(connection), namespace);
   }
 
@@ -84,7 +84,7 @@ export class RunQueue {
     });
     if (!parsed.success) throw new TroupeError("INPUT_INVALID", `bad run request: ${formatZodIssues(parsed.error)}`);
     const request = parsed.data;
-    await publishDurably(this.js, runSubmitSubject(this.namespace), encodeJson(request), { msgID: request.requestId, timeoutMs: 30_000, what: `submitting a run of thread ${request.threadId}` });
+    await publishDurably(this.js, runSubmitSubject(this.namespace), encodeJson(request), { namespace: this.namespace, msgID: request.requestId, timeoutMs: 30_000, what: `submitting a run of thread ${request.threadId}` });
     return request;
   }
 
@@ -125,7 +125,7 @@ export class RunQueue {
     h.set(DLQ_HEADERS.reason, error.message.replace(/[\r\n]+/g, " ").slice(0, 1000));
     h.set(DLQ_HEADERS.code, error.code);
     h.set(DLQ_HEADERS.deliveries, String(msg.info.deliveryCount));
-    await publishDurably(this.js, runDlqSubject(this.namespace), msg.data, { msgID: `${this.stream}:${msg.seq}:dlq`, timeoutMs: 30_000, what: "dead-lettering a run request", headers: h });
+    await publishDurably(this.js, runDlqSubject(this.namespace), msg.data, { namespace: this.namespace, msgID: `${this.stream}:${msg.seq}:dlq`, timeoutMs: 30_000, what: "dead-lettering a run request", headers: h });
     await msg.ackAck();
   }
 
@@ -160,7 +160,7 @@ export class RunQueue {
     const stored = await this.jsm.streams.getMessage(this.dlqStream, { seq }).catch(() => null);
     if (!stored) throw new TroupeError("DEAD_LETTER_UNKNOWN", `no dead run #${seq} in ${this.dlqStream}; list them with troupe dlq list --nats <url>`);
     const request = RunRequestSchema.parse(decodeJson(stored.data, `dead run #${seq}`));
-    await publishDurably(this.js, runSubmitSubject(this.namespace), stored.data, { msgID: `${request.requestId}:redrive:${seq}`, timeoutMs: 30_000, what: `redriving run request #${seq}` });
+    await publishDurably(this.js, runSubmitSubject(this.namespace), stored.data, { namespace: this.namespace, msgID: `${request.requestId}:redrive:${seq}`, timeoutMs: 30_000, what: `redriving run request #${seq}` });
     await this.discard(seq);
     return request;
   }

@@ -13,6 +13,12 @@ export interface NatsServerOptions {
   startTimeoutMs?: number;
   /** Extra command-line arguments, e.g. ["--user", "u", "--pass", "p"]. */
   args?: string[];
+  /**
+   * A nats-server configuration file (accounts, users, permissions), e.g. what `troupe nats config`
+   * writes; it must enable JetStream with its own store_dir (not removed by `stop()`); the port,
+   * loopback address and name given on the command line win over it.
+   */
+  configFile?: string;
 }
 
 export interface NatsClusterOptions extends Omit<NatsServerOptions, "port"> {
@@ -112,7 +118,9 @@ interface NodeConfig extends NatsServerOptions {
 function createNode(config: NodeConfig): RunningNatsServer {
   const binary = findBinary(config.binary);
   const storeDir = mkdtempSync(join(tmpdir(), "troupe-nats-"));
-  const args = ["-js", "-sd", storeDir, "-p", String(config.port), "-a", "127.0.0.1", "-m", String(config.httpPort), "-n", config.name, ...config.extraArgs];
+  // a config file's jetstream block (store_dir) stands: nats-server refuses a second store_dir from -sd
+  const jetstream = config.configFile ? ["-c", config.configFile] : ["-js", "-sd", storeDir];
+  const args = [...jetstream, "-p", String(config.port), "-a", "127.0.0.1", "-m", String(config.httpPort), "-n", config.name, ...config.extraArgs];
   let child: ChildProcess | undefined;
   let removed = false;
 

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { accessSync, constants, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { TroupeEvent } from "@troupe/core";
 import { AgentRegistry, followThread, loadAgentModule, NatsBus, Orchestrator, RunQueue, submitRun, Worker, type NatsBusOptions, type RunEventLog } from "@troupe/nats";
@@ -13,6 +13,10 @@ import { printRun, type RunOutputFlags } from "./run-command.js";
 export interface NatsFlags extends RunOutputFlags, ImportFlags {
   nats?: string | undefined;
   namespace?: string | undefined;
+  /** File holding the namespace's nkey seed (what troupe nats config writes); overrides NATS_NKEY. */
+  nkey?: string | undefined;
+  /** A NATS .creds file (JWT + seed); overrides NATS_CREDS. */
+  creds?: string | undefined;
   store?: string | undefined;
   model?: string | undefined;
   input?: string | undefined;
@@ -25,9 +29,10 @@ export interface NatsFlags extends RunOutputFlags, ImportFlags {
 
 /**
  * NATS connection options from `--nats` (comma-separated URLs, else NATS_URL), `--namespace` (else
- * TROUPE_NAMESPACE) and the environment: NATS_USER/NATS_PASSWORD, NATS_TOKEN, NATS_CREDS (a .creds
- * file), NATS_NKEY (a file holding an nkey seed), NATS_CA/NATS_CERT/NATS_KEY (TLS files), and
- * TROUPE_REPLICAS (replicas of the streams and buckets this process creates, in a cluster).
+ * TROUPE_NAMESPACE), `--nkey <file>` (else NATS_NKEY: a file holding an nkey seed, as `troupe nats
+ * config` writes), `--creds <file>` (else NATS_CREDS: a .creds file) and the environment:
+ * NATS_USER/NATS_PASSWORD, NATS_TOKEN, NATS_CA/NATS_CERT/NATS_KEY (TLS files), and TROUPE_REPLICAS
+ * (replicas of the streams and buckets this process creates, in a cluster).
  *
  * @example
  * const bus = await NatsBus.connect(natsOptions({ nats: "nats://a:4222,nats://b:4222" }, io));
@@ -36,14 +41,16 @@ export function natsOptions(flags: NatsFlags, io: CliIO, extra: Partial<NatsBusO
   const servers = (flags.nats ?? io.env.NATS_URL ?? "").split(",").map((s) => s.trim()).filter(Boolean);
   if (!servers.length) throw new UsageError("this command needs --nats <url> (or NATS_URL), e.g. --nats nats://127.0.0.1:4222");
   const env = io.env;
+  const nkey = flags.nkey ?? env.NATS_NKEY;
+  const creds = flags.creds ?? env.NATS_CREDS;
   const tls = env.NATS_CA || env.NATS_CERT ? { ...(env.NATS_CA ? { caFile: env.NATS_CA } : {}), ...(env.NATS_CERT ? { certFile: env.NATS_CERT } : {}), ...(env.NATS_KEY ? { keyFile: env.NATS_KEY } : {}) } : undefined;
   return {
     servers,
     namespace: flags.namespace ?? env.TROUPE_NAMESPACE ?? "default",
     ...(env.NATS_USER ? { user: env.NATS_USER, pass: env.NATS_PASSWORD ?? "" } : {}),
     ...(env.NATS_TOKEN ? { token: env.NATS_TOKEN } : {}),
-    ...(env.NATS_CREDS ? { credsFile: env.NATS_CREDS } : {}),
-    ...(env.NATS_NKEY ? { nkeySeed: readFileSync(env.NATS_NKEY, "utf8").trim() } : {}),
+    ...(creds ? { credsFile: readable(creds, flags.creds ? "--creds" : "NATS_CREDS") } : {}),
+    ...(nkey ? { nkeySeed: readFileSync(readable(nkey, flags.nkey ? "--nkey" : "NATS_NKEY"), "utf8").trim() } : {}),
     ...(tls ? { tls } : {}),
     ...(replicasOf(io) ? { eventLog: { replicas: replicasOf(io)! } } : {}),
     ...extra,
@@ -133,7 +140,8 @@ export async function submitCommand(specPath: string, flags: NatsFlags, io: CliI
   try {
     const request = await submitRun(bus, { spec: source.raw as Record<string, unknown>, baseDir: source.baseDir, input: flags.input, ...(flags.thread ? { threadId: flags.thread } : {}) });
     io.out(request.threadId);
-    io.err(`queued request ${request.requestId}; follow it with: troupe watch ${request.threadId}${flags.nats ? ` --nats ${flags.nats}` : ""}`);
+    const how = [flags.nats && `--nats ${flags.nats}`, flags.namespace && `--namespace ${flags.namespace}`, flags.nkey && `--nkey ${flags.nkey}`, flags.creds && `--creds ${flags.creds}`].filter(Boolean);
+    io.err(`queued request ${request.requestId}; follow it with: troupe watch ${[request.threadId, ...how].join(" ")}`);
     return 0;
   } finally {
     await bus.close();
@@ -236,6 +244,16 @@ async function* announced(events: AsyncIterable<TroupeEvent>, log: RunEventLog):
       await log.announce({ threadId: event.threadId, runId: event.runId, by: "cli" }).catch(() => undefined);
     }
     yield event;
+  }
+}
+
+/** The path, once it is known to be readable: a missing credentials file is a usage mistake, said plainly. */
+function readable(path: string, what: string): string {
+  try {
+    accessSync(path, constants.R_OK);
+    return path;
+  } catch (error) {
+    throw new UsageError(`${what} ${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)}); pass the namespace's credentials file (troupe nats config prints where it wrote them)`);
   }
 }
 
