@@ -233,7 +233,7 @@ describe("tenant-a's own flow works end to end with its credentials", () => {
     const creds = ["--nats", nats.url, "--namespace", A, "--nkey", seedFile(A)];
     const worker = spawnTroupe(["worker", "--agents", AGENTS, "--store", store, ...creds], { ORDER_LEDGER: ledgerFile }, children);
     await worker.waitFor(/serves inventory, order_desk, payments, shipping in namespace "tenant-a"/);
-    const orchestrator = spawnTroupe(["orchestrator", "--store", store, "--remote-agents", ...creds], {}, children);
+    const orchestrator = spawnTroupe(["orchestrator", "--store", store, "--remote-agents", "--allow-imports", join(ROOT, "examples"), ...creds], {}, children);
     await orchestrator.waitFor(/takes runs from TROUPE_TENANT-A_RUNS/);
 
     const agents = await runCli(["agents", ...creds, "--json"]);
