@@ -42,9 +42,12 @@ else the offline demo model.
 Distributed (NATS; see docs/distributed.md):
   troupe worker --agents <module> --store <db> [--nats <url>] [--namespace <ns>] [--model <m>]
                                          (--store: the store its callers use; hosts agents with their resilience policy)
-  troupe orchestrator --nats <url> --store postgres://... [--allow-imports <dir>]... [--namespace <ns>] [--remote-agents]
-                      [--ack-wait <ms>] [--max-deliver <n>]   (submitted specs import code only from --allow-imports dirs; none by default)
+  troupe orchestrator --nats <url> --store postgres://... [--team <spec>]... [--allow-imports <dir>]... [--namespace <ns>]
+                      [--remote-agents] [--ack-wait <ms>] [--max-deliver <n>]
+                                         (--team registers a team requests may name, imports from its own directory;
+                                          submitted specs import code only from --allow-imports dirs, none by default)
   troupe submit <spec> --input <text> [--thread <id>] --nats <url>     (validated as troupe run does; prints the thread id)
+  troupe submit --team <name>[@<version>] --input <text> [--thread <id>] --nats <url>   (a registered team: no spec sent)
   troupe watch <thread> --nats <url> [--json]
   troupe agents --nats <url> [--json]
   troupe run <spec> --input <text> --nats <url>                        (agents served by workers)
@@ -85,6 +88,7 @@ const OPTIONS = {
   "ack-wait": { type: "string" },
   "max-deliver": { type: "string" },
   "allow-imports": { type: "string", multiple: true },
+  team: { type: "string", multiple: true },
 } as const;
 
 const ALLOWED: Record<string, readonly (keyof typeof OPTIONS)[]> = {
@@ -102,8 +106,8 @@ const ALLOWED: Record<string, readonly (keyof typeof OPTIONS)[]> = {
   reject: ["store", "as", "comment", "json", "id", "wait", "allow-imports"],
   dlq: ["store", "json", "nats", "namespace", "nkey", "creds", "wait", "allow-imports"],
   worker: ["agents", "nats", "namespace", "nkey", "creds", "model", "store"],
-  orchestrator: ["nats", "namespace", "nkey", "creds", "store", "model", "remote-agents", "ack-wait", "max-deliver", "allow-imports"],
-  submit: ["input", "thread", "nats", "namespace", "nkey", "creds", "allow-imports"],
+  orchestrator: ["nats", "namespace", "nkey", "creds", "store", "model", "remote-agents", "ack-wait", "max-deliver", "allow-imports", "team"],
+  submit: ["input", "thread", "nats", "namespace", "nkey", "creds", "allow-imports", "team"],
   watch: ["nats", "namespace", "nkey", "creds", "json"],
   agents: ["nats", "namespace", "nkey", "creds", "json"],
   nats: ["namespace", "out", "port", "host"],
@@ -163,7 +167,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
       case "orchestrator":
         return await orchestratorCommand(values, io);
       case "submit":
-        return await submitCommand(needs('a spec file: troupe submit team.yaml --input "..." --nats <url>'), values, io);
+        return await submitCommand(target, values, io);
       case "watch":
         return await watchCommand(needs("a thread id (troupe submit prints it)"), values, io);
       case "agents":

@@ -53,6 +53,8 @@ export const ErrorCodes = {
   STORE_UNAVAILABLE: { retryable: true },
   /** A spec's `imports:` names a module outside the directories allowed to load code. */
   IMPORT_NOT_ALLOWED: { retryable: false },
+  /** A run request names a team (or version) the orchestrator that took it has not registered. */
+  TEAM_UNKNOWN: { retryable: false },
   INTERNAL: { retryable: false },
 } as const;
 

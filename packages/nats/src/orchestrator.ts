@@ -9,6 +9,7 @@ import { isRetryableFailure } from "./retryable-failure.js";
 import { RunQueue, type ConsumerSettings, type RunQueueOptions } from "./run-queue.js";
 import { RunRequestSchema, type RunRequest } from "./run-request.js";
 import { runSubmitted, type SubmittedOutcome } from "./run-submitted.js";
+import { TeamRegistry, type RegisteredTeam } from "./team-registry.js";
 
 /**
  * Builds a team from a submitted spec: `loadTeam` from @troupe/patterns (every built-in pattern,
@@ -32,6 +33,12 @@ export interface OrchestratorOptions extends ConsumerSettings, Pick<RunQueueOpti
    * importing anything else is dead-lettered with IMPORT_NOT_ALLOWED before any import.
    */
   allowImports?: readonly string[];
+  /**
+   * Teams a request may name (`team: { name, version? }`) instead of carrying a spec, one version
+   * per name; each may import from its own directory, which the operator chose by registering it.
+   * A request naming any other team (or version) is dead-lettered at once with TEAM_UNKNOWN.
+   */
+  teams?: readonly RegisteredTeam[];
   /** Serve the teams' agents from this process (default true); false when `troupe worker`s host them. */
   serveAgents?: boolean;
   /** Model choices, as for loadTeam. */
@@ -73,23 +80,27 @@ interface ActiveRequest {
 export class Orchestrator {
   readonly id: string;
   readonly queue: RunQueue;
+  /** The teams requests may name. */
+  readonly teams: TeamRegistry;
   private readonly options: OrchestratorOptions;
   private readonly active = new Map<string, ActiveRequest>();
   private readonly loops: Promise<void>[] = [];
   private stopping = false;
   private stopped: Promise<void> | undefined;
 
-  private constructor(queue: RunQueue, options: OrchestratorOptions) {
+  private constructor(queue: RunQueue, teams: TeamRegistry, options: OrchestratorOptions) {
     this.queue = queue;
+    this.teams = teams;
     this.options = options;
     this.id = options.id ?? `${hostname()}-${process.pid}-${randomUUID().slice(0, 6)}`;
   }
 
   /** Opens the queue, sets up the shared consumer and starts taking runs. */
   static async start(options: OrchestratorOptions): Promise<Orchestrator> {
+    const teams = new TeamRegistry(options.teams);
     const queue = await RunQueue.open(options.bus.connection, { namespace: options.bus.namespace, ...(options.replicas ? { replicas: options.replicas } : {}) });
     await queue.ensureConsumer(options);
-    const orchestrator = new Orchestrator(queue, options);
+    const orchestrator = new Orchestrator(queue, teams, options);
     for (let i = 0; i < Math.max(1, options.concurrency ?? 1); i++) orchestrator.loops.push(orchestrator.loop());
     return orchestrator;
   }
@@ -147,7 +158,8 @@ export class Orchestrator {
       const parsed = RunRequestSchema.safeParse(decodeJson(msg.data, `run request #${msg.seq}`));
       if (!parsed.success) throw new TroupeError("BUS_MESSAGE_INVALID", `run request #${msg.seq} is malformed: ${parsed.error.issues[0]?.message ?? "invalid"}`);
       request = parsed.data;
-      this.log(`thread ${request.threadId}: taking request ${request.requestId} (delivery ${deliveries})`);
+      const named = "team" in request ? `team ${request.team.name}${request.team.version ? `@${request.team.version}` : ""}, ` : "";
+      this.log(`thread ${request.threadId}: taking request ${request.requestId} (${named}delivery ${deliveries})`);
       const outcome = await this.execute(request);
       await this.settle(msg, request, outcome, deliveries, maxDeliver);
     } catch (error) {
@@ -181,14 +193,14 @@ export class Orchestrator {
     const active: ActiveRequest = { request, handingOff: false };
     this.active.set(request.requestId, active);
     try {
-      // the team must not close the shared store
+      const { source, allowImports } = this.sourceOf(request);
       // checked here too, so a custom loader that drops the option still imports nothing unallowed
-      const allowImports = this.options.allowImports ?? [];
-      const imports = (request.spec as { imports?: unknown }).imports;
-      if (Array.isArray(imports)) checkImports(imports, request.baseDir, allowImports);
+      const imports = (source.raw as { imports?: unknown }).imports;
+      if (Array.isArray(imports)) checkImports(imports, source.baseDir, allowImports);
+      // the team must not close the shared store
       const shared: TeamStore = { kind: store.kind, checkpointer: store.checkpointer, records: store.records, threads: store.threads, docs: store.docs, leases: store.leases, close: async () => undefined };
       active.team = await this.options.loadTeam(
-        { raw: request.spec, baseDir: request.baseDir },
+        source,
         {
           store: shared,
           bus,
@@ -210,6 +222,16 @@ export class Orchestrator {
       this.active.delete(request.requestId);
       await active.team?.close().catch(() => undefined);
     }
+  }
+
+  /** The spec to build: the registered team a request names (its own directory may hold imports), else the request's spec. */
+  private sourceOf(request: RunRequest): { source: SpecSource; allowImports: readonly string[] } {
+    const allowImports = this.options.allowImports ?? [];
+    if ("team" in request) {
+      const registered = this.teams.resolve(request.team);
+      return { source: registered.source, allowImports: [registered.source.baseDir, ...allowImports] };
+    }
+    return { source: { raw: request.spec, baseDir: request.baseDir }, allowImports };
   }
 
   private retry(msg: JsMsg, request: RunRequest | undefined, reason: string, deliveries: number): void {

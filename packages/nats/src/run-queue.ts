@@ -5,7 +5,7 @@ import { formatZodIssues, toTroupeError, TroupeError } from "@troupe/core";
 import { decodeJson, encodeJson } from "./bus-wire.js";
 import { ensureStream } from "./ensure-stream.js";
 import { publishDurably } from "./publish-durably.js";
-import { DLQ_HEADERS, RunRequestSchema, type DeadRun, type RunRequest } from "./run-request.js";
+import { DLQ_HEADERS, RunRequestSchema, type DeadRun, type RunRequest, type TeamRef } from "./run-request.js";
 import { checkNamespace, checkThreadId, runDlqStreamName, runDlqSubject, runQueueStreamName, runSubmitSubject } from "./subjects.js";
 
 export interface RunQueueOptions {
@@ -23,16 +23,20 @@ export interface ConsumerSettings {
   maxDeliver?: number;
 }
 
-/** What to submit: a spec value (validated by the orchestrator again) with its import directory, the message and the thread. */
-export interface SubmitRunInput {
-  spec: Record<string, unknown>;
-  baseDir: string;
+interface SubmitCommon {
   input: string;
   /** Continue (or start) this thread; a new id is made when absent. */
   threadId?: string;
   /** Resubmitting the same id within the stream's duplicate window (2 min) is a no-op. */
   requestId?: string;
 }
+
+/**
+ * What to submit: the message and the thread, and either a spec value (validated by the
+ * orchestrator again) with its import directory, or `team`, a team the orchestrators registered
+ * at start (`troupe orchestrator --team <spec>`), named by name and optionally version.
+ */
+export type SubmitRunInput = SubmitCommon & ({ spec: Record<string, unknown>; baseDir: string; team?: never } | { team: TeamRef; spec?: never; baseDir?: never });
 
 /** The durable pull consumer every orchestrator of a namespace shares. */
 export const ORCHESTRATORS_CONSUMER = "orchestrators";
@@ -78,8 +82,7 @@ export class RunQueue {
       requestId: input.requestId ?? randomUUID(),
       threadId: checkThreadId(input.threadId ?? randomUUID()),
       input: input.input,
-      spec: input.spec,
-      baseDir: input.baseDir,
+      ...(input.team ? { team: input.team } : { spec: input.spec, baseDir: input.baseDir }),
       submittedAt: new Date().toISOString(),
     });
     if (!parsed.success) throw new TroupeError("INPUT_INVALID", `bad run request: ${formatZodIssues(parsed.error)}`);

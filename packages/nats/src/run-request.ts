@@ -1,18 +1,40 @@
 import { z } from "zod";
 
-/**
- * A run submitted to the queue: the team's spec (a validated spec value, with the directory its
- * imports are relative to on the orchestrators' machines), the user's message and the thread.
- */
-export const RunRequestSchema = z.object({
+/** A team an orchestrator registered at start (`troupe orchestrator --team <spec>`), as a request names it. */
+export const TeamRefSchema = z
+  .object({
+    name: z.string().min(1),
+    /** Omitted: whichever version the orchestrator registered under this name. */
+    version: z.string().min(1).optional(),
+  })
+  .strict();
+
+export type TeamRef = z.infer<typeof TeamRefSchema>;
+
+const RequestBase = {
   /** Stable across redeliveries and redrives: tells an orchestrator whether it already ran this request. */
   requestId: z.string().min(1),
   threadId: z.string().min(1),
   input: z.string(),
-  spec: z.record(z.string(), z.unknown()),
-  baseDir: z.string().min(1),
   submittedAt: z.string(),
-});
+};
+
+/**
+ * A run submitted to the queue: the user's message and the thread, and either the team's spec (a
+ * validated spec value, with the directory its imports are relative to on the orchestrators'
+ * machines) or `team`, the name (and optionally version) of a team the orchestrators registered,
+ * so the request carries no spec and no code paths at all. Exactly one of the two.
+ */
+export const RunRequestSchema = z.union(
+  [
+    z.object({ ...RequestBase, spec: z.record(z.string(), z.unknown()), baseDir: z.string().min(1) }).strict(),
+    z.object({ ...RequestBase, team: TeamRefSchema }).strict(),
+  ],
+  {
+    error:
+      "a run request carries requestId, threadId, input, submittedAt and either spec + baseDir (a spec value) or team: { name, version? } (a team the orchestrators registered), not both",
+  },
+);
 
 export type RunRequest = z.infer<typeof RunRequestSchema>;
 

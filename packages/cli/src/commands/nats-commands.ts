@@ -8,6 +8,7 @@ import { UsageError, type CliIO } from "../cli-io.js";
 import { clip, formatEvent } from "../format-event.js";
 import { isPostgresUrl, openStore } from "../open-store.js";
 import { allowedImports, type ImportFlags } from "../allowed-imports.js";
+import { parseTeamRef, registeredTeams } from "../registered-teams.js";
 import { printRun, type RunOutputFlags } from "./run-command.js";
 
 export interface NatsFlags extends RunOutputFlags, ImportFlags {
@@ -25,6 +26,8 @@ export interface NatsFlags extends RunOutputFlags, ImportFlags {
   "remote-agents"?: boolean | undefined;
   "ack-wait"?: string | undefined;
   "max-deliver"?: string | undefined;
+  /** orchestrator: spec files to register; submit: one `<name>[@<version>]`. */
+  team?: string[] | undefined;
 }
 
 /**
@@ -89,8 +92,12 @@ export async function workerCommand(flags: NatsFlags, io: CliIO): Promise<number
   }
 }
 
-/** troupe orchestrator --store postgres://...: takes submitted runs until SIGTERM/SIGINT, then stops gracefully. */
+/**
+ * troupe orchestrator --store postgres://... [--team <spec>]...: takes submitted runs until
+ * SIGTERM/SIGINT, then stops gracefully. Each --team spec is validated before it connects.
+ */
 export async function orchestratorCommand(flags: NatsFlags, io: CliIO): Promise<number> {
+  const teams = await registeredTeams(flags.team ?? [], flags, io);
   if (!isPostgresUrl(flags.store)) io.err("note: without --store postgres://... the checkpoints stay on this machine; another orchestrator cannot resume its runs");
   const store = openStore(flags.store, io);
   const bus = await NatsBus.connect(natsOptions(flags, io, { durableEvents: true, name: "troupe-orchestrator" }));
@@ -101,6 +108,7 @@ export async function orchestratorCommand(flags: NatsFlags, io: CliIO): Promise<
       loadTeam,
       // only what the operator allowed: a submitted spec is not trusted to name code on this disk
       allowImports: allowedImports(undefined, flags, io),
+      teams,
       serveAgents: !flags["remote-agents"],
       ...(replicasOf(io) ? { replicas: replicasOf(io)! } : {}),
       env: io.env,
@@ -118,6 +126,7 @@ export async function orchestratorCommand(flags: NatsFlags, io: CliIO): Promise<
     io.err(
       `orchestrator ${orchestrator.id} takes runs from ${orchestrator.queue.stream} (namespace "${bus.namespace}", store ${store.kind}; spec imports from ${allowed.length ? allowed.join(", ") : "nowhere (--allow-imports <dir> allows a directory)"}); SIGTERM stops it gracefully`,
     );
+    for (const t of teams) io.err(`registered team ${t.name}@${t.version} (${t.source.file ?? t.source.baseDir}; imports from ${t.source.baseDir}): troupe submit --team ${t.name} --input "..."`);
     const signal = await untilSignal();
     io.err(`${signal}: stopping (running runs finish or are handed over)`);
     await orchestrator.stop();
@@ -130,15 +139,24 @@ export async function orchestratorCommand(flags: NatsFlags, io: CliIO): Promise<
 
 /**
  * troupe submit <spec> --input ...: validates the spec as `troupe run` would (sub-team files read and
- * inlined, imports loaded), queues the prepared spec, prints the thread id.
+ * inlined, imports loaded), queues the prepared spec, prints the thread id. With `--team
+ * <name>[@<version>]` instead of a spec, queues a request naming a team the orchestrators
+ * registered: no spec and no code paths leave this machine.
  */
-export async function submitCommand(specPath: string, flags: NatsFlags, io: CliIO): Promise<number> {
+export async function submitCommand(specPath: string | undefined, flags: NatsFlags, io: CliIO): Promise<number> {
+  if (specPath && flags.team) throw new UsageError(`troupe submit takes a spec file or --team <name>, not both (got ${specPath} and --team ${flags.team.join(", ")})`);
+  if (!specPath && !flags.team) throw new UsageError('troupe submit needs a spec file (troupe submit team.yaml --input "...") or --team <name>[@<version>] naming a team the orchestrators registered');
+  if ((flags.team?.length ?? 0) > 1) throw new UsageError(`troupe submit takes one --team (got ${flags.team!.join(", ")})`);
   if (!flags.input?.trim()) throw new UsageError('troupe submit needs --input "<what to ask the team>"');
-  const source = readTeamSource(resolve(io.cwd, specPath));
-  await validateTeam(source, { allowImports: allowedImports(source.baseDir, flags, io) });
+  const what = await (async () => {
+    if (flags.team) return { team: parseTeamRef(flags.team[0]!) };
+    const source = readTeamSource(resolve(io.cwd, specPath!));
+    await validateTeam(source, { allowImports: allowedImports(source.baseDir, flags, io) });
+    return { spec: source.raw as Record<string, unknown>, baseDir: source.baseDir };
+  })();
   const bus = await NatsBus.connect(natsOptions(flags, io, { name: "troupe-submit" }));
   try {
-    const request = await submitRun(bus, { spec: source.raw as Record<string, unknown>, baseDir: source.baseDir, input: flags.input, ...(flags.thread ? { threadId: flags.thread } : {}) });
+    const request = await submitRun(bus, { ...what, input: flags.input, ...(flags.thread ? { threadId: flags.thread } : {}) });
     io.out(request.threadId);
     const how = [flags.nats && `--nats ${flags.nats}`, flags.namespace && `--namespace ${flags.namespace}`, flags.nkey && `--nkey ${flags.nkey}`, flags.creds && `--creds ${flags.creds}`].filter(Boolean);
     io.err(`queued request ${request.requestId}; follow it with: troupe watch ${[request.threadId, ...how].join(" ")}`);
