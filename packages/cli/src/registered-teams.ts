@@ -23,6 +23,7 @@ export async function registeredTeams(files: readonly string[], flags: ImportFla
     const spec = await validateTeam(source, { allowImports: allowedImports(source.baseDir, flags, io) });
     teams.push({ name: spec.name, version: TeamRegistry.versionOf(readFileSync(path)), source });
   }
+  new TeamRegistry(teams); // refuses two teams of one name before the orchestrator connects anywhere
   return teams;
 }
 
