@@ -214,14 +214,15 @@ describe("distributed runs on NATS + PostgreSQL", () => {
     await expect.poll(async () => (stored = await log.read(runId).catch(() => [])).at(-1)?.type, { timeout: 45_000, interval: 500 }).toBe("run.completed");
     expect(stored[0]?.type).toBe("run.started");
     expect(stored.at(-1)?.type).toBe("run.completed");
-    // everything the orchestrator saw is stored, in the same order, once
+    // everything the orchestrator saw is stored, once. The order of an agent host's events (they
+    // reach the log when emitted, and the orchestrator's stream through a subscription) against the
+    // orchestrator's own may differ between the two across a failover; the run's own order holds
     const keys = stored.map((e) => JSON.stringify(e));
     expect(new Set(keys).size).toBe(keys.length);
-    let at = -1;
-    for (const event of seen.filter((e) => e.runId === runId)) {
-      at = keys.indexOf(JSON.stringify(event), at + 1);
-      expect(at, `${event.type} missing or out of order`).toBeGreaterThanOrEqual(0);
-    }
+    for (const event of seen.filter((e) => e.runId === runId)) expect(keys, `${event.type} missing from the log`).toContain(JSON.stringify(event));
+    const fromHost = new Set(["tool.called", "retry", "model.delta", "breaker.opened", "breaker.half_open", "breaker.closed", "fallback"]);
+    const own = seen.filter((e) => e.runId === runId && !fromHost.has(e.type)).map((e) => JSON.stringify(e));
+    expect(keys.filter((k) => own.includes(k))).toEqual(own);
     const turns = stored.filter((e) => e.type === "agent.started").map((e) => (e as { turn: number }).turn);
     expect(turns).toEqual([1, 2, 3, 4, 5, 6, 7]);
     expect(stored.filter((e) => e.type === "agent.completed")).toHaveLength(7);
