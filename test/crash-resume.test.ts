@@ -138,6 +138,9 @@ describe("a process killed mid-run, then resumed by another process", () => {
       // the checkpoint writes failed while the steps ran: the saga journal still had them
       expect(readLedger(process.env.ORDER_LEDGER).map((e) => e.action)).toEqual(["reserve", "charge", "ship", "refund", "release"]);
       expect((await team.run("Order 1 lamp to Oslo", { threadId: "k6" })).status).toBe("completed");
+      // the new turn is turn 2: it shares no key (and so no recorded answer) with the cancelled one
+      expect((await team.state("k6"))?.userTurn).toBe(2);
+      expect(readLedger(process.env.ORDER_LEDGER).slice(5).map((e) => [e.action, e.key.split(":")[1]])).toEqual([["reserve", "2"], ["charge", "2"], ["ship", "2"]]);
       await team.close();
     } finally {
       delete process.env.ORDER_LEDGER;

@@ -14,7 +14,7 @@ import { userText } from "./messages.js";
 import type { Resilience } from "./resilience-spec.js";
 import { runResultOf, type RunResult } from "./run-result.js";
 import { usageOf } from "./team-state.js";
-import { lifecycleState, openRunLifecycle, readRunStatus, takeControl, type RunLifecycleActor, type TurnInput } from "./run-lifecycle.js";
+import { lastStartedTurn, lifecycleState, openRunLifecycle, readRunStatus, takeControl, type RunLifecycleActor, type TurnInput } from "./run-lifecycle.js";
 import { takeLease, type HeldLease } from "./run-lease.js";
 import { describeHolder, type LeaseSettings } from "./thread-lease.js";
 import type { ApprovalDecision } from "./agent-node.js";
@@ -112,6 +112,7 @@ export function execute(deps: ExecutorDeps, work: Work, threadId: string, option
       if (TERMINAL_EVENTS.has(event.type)) reachedEnd();
     });
     let lifecycle: RunLifecycleActor | undefined;
+    let startedBefore = 0;
     let lease: HeldLease | undefined;
     let timedOut: TroupeError | undefined;
     const runTimeoutMs = deps.spec.limits.runTimeoutMs;
@@ -148,6 +149,7 @@ export function execute(deps: ExecutorDeps, work: Work, threadId: string, option
       if (!replaying) {
         // a pause or cancel asked for before this run began is not meant for it
         if (work.kind === "run" || work.kind === "redrive") await takeControl(deps.store.docs, threadId);
+        if (work.kind === "run") startedBefore = await lastStartedTurn(deps.store.docs, threadId);
         lifecycle = await openRunLifecycle(deps.store.docs, threadId, work.kind === "run" || work.kind === "redrive");
         deps.active.set(threadId, { runId, control, cancel });
       }
@@ -155,7 +157,7 @@ export function execute(deps: ExecutorDeps, work: Work, threadId: string, option
         cancelled = true;
         return await settle(deps, { lifecycle, emit, runId, threadId, paused: false, cancelled, replaying });
       }
-      const { input, checkpointId, turn } = await graphInput(deps, work, threadId, lifecycle);
+      const { input, checkpointId, turn } = await graphInput(deps, work, threadId, lifecycle, startedBefore);
       const resuming = work.kind === "resume" || work.kind === "approve";
       if (lifecycle) lifecycle.send(resuming ? { type: "RESUME", runId } : { type: "START", runId, ...(turn ? { turn } : {}) });
       emit({ type: "run.started", input: work.kind === "run" ? work.input : null, mode, ...(checkpointId ? { from: checkpointId } : {}) });
@@ -230,11 +232,12 @@ function turnStart({ input, userTurn }: TurnInput) {
   return { input, userTurn, turn: 0, status: "running", output: null, error: null, messages: [userText(input)] };
 }
 
-async function graphInput(deps: ExecutorDeps, work: Work, threadId: string, lifecycle: RunLifecycleActor | undefined): Promise<{ input: unknown; checkpointId: string | undefined; turn?: TurnInput }> {
+async function graphInput(deps: ExecutorDeps, work: Work, threadId: string, lifecycle: RunLifecycleActor | undefined, startedBefore = 0): Promise<{ input: unknown; checkpointId: string | undefined; turn?: TurnInput }> {
   if (work.kind === "run") {
     await deps.store.threads.saveThread({ threadId, spec: deps.spec, baseDir: deps.baseDir });
     const prior = await stateOf(deps.graph, threadId);
-    const turn = { input: work.input, userTurn: (prior?.values.userTurn ?? 0) + 1 };
+    // a turn that died before its first checkpoint keeps its number: its journal and records use it
+    const turn = { input: work.input, userTurn: Math.max(prior?.values.userTurn ?? 0, startedBefore) + 1 };
     return { input: turnStart(turn), checkpointId: undefined, turn };
   }
   if (work.kind === "resume" || work.kind === "approve") {

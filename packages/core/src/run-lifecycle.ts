@@ -92,6 +92,15 @@ export async function openRunLifecycle(docs: DocStore, threadId: string, fresh: 
   return actor;
 }
 
+/**
+ * The user turn the thread's last run was started with, from its persisted lifecycle: a turn that
+ * died before its first checkpoint is known only here, and the next turn must not reuse its number.
+ */
+export async function lastStartedTurn(docs: DocStore, threadId: string): Promise<number> {
+  const body = (await docs.get(KIND, threadId))?.body as { snapshot?: { context?: { turn?: TurnInput | null } } } | undefined;
+  return body?.snapshot?.context?.turn?.userTurn ?? 0;
+}
+
 export async function readRunStatus(docs: DocStore, threadId: string): Promise<RunStatusInfo | undefined> {
   const doc = await docs.get(KIND, threadId);
   if (!doc) return undefined;
