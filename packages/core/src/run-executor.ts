@@ -1,10 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { Command, GraphDrained, RunControl, type StateSnapshot } from "@langchain/langgraph";
+import { Command, GraphDrained, RunControl } from "@langchain/langgraph";
 import { RUN_ID_KEY, type RunContext } from "./agent-node.js";
 import { AsyncQueue } from "./async-queue.js";
 import type { Bus } from "./bus.js";
-import { compensate, type UndoStep } from "./compensator.js";
-import { pendingSaga } from "./saga-journal.js";
+import type { UndoStep } from "./compensator.js";
 import type { Approvals } from "./approvals.js";
 import type { DeadLetters } from "./dead-letters.js";
 import type { RunnableTeamGraph } from "./define-pattern.js";
@@ -12,13 +11,12 @@ import { isRunStop, TroupeError, toTroupeError } from "./errors.js";
 import { runEventsTopic, TERMINAL_EVENTS, type EventBody, type TroupeEvent } from "./events.js";
 import { userText } from "./messages.js";
 import type { Resilience } from "./resilience-spec.js";
-import { runResultOf, type RunResult } from "./run-result.js";
-import { usageOf } from "./team-state.js";
+import type { RunResult } from "./run-result.js";
+import { settle, stateOf } from "./run-settle.js";
 import { lastStartedTurn, lifecycleState, openRunLifecycle, readRunStatus, takeControl, type RunLifecycleActor, type TurnInput } from "./run-lifecycle.js";
 import { takeLease, type HeldLease } from "./run-lease.js";
 import { describeHolder, type LeaseSettings } from "./thread-lease.js";
 import type { ApprovalDecision } from "./agent-node.js";
-import type { RunStatus, TeamStateValue } from "./team-state.js";
 import type { TeamSpec } from "./team-spec.js";
 import type { TeamStore } from "./team-store.js";
 
@@ -285,98 +283,6 @@ async function approvalCommand(deps: ExecutorDeps, threadId: string, work: Extra
   return new Command({ resume: asked.id && interrupts.length > 1 ? { [asked.id]: work.decision } : work.decision });
 }
 
-interface SettleContext {
-  lifecycle: RunLifecycleActor | undefined;
-  emit: (body: EventBody) => void;
-  runId: string;
-  threadId: string;
-  paused: boolean;
-  cancelled: boolean;
-  replaying: boolean;
-  /** Set when limits.runTimeoutMs ran out: the run fails with this error. */
-  timedOut?: TroupeError;
-}
-
-/** Reads where the graph stopped, moves the lifecycle on, compensates when the run failed. */
-async function settle(deps: ExecutorDeps, ctx: SettleContext): Promise<RunResult> {
-  const { lifecycle, emit } = ctx;
-  const snapshot = await stateOf(deps.graph, ctx.threadId);
-  if (!snapshot) return settleUncheckpointed(deps, ctx);
-  const values = snapshot.values as TeamStateValue;
-  const interrupted = snapshot.tasks.some((t) => (t.interrupts ?? []).length > 0);
-  const compensatingAlready = lifecycle !== undefined && lifecycleState(lifecycle) === "compensating";
-  let status: RunStatus;
-  let compensated = false;
-  if (ctx.paused) {
-    lifecycle?.send({ type: "PAUSE" });
-    emit({ type: "run.paused" });
-    status = "paused";
-  } else if (interrupted && !ctx.cancelled) {
-    lifecycle?.send({ type: "INTERRUPT" });
-    emit({ type: "run.interrupted" });
-    status = "interrupted";
-  } else if (ctx.cancelled || ctx.timedOut || compensatingAlready || values.status === "failed") {
-    const outcome = ctx.cancelled || (compensatingAlready && lifecycle?.getSnapshot().context.outcome === "cancelled") ? "cancelled" : "failed";
-    if (ctx.cancelled || ctx.timedOut) {
-      // let calls that ignore the abort finish, so their completed steps are journaled and undone too
-      await deps.settled(5000);
-      if (ctx.cancelled) await deps.approvals.cancelPending(ctx.threadId, deps.now());
-    }
-    if (!ctx.replaying && (await pendingSaga(deps.store.docs, ctx.threadId, values)).length) {
-      if (!compensatingAlready) lifecycle?.send({ type: "COMPENSATE", outcome });
-      compensated = true;
-      await compensate({ graph: deps.graph, journal: deps.store.docs, undo: deps.undo, resilience: deps.resilience, deadLetters: deps.deadLetters, emit, runId: ctx.runId, threadId: ctx.threadId });
-      lifecycle?.send({ type: "COMPENSATED" });
-    } else {
-      lifecycle?.send({ type: outcome === "cancelled" ? "CANCEL" : "FAIL" });
-      if (compensatingAlready) lifecycle?.send({ type: "COMPENSATED" });
-    }
-    status = outcome;
-  } else {
-    lifecycle?.send({ type: "COMPLETE" });
-    status = "completed";
-  }
-  // compensation writes to the checkpoints; otherwise the state read above is still the latest
-  const after = compensated ? (await stateOf(deps.graph, ctx.threadId))! : snapshot;
-  const id = after.config.configurable?.checkpoint_id;
-  const result = {
-    ...runResultOf(after.values as TeamStateValue, { threadId: ctx.threadId, runId: ctx.runId, ...(typeof id === "string" ? { checkpointId: id } : {}) }),
-    status,
-    ...(ctx.timedOut ? { error: ctx.timedOut.toInfo() } : {}),
-  };
-  if (status === "completed") emit({ type: "run.completed", output: result.output, usage: result.usage });
-  else if (status === "cancelled") emit({ type: "run.cancelled" });
-  else if (status === "failed") {
-    emit({ type: "run.failed", error: result.error ?? new TroupeError("INTERNAL", "the run stopped without an answer").toInfo() });
-  }
-  return result;
-}
-
-/**
- * The run's process died after the run started but before the turn's first checkpoint was
- * written: the saga journal alone says what the turn did, and a cancel (or failure) undoes that.
- */
-async function settleUncheckpointed(deps: ExecutorDeps, ctx: SettleContext): Promise<RunResult> {
-  const userTurn = ctx.lifecycle?.getSnapshot().context.turn?.userTurn;
-  const outcome = ctx.cancelled ? "cancelled" : "failed";
-  const pending = userTurn === undefined ? [] : await pendingSaga(deps.store.docs, ctx.threadId, { saga: [], compensations: {}, userTurn });
-  if (pending.length && !ctx.replaying) {
-    ctx.lifecycle?.send({ type: "COMPENSATE", outcome });
-    await compensate({ graph: deps.graph, journal: deps.store.docs, undo: deps.undo, resilience: deps.resilience, deadLetters: deps.deadLetters, emit: ctx.emit, runId: ctx.runId, threadId: ctx.threadId, uncheckpointedTurn: userTurn });
-    ctx.lifecycle?.send({ type: "COMPENSATED" });
-  } else {
-    ctx.lifecycle?.send({ type: ctx.cancelled ? "CANCEL" : "FAIL" });
-  }
-  const error = new TroupeError("RUN_NOT_RESUMABLE", `the run of thread "${ctx.threadId}" ended before its first checkpoint was written`).toInfo();
-  if (ctx.cancelled) ctx.emit({ type: "run.cancelled" });
-  else ctx.emit({ type: "run.failed", error });
-  return { threadId: ctx.threadId, runId: ctx.runId, status: outcome, output: null, steps: [], usage: usageOf([]), ...(ctx.cancelled ? {} : { error }) };
-}
-
-async function stateOf(graph: RunnableTeamGraph, threadId: string): Promise<StateSnapshot | undefined> {
-  const snapshot = await graph.getState({ configurable: { thread_id: threadId } });
-  return snapshot.config.configurable?.checkpoint_id ? snapshot : undefined;
-}
 
 async function hasCheckpoint(graph: RunnableTeamGraph, threadId: string, checkpointId: string): Promise<boolean> {
   let any = false;
