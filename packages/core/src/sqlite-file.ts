@@ -26,7 +26,7 @@ export function checkSqliteFile(path: string): string {
     makeParent(path, dirname(file));
   }
   const dir = dirname(file);
-  if (!writable(dir)) {
+  if (!allowed(dir, constants.W_OK | constants.X_OK)) {
     throw new TroupeError(
       "STORE_PERMISSION",
       `cannot write in ${dir}, the directory of store ${path}: permission denied (SQLite writes ${basename(file)}-wal and -shm beside it); make the directory writable by this user, or ${ELSEWHERE} in a directory you can write`,
@@ -43,7 +43,7 @@ function checkExisting(path: string, file: string, stat: Stats): void {
   if (!stat.isFile()) {
     throw new TroupeError("STORE_INVALID", `store ${path} is ${kindOf(stat)}, not a regular file; SQLite cannot keep a store there. ${capital(ELSEWHERE)}`, { details: { path: file } });
   }
-  if (!readableWritable(file)) {
+  if (!allowed(file, constants.R_OK | constants.W_OK)) {
     throw new TroupeError("STORE_PERMISSION", `cannot read and write store ${path}: permission denied; make the file readable and writable by this user (chmod u+rw), or ${ELSEWHERE}`, { details: { path: file } });
   }
   if (stat.size === 0) return; // SQLite treats an empty file as an empty database
@@ -120,18 +120,10 @@ function realPathOf(file: string): string {
   }
 }
 
-function writable(dir: string): boolean {
+/** Whether this process may use `path` with `mode` (constants.W_OK | ...). */
+function allowed(path: string, mode: number): boolean {
   try {
-    accessSync(dir, constants.W_OK | constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function readableWritable(file: string): boolean {
-  try {
-    accessSync(file, constants.R_OK | constants.W_OK);
+    accessSync(path, mode);
     return true;
   } catch {
     return false;

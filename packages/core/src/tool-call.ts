@@ -142,7 +142,8 @@ export async function callTool(call: ToolCallRequest, deps: ToolCallDeps): Promi
       throw typed;
     });
     await deps.records?.put(`tool:${idempotencyKey}`, { output: output ?? null });
-    await deps.records?.put(replayKey(call, input), { output: output ?? null });
+    // only calls with side effects are answered from the record on a live replay
+    if (hasSideEffects(tool)) await deps.records?.put(replayKey(call, input), { output: output ?? null });
     const step = saga(output);
     if (step) await deps.saga?.put(step);
     report({ output });
