@@ -14,7 +14,13 @@ export default defineConfig({
     },
   },
   test: {
-    include: ["packages/*/src/**/*.test.ts", "patterns/src/**/*.test.ts", "agents/src/**/*.test.ts", "examples/*/**/*.test.ts", "test/**/*.test.ts"],
+    include: [
+      "packages/*/src/**/*.test.ts",
+      "patterns/src/**/*.test.ts",
+      "agents/src/**/*.test.ts",
+      "examples/*/**/*.test.ts",
+      "test/**/*.test.ts",
+    ],
     exclude: ["**/node_modules/**", "**/dist/**"],
     testTimeout: 60_000,
     // Integration tests time real servers (TTL expiry, failover, SIGKILL) on 2 shared cores: under

@@ -6,7 +6,10 @@ import { chainSides } from "./lib/chain-sides.mjs";
 
 const chain = (length, troupe, runs, batch) => ({
   id: troupe === "custom" ? `chain-${length}` : `chain-${length}-core`,
-  title: troupe === "custom" ? `${length}-step chain: custom team vs raw LangGraph` : `${length}-step chain: minimal definePattern team vs raw LangGraph`,
+  title:
+    troupe === "custom"
+      ? `${length}-step chain: custom team vs raw LangGraph`
+      : `${length}-step chain: minimal definePattern team vs raw LangGraph`,
   kind: "ratio",
   ...(troupe === "custom" ? { goal: { maxRatio: 1.1 } } : {}),
   hops: length,

@@ -10,7 +10,11 @@ import { scriptedClient } from "./lib/scripted-client.mjs";
 /** A supervisor spec with one lead and n-1 workers, as a YAML file would give it (plain data). */
 export function supervisorSpec(n) {
   const agents = { lead: { description: "Routes the work", instructions: "Route each part to a worker." } };
-  for (let i = 1; i < n; i++) agents[`worker${i}`] = { description: `Handles part ${i}`, instructions: `You are worker ${i}. Do the part you are given.` };
+  for (let i = 1; i < n; i++)
+    agents[`worker${i}`] = {
+      description: `Handles part ${i}`,
+      instructions: `You are worker ${i}. Do the part you are given.`,
+    };
   return { name: `compile-${n}`, pattern: "supervisor", supervisor: "lead", agents, limits: { maxTurns: 20 } };
 }
 
@@ -29,7 +33,9 @@ const RawState = Annotation.Root({
 /** The supervisor graph shape by hand: a lead that may go to any worker or end, workers that return to the lead. */
 export function rawSupervisorGraph(raw) {
   const workers = Object.keys(raw.agents).filter((a) => a !== raw.supervisor);
-  const graph = new StateGraph(RawState).addNode(raw.supervisor, async () => ({}), { ends: [...workers, END] }).addEdge(START, raw.supervisor);
+  const graph = new StateGraph(RawState)
+    .addNode(raw.supervisor, async () => ({}), { ends: [...workers, END] })
+    .addEdge(START, raw.supervisor);
   for (const w of workers) graph.addNode(w, async () => ({ messages: [w] })).addEdge(w, raw.supervisor);
   return graph.compile();
 }
@@ -51,12 +57,16 @@ const compileCase = (n, runs, batch) => ({
       baseline: {
         label: "raw LangGraph graph",
         run: async () => rawSupervisorGraph(raw),
-        verify: (graph) => (Object.keys(graph.nodes).length === n + 1 ? undefined : `compiled ${Object.keys(graph.nodes).length} nodes`),
+        verify: (graph) =>
+          Object.keys(graph.nodes).length === n + 1 ? undefined : `compiled ${Object.keys(graph.nodes).length} nodes`,
       },
       candidate: {
         label: "Troupe",
         run: async () => compileTeam(raw, model),
-        verify: (team) => (Object.keys(team.spec.agents).length === n ? undefined : `built ${Object.keys(team.spec.agents).length} agents`),
+        verify: (team) =>
+          Object.keys(team.spec.agents).length === n
+            ? undefined
+            : `built ${Object.keys(team.spec.agents).length} agents`,
       },
     };
   },

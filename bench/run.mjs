@@ -19,7 +19,9 @@ const args = parseArgs(process.argv.slice(2));
 const out = resolve(args.out ?? join(here, "results.json"));
 if (args.print) {
   const saved = JSON.parse(readFileSync(out, "utf8"));
-  console.log(`${tableOf(saved.results)}\n\n${machineLine(saved.machine)}${saved.options?.quick ? " (--quick: fewer rounds)" : ""}`);
+  console.log(
+    `${tableOf(saved.results)}\n\n${machineLine(saved.machine)}${saved.options?.quick ? " (--quick: fewer rounds)" : ""}`,
+  );
   process.exit(0);
 }
 const files = readdirSync(here)
@@ -30,7 +32,9 @@ const files = readdirSync(here)
 const started = performance.now();
 const loadAtStart = os.loadavg()[0];
 if (loadAtStart > os.cpus().length / 2) {
-  console.error(`note: 1-min load average is ${loadAtStart.toFixed(1)} on ${os.cpus().length} CPUs; other work skews wall times (see the CPU-time ratio)`);
+  console.error(
+    `note: 1-min load average is ${loadAtStart.toFixed(1)} on ${os.cpus().length} CPUs; other work skews wall times (see the CPU-time ratio)`,
+  );
 }
 const rows = [];
 for (const file of files) {
@@ -46,7 +50,12 @@ for (const file of files) {
 const machine = { ...machineInfo(), loadAverage: { start: round1(loadAtStart), end: round1(os.loadavg()[0]) } };
 const table = tableOf(rows);
 console.log(`\n${table}\n\n${machineLine(machine)}${args.quick ? " (--quick: fewer rounds)" : ""}`);
-writeResults(out, machine, { quick: args.quick, only: args.only ?? null, seconds: Math.round((performance.now() - started) / 100) / 10 }, rows);
+writeResults(
+  out,
+  machine,
+  { quick: args.quick, only: args.only ?? null, seconds: Math.round((performance.now() - started) / 100) / 10 },
+  rows,
+);
 console.log(`\nwrote ${out} (${Math.round((performance.now() - started) / 1000)} s)`);
 for (const row of rows.filter((r) => r.status === "error")) console.error(`\n${row.id} failed:\n${row.error}`);
 process.exitCode = rows.some((r) => r.status === "error") ? 1 : 0;
@@ -55,9 +64,21 @@ process.exitCode = rows.some((r) => r.status === "error") ? 1 : 0;
 function inFreshProcess(file, c) {
   return new Promise((resolvePromise) => {
     let row;
-    const child = fork(join(here, "lib", "case-process.mjs"), [file, c.id, args.quick ? "quick" : "full"], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    const child = fork(join(here, "lib", "case-process.mjs"), [file, c.id, args.quick ? "quick" : "full"], {
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    });
     child.on("message", (message) => (row = message));
-    child.on("exit", (code) => resolvePromise(row ?? { id: c.id, title: c.title, kind: c.kind, status: "error", error: `the case process exited with code ${code} before reporting` }));
+    child.on("exit", (code) =>
+      resolvePromise(
+        row ?? {
+          id: c.id,
+          title: c.title,
+          kind: c.kind,
+          status: "error",
+          error: `the case process exited with code ${code} before reporting`,
+        },
+      ),
+    );
   });
 }
 
@@ -77,7 +98,11 @@ function parseArgs(argv) {
     const value = () => (arg.includes("=") ? arg.slice(arg.indexOf("=") + 1) : argv[++i]);
     if (arg === "--quick") out.quick = true;
     else if (arg === "--print") out.print = true;
-    else if (arg.startsWith("--only")) out.only = value().split(",").map((s) => s.trim()).filter(Boolean);
+    else if (arg.startsWith("--only"))
+      out.only = value()
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean);
     else if (arg.startsWith("--out")) out.out = value();
     else if (arg === "--help" || arg === "-h") {
       console.log("usage: node bench/run.mjs [--only chain,supervisor] [--quick] [--out results.json] [--print]");

@@ -20,20 +20,33 @@ const INSTRUCTIONS = "Help the user; transfer the conversation when another agen
 /** One run: a1 -> a2 -> a3 -> a4 -> a1 ... (10 transfers), then the agent holding it answers. */
 function sequence(transferTurn) {
   const steps = [];
-  for (let i = 0; i < HANDOFFS; i++) steps.push([AGENTS[i % AGENTS.length], transferTurn(AGENTS[(i + 1) % AGENTS.length], `hop ${i + 1}`)]);
+  for (let i = 0; i < HANDOFFS; i++)
+    steps.push([AGENTS[i % AGENTS.length], transferTurn(AGENTS[(i + 1) % AGENTS.length], `hop ${i + 1}`)]);
   steps.push([AGENTS[HANDOFFS % AGENTS.length], ANSWER]);
   return scriptsOf(steps);
 }
 
 function troupeSide() {
   const model = scriptedClient(sequence((to, task) => transfer(to, task, "better suited")));
-  const [entry, ...rest] = AGENTS.map((name) => defineAgent({ name, description: `Agent ${name}`, instructions: INSTRUCTIONS }));
-  const team = swarm({ name: "bench-swarm", entry, agents: rest, limits: { maxTurns: HANDOFFS + 5 }, model, store: memoryStore() });
+  const [entry, ...rest] = AGENTS.map((name) =>
+    defineAgent({ name, description: `Agent ${name}`, instructions: INSTRUCTIONS }),
+  );
+  const team = swarm({
+    name: "bench-swarm",
+    entry,
+    agents: rest,
+    limits: { maxTurns: HANDOFFS + 5 },
+    model,
+    store: memoryStore(),
+  });
   return {
     label: "Troupe swarm",
     run: () => team.run("Help me.", { threadId: randomUUID() }),
     calls: () => model.calls,
-    verify: (r) => (r.output === ANSWER && r.steps.length === HANDOFFS + 1 ? undefined : `got ${r.steps.length} steps, output ${JSON.stringify(r.output)}`),
+    verify: (r) =>
+      r.output === ANSWER && r.steps.length === HANDOFFS + 1
+        ? undefined
+        : `got ${r.steps.length} steps, output ${JSON.stringify(r.output)}`,
     close: () => team.close(),
   };
 }
@@ -46,13 +59,19 @@ function langgraphSide() {
       llm: models[name],
       name,
       prompt: INSTRUCTIONS,
-      tools: AGENTS.filter((other) => other !== name).map((other) => createHandoffTool({ agentName: other, description: `Agent ${other}` })),
+      tools: AGENTS.filter((other) => other !== name).map((other) =>
+        createHandoffTool({ agentName: other, description: `Agent ${other}` }),
+      ),
     }),
   );
   const graph = createSwarm({ agents, defaultActiveAgent: AGENTS[0] }).compile({ checkpointer: new MemorySaver() });
   return {
     label: "createSwarm",
-    run: () => graph.invoke({ messages: [{ role: "user", content: "Help me." }] }, { configurable: { thread_id: randomUUID() }, recursionLimit: 100 }),
+    run: () =>
+      graph.invoke(
+        { messages: [{ role: "user", content: "Help me." }] },
+        { configurable: { thread_id: randomUUID() }, recursionLimit: 100 },
+      ),
     calls: callsOf(Object.values(models)),
     verify: (state) => (lastText(state) === ANSWER ? undefined : `last message ${lastText(state)}`),
   };

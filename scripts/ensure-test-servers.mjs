@@ -11,7 +11,8 @@ const needs = [
     pkg: "postgresql",
     present: () =>
       Boolean(process.env.PG_BIN && existsSync(`${process.env.PG_BIN}/initdb`)) ||
-      (existsSync("/usr/lib/postgresql") && readdirSync("/usr/lib/postgresql").some((v) => existsSync(`/usr/lib/postgresql/${v}/bin/initdb`))) ||
+      (existsSync("/usr/lib/postgresql") &&
+        readdirSync("/usr/lib/postgresql").some((v) => existsSync(`/usr/lib/postgresql/${v}/bin/initdb`))) ||
       spawnSync("initdb", ["--version"], { stdio: "ignore" }).status === 0,
   },
 ];
@@ -26,7 +27,10 @@ if (isRoot && hasApt) {
   console.error(`pretest: installing ${packages.join(" and ")} with apt-get for the integration tests ...`);
   try {
     execFileSync("apt-get", ["update", "-qq"], { stdio: "inherit" });
-    execFileSync("apt-get", ["install", "-y", "-qq", ...packages], { stdio: "inherit", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
+    execFileSync("apt-get", ["install", "-y", "-qq", ...packages], {
+      stdio: "inherit",
+      env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
+    });
   } catch {
     // reported below
   }

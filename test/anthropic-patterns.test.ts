@@ -2,7 +2,13 @@ import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { memoryStore, offlineDecision, type ChatMessage, type ContentBlock } from "@troupe/core";
 import { loadTeam } from "@troupe/patterns";
-import { mockedClaude, startAnthropicMock, type MessagesRequestBody, type MockMessage, type RunningAnthropicMock } from "@troupe/testing";
+import {
+  mockedClaude,
+  startAnthropicMock,
+  type MessagesRequestBody,
+  type MockMessage,
+  type RunningAnthropicMock,
+} from "@troupe/testing";
 
 const ROOT = resolve(import.meta.dirname, "..");
 
@@ -10,15 +16,40 @@ const ROOT = resolve(import.meta.dirname, "..");
 function offlineReply(body: MessagesRequestBody): MockMessage {
   const messages: ChatMessage[] = (body.messages ?? []).map((m) => ({
     role: m.role,
-    content: (typeof m.content === "string" ? [{ type: "text", text: m.content }] : m.content).map((b): ContentBlock => {
-      if (b.type === "tool_use") return { type: "tool_use", id: String(b.id), name: String(b.name), input: b.input as Record<string, unknown> };
-      if (b.type === "tool_result") return { type: "tool_result", toolUseId: String(b.tool_use_id), content: String(b.content), ...(b.is_error ? { isError: true } : {}) };
-      return { type: "text", text: String(b.text) };
-    }),
+    content: (typeof m.content === "string" ? [{ type: "text", text: m.content }] : m.content).map(
+      (b): ContentBlock => {
+        if (b.type === "tool_use")
+          return {
+            type: "tool_use",
+            id: String(b.id),
+            name: String(b.name),
+            input: b.input as Record<string, unknown>,
+          };
+        if (b.type === "tool_result")
+          return {
+            type: "tool_result",
+            toolUseId: String(b.tool_use_id),
+            content: String(b.content),
+            ...(b.is_error ? { isError: true } : {}),
+          };
+        return { type: "text", text: String(b.text) };
+      },
+    ),
   }));
-  const tools = (body.tools ?? []).map((t) => ({ name: t.name, description: t.description ?? "", inputSchema: t.input_schema }));
+  const tools = (body.tools ?? []).map((t) => ({
+    name: t.name,
+    description: t.description ?? "",
+    inputSchema: t.input_schema,
+  }));
   const blocks = offlineDecision({ agent: "", messages, tools });
-  return { type: "message", content: blocks.map((b) => (b.type === "tool_use" ? { type: "tool_use", name: b.name, input: b.input } : { type: "text", text: b.type === "text" ? b.text : "" })) };
+  return {
+    type: "message",
+    content: blocks.map((b) =>
+      b.type === "tool_use"
+        ? { type: "tool_use", name: b.name, input: b.input }
+        : { type: "text", text: b.type === "text" ? b.text : "" },
+    ),
+  };
 }
 
 const specs: Array<[string, string]> = [
@@ -41,13 +72,17 @@ describe("every pattern through the Anthropic SDK: each request the API receives
 
   it.each(specs)("%s", async (spec, input) => {
     mock.reset();
-    mock.enqueue(...Array.from({ length: 60 }, () => (request: { body: MessagesRequestBody }) => offlineReply(request.body)));
+    mock.enqueue(
+      ...Array.from({ length: 60 }, () => (request: { body: MessagesRequestBody }) => offlineReply(request.body)),
+    );
     const team = await loadTeam(resolve(ROOT, spec), { store: memoryStore(), model: mockedClaude(mock) });
     const first = await team.run(input, { threadId: "t" });
     const second = await team.run("And one more thing on that?", { threadId: "t" });
     expect([first.status, second.status]).toEqual(["completed", "completed"]);
     expect(mock.requests.length).toBeGreaterThan(2);
-    const invalid = mock.requests.filter((r) => r.problems.length > 0).map((r) => `#${r.index}: ${r.problems.join("; ")}`);
+    const invalid = mock.requests
+      .filter((r) => r.problems.length > 0)
+      .map((r) => `#${r.index}: ${r.problems.join("; ")}`);
     expect(invalid).toEqual([]);
     expect(mock.requests.every((r) => r.outcome === "message" && r.stream)).toBe(true);
   });

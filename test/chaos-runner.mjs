@@ -56,7 +56,9 @@ async function settle(threadId, n) {
     const state = status?.state ?? "new";
     if (SETTLED.has(state)) return state;
     const resuming = UNFINISHED.has(state);
-    console.log(`${resuming ? "resume" : "run"} ${threadId} ${state}${status?.ownerLost ? `/${status.ownerLost.stalled}` : ""}`);
+    console.log(
+      `${resuming ? "resume" : "run"} ${threadId} ${state}${status?.ownerLost ? `/${status.ownerLost.stalled}` : ""}`,
+    );
     try {
       // "created": a runner was killed after opening the run's lifecycle but before it started; run it
       if (resuming) await team.resume(threadId);
@@ -65,7 +67,8 @@ async function settle(threadId, n) {
       // a failed or cancelled run rejects with its error; the status says whether it settled
       if (!isTroupeError(error)) throw error;
       const after = (await team.status(threadId))?.state;
-      if (!after || !SETTLED.has(after)) console.log(`error ${threadId} ${error.code} ${error.message.replace(/\s+/g, " ")}`);
+      if (!after || !SETTLED.has(after))
+        console.log(`error ${threadId} ${error.code} ${error.message.replace(/\s+/g, " ")}`);
     }
   }
   return (await team.status(threadId))?.state ?? "new";

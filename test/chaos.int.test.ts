@@ -17,7 +17,10 @@ const SEED = Number(process.env.CHAOS_SEED ?? Math.floor(Math.random() * 2 ** 31
 const CONCURRENCY = Number(process.env.CHAOS_CONCURRENCY ?? 4);
 // one warm spare: a second one starting up at the same time starves the working runner on 2 cores
 const STANDBYS = Number(process.env.CHAOS_STANDBYS ?? 1);
-const KILL_AFTER_MS: [number, number] = [Number(process.env.CHAOS_KILL_MIN_MS ?? 300), Number(process.env.CHAOS_KILL_MAX_MS ?? 2000)];
+const KILL_AFTER_MS: [number, number] = [
+  Number(process.env.CHAOS_KILL_MIN_MS ?? 300),
+  Number(process.env.CHAOS_KILL_MAX_MS ?? 2000),
+];
 const DEADLINE_MS = 170_000;
 /** Kills stop after this many, or half-way to the deadline, so a slow machine still settles (then the last runner finishes). */
 const MAX_KILLS = Number(process.env.CHAOS_KILLS ?? 25);
@@ -54,7 +57,9 @@ class Runner {
         this.lines.push(line);
         if (line === "ready") resolveReady();
       });
-      void this.exited.then(({ code, signal }) => reject(new Error(`runner exited (${code ?? signal}) before it was ready: ${this.stderr}`)));
+      void this.exited.then(({ code, signal }) =>
+        reject(new Error(`runner exited (${code ?? signal}) before it was ready: ${this.stderr}`)),
+      );
     });
     this.ready.catch(() => undefined);
   }
@@ -90,7 +95,14 @@ interface ChaosFigures {
 async function chaos(store: string, log: string, env: NodeJS.ProcessEnv, random: () => number): Promise<ChaosFigures> {
   const args = [SPEC, store, PREFIX, String(RUNS), String(CONCURRENCY)];
   const standbys = Array.from({ length: STANDBYS }, () => new Runner(args, env));
-  const figures: ChaosFigures = { kills: 0, killsMidSaga: 0, takeovers: 0, takeoversCompensating: 0, lives: 0, killTimes: [] };
+  const figures: ChaosFigures = {
+    kills: 0,
+    killsMidSaga: 0,
+    takeovers: 0,
+    takeoversCompensating: 0,
+    lives: 0,
+    killTimes: [],
+  };
   const deadline = Date.now() + DEADLINE_MS;
   try {
     while (Date.now() < deadline) {
@@ -105,9 +117,14 @@ async function chaos(store: string, log: string, env: NodeJS.ProcessEnv, random:
       const killedAt = new Date().toISOString();
       const killed = ended === undefined && (await runner.kill());
       const lines = runner.lines;
-      appendFileSync(log, `life ${figures.lives} (pid ${runner.child.pid}, kill at ${Math.round(killAt)} ms): ${ended === undefined ? `killed ${killedAt}` : "exited"}\n${lines.join("\n")}\n`);
+      appendFileSync(
+        log,
+        `life ${figures.lives} (pid ${runner.child.pid}, kill at ${Math.round(killAt)} ms): ${ended === undefined ? `killed ${killedAt}` : "exited"}\n${lines.join("\n")}\n`,
+      );
       figures.takeovers += lines.filter((l) => l.startsWith("resume ")).length;
-      figures.takeoversCompensating += lines.filter((l) => l.startsWith("resume ") && l.endsWith("/compensating")).length;
+      figures.takeoversCompensating += lines.filter(
+        (l) => l.startsWith("resume ") && l.endsWith("/compensating"),
+      ).length;
       if (killed) {
         figures.kills++;
         figures.killTimes.push(killedAt);
@@ -140,20 +157,27 @@ function ledgerByThread(entries: LedgerEntry[]): Map<string, LedgerEntry[]> {
  * A repeated effect names the first kill after its first execution: a kill a few ms after it, before
  * the framework could record the call, means the tool ran again under the same idempotency key.
  */
-function sideEffectIssues(entries: LedgerEntry[], state: TeamStateValue["status"] | undefined, killTimes: string[]): string[] {
+function sideEffectIssues(
+  entries: LedgerEntry[],
+  state: TeamStateValue["status"] | undefined,
+  killTimes: string[],
+): string[] {
   const issues: string[] = [];
   const seen = new Map<string, LedgerEntry>();
   for (const e of entries) {
     const first = seen.get(`${e.action} ${e.key}`);
     if (first) {
       const kill = killTimes.find((t) => t >= first.at);
-      issues.push(`${e.action} ${e.key} twice (at ${first.at} and ${e.at}; ${kill ? `kill ${Date.parse(kill) - Date.parse(first.at)} ms after the first` : "no kill after the first"})`);
+      issues.push(
+        `${e.action} ${e.key} twice (at ${first.at} and ${e.at}; ${kill ? `kill ${Date.parse(kill) - Date.parse(first.at)} ms after the first` : "no kill after the first"})`,
+      );
     }
     seen.set(`${e.action} ${e.key}`, first ?? e);
   }
   const actions = entries.map((e) => e.action).sort();
   const expected = state === "completed" ? ["charge", "reserve", "ship"] : ["charge", "refund", "release", "reserve"];
-  if (actions.join() !== expected.join()) issues.push(`effects ${actions.join(",")} for a ${state} order, expected ${expected.join(",")}`);
+  if (actions.join() !== expected.join())
+    issues.push(`effects ${actions.join(",")} for a ${state} order, expected ${expected.join(",")}`);
   // each undo carries the key of the effect it undoes, and comes after it
   const undoes = { refund: "charge", release: "reserve" } as const;
   entries.forEach((e, i) => {
@@ -166,63 +190,94 @@ function sideEffectIssues(entries: LedgerEntry[], state: TeamStateValue["status"
 }
 
 describe("run integrity under SIGKILL (issue 9)", () => {
-  it(`${RUNS} order sagas, owner killed at random and taken over: none lost, none stuck, no effect twice`, { timeout: DEADLINE_MS + 30_000 }, async () => {
-    const dir = mkdtempSync(join(tmpdir(), "chaos-"));
-    const store = join(dir, "store.sqlite");
-    const ledger = join(dir, "ledger.jsonl");
-    // slow steps widen the windows a kill can land in: mid-charge, and mid-compensation
-    const env = { ...process.env, ORDER_LEDGER: ledger, ORDER_SLOW_CHARGE_MS: "40", ORDER_SLOW_REFUND_MS: "20", ORDER_SLOW_RELEASE_MS: "20" };
-    const started = Date.now();
-    const log = join(dir, "lives.log");
-    const figures = await chaos(store, log, env, prng(SEED));
-    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  it(
+    `${RUNS} order sagas, owner killed at random and taken over: none lost, none stuck, no effect twice`,
+    { timeout: DEADLINE_MS + 30_000 },
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), "chaos-"));
+      const store = join(dir, "store.sqlite");
+      const ledger = join(dir, "ledger.jsonl");
+      // slow steps widen the windows a kill can land in: mid-charge, and mid-compensation
+      const env = {
+        ...process.env,
+        ORDER_LEDGER: ledger,
+        ORDER_SLOW_CHARGE_MS: "40",
+        ORDER_SLOW_REFUND_MS: "20",
+        ORDER_SLOW_RELEASE_MS: "20",
+      };
+      const started = Date.now();
+      const log = join(dir, "lives.log");
+      const figures = await chaos(store, log, env, prng(SEED));
+      const seconds = ((Date.now() - started) / 1000).toFixed(1);
 
-    const team = await loadTeam(SPEC, { store: sqliteStore(store), env: {} });
-    const byThread = ledgerByThread(readLedger(ledger));
-    // calls repeated after a kill that landed between an effect and its record, absorbed by the tools' idempotency keys
-    const repeats = readLedger(repeatsPath(ledger)).length;
-    const stuck: string[] = [];
-    const lost: string[] = [];
-    const duplicated: string[] = [];
-    let completed = 0;
-    let compensated = 0;
-    try {
-      for (let n = 1; n <= RUNS; n++) {
-        const threadId = `${PREFIX}-${n}`;
-        const status = await team.status(threadId);
-        const state = await team.state(threadId);
-        if (!status || !["completed", "failed", "cancelled"].includes(status.state)) stuck.push(`${threadId}: ${status?.state ?? "never ran"}`);
-        // the thread's one user turn, with its own order, and an outcome to match its lifecycle
-        const atlantis = state?.input.includes("Atlantis") ?? false;
-        const outcome = atlantis ? "failed" : "completed";
-        if (!state || state.userTurn !== 1 || !state.input.endsWith(`(#${n})`) || state.status !== outcome || status?.state !== outcome) {
-          lost.push(`${threadId}: turn ${state?.userTurn}, input "${state?.input}", graph ${state?.status}, lifecycle ${status?.state}`);
-        } else if (outcome === "completed" && !state.output) lost.push(`${threadId}: completed without an output`);
-        else if (outcome === "failed" && (state.error?.code !== "TOOL_FAILED" || Object.values(state.compensations).join() !== "compensated,compensated")) {
-          lost.push(`${threadId}: failed with ${state.error?.code}, compensations ${JSON.stringify(state.compensations)}`);
+      const team = await loadTeam(SPEC, { store: sqliteStore(store), env: {} });
+      const byThread = ledgerByThread(readLedger(ledger));
+      // calls repeated after a kill that landed between an effect and its record, absorbed by the tools' idempotency keys
+      const repeats = readLedger(repeatsPath(ledger)).length;
+      const stuck: string[] = [];
+      const lost: string[] = [];
+      const duplicated: string[] = [];
+      let completed = 0;
+      let compensated = 0;
+      try {
+        for (let n = 1; n <= RUNS; n++) {
+          const threadId = `${PREFIX}-${n}`;
+          const status = await team.status(threadId);
+          const state = await team.state(threadId);
+          if (!status || !["completed", "failed", "cancelled"].includes(status.state))
+            stuck.push(`${threadId}: ${status?.state ?? "never ran"}`);
+          // the thread's one user turn, with its own order, and an outcome to match its lifecycle
+          const atlantis = state?.input.includes("Atlantis") ?? false;
+          const outcome = atlantis ? "failed" : "completed";
+          if (
+            !state ||
+            state.userTurn !== 1 ||
+            !state.input.endsWith(`(#${n})`) ||
+            state.status !== outcome ||
+            status?.state !== outcome
+          ) {
+            lost.push(
+              `${threadId}: turn ${state?.userTurn}, input "${state?.input}", graph ${state?.status}, lifecycle ${status?.state}`,
+            );
+          } else if (outcome === "completed" && !state.output) lost.push(`${threadId}: completed without an output`);
+          else if (
+            outcome === "failed" &&
+            (state.error?.code !== "TOOL_FAILED" ||
+              Object.values(state.compensations).join() !== "compensated,compensated")
+          ) {
+            lost.push(
+              `${threadId}: failed with ${state.error?.code}, compensations ${JSON.stringify(state.compensations)}`,
+            );
+          }
+          const issues = sideEffectIssues(byThread.get(threadId) ?? [], state?.status, figures.killTimes);
+          if (issues.length)
+            duplicated.push(
+              `${threadId}: ${issues.join("; ")} | ledger ${(byThread.get(threadId) ?? []).map((e) => `${e.action}@${e.key.split(":").slice(1).join(":")}`).join(" ")}`,
+            );
+          if (status?.state === "completed") completed++;
+          if (status?.state === "failed" && Object.keys(state?.compensations ?? {}).length) compensated++;
         }
-        const issues = sideEffectIssues(byThread.get(threadId) ?? [], state?.status, figures.killTimes);
-        if (issues.length) duplicated.push(`${threadId}: ${issues.join("; ")} | ledger ${(byThread.get(threadId) ?? []).map((e) => `${e.action}@${e.key.split(":").slice(1).join(":")}`).join(" ")}`);
-        if (status?.state === "completed") completed++;
-        if (status?.state === "failed" && Object.keys(state?.compensations ?? {}).length) compensated++;
+      } finally {
+        await team.close();
       }
-    } finally {
-      await team.close();
-    }
 
-    console.log(
-      `chaos: ${RUNS} runs, ${figures.kills} kills (${figures.killsMidSaga} mid-saga, ${figures.takeovers} threads taken over, ${figures.takeoversCompensating} of them mid-compensation), ` +
-        `${completed} completed, ${compensated} compensated, ${lost.length} lost, ${stuck.length} stuck, ${duplicated.length} duplicated, ${repeats} repeated calls absorbed by idempotency keys (seed ${SEED}, ${seconds} s)`,
-    );
-    console.log(`chaos: each runner's lines in ${log}`);
-    const last = figures.last;
-    expect(last?.code, `the last runner did not settle every thread:\n${last?.lines.filter((l) => !l.startsWith("done ")).join("\n")}\n${last?.stderr}`).toBe(0);
-    expect(stuck).toEqual([]);
-    expect(lost).toEqual([]);
-    expect(duplicated).toEqual([]);
-    expect(completed + compensated).toBe(RUNS);
-    // the test is only worth its name if the kills cut sagas short and others took them over
-    expect(figures.killsMidSaga).toBeGreaterThan(0);
-    expect(figures.takeovers).toBeGreaterThan(0);
-  });
+      console.log(
+        `chaos: ${RUNS} runs, ${figures.kills} kills (${figures.killsMidSaga} mid-saga, ${figures.takeovers} threads taken over, ${figures.takeoversCompensating} of them mid-compensation), ` +
+          `${completed} completed, ${compensated} compensated, ${lost.length} lost, ${stuck.length} stuck, ${duplicated.length} duplicated, ${repeats} repeated calls absorbed by idempotency keys (seed ${SEED}, ${seconds} s)`,
+      );
+      console.log(`chaos: each runner's lines in ${log}`);
+      const last = figures.last;
+      expect(
+        last?.code,
+        `the last runner did not settle every thread:\n${last?.lines.filter((l) => !l.startsWith("done ")).join("\n")}\n${last?.stderr}`,
+      ).toBe(0);
+      expect(stuck).toEqual([]);
+      expect(lost).toEqual([]);
+      expect(duplicated).toEqual([]);
+      expect(completed + compensated).toBe(RUNS);
+      // the test is only worth its name if the kills cut sagas short and others took them over
+      expect(figures.killsMidSaga).toBeGreaterThan(0);
+      expect(figures.takeovers).toBeGreaterThan(0);
+    },
+  );
 });

@@ -55,10 +55,16 @@ function chaosModel(seed: number) {
     return finish(`${job} done: ${results.map((r) => r.content).join(" + ")}`);
   };
   const worker = (request: ModelRequest): ScriptedTurn => `${jobOf(request)} ok`;
-  const backup = (request: ModelRequest): ScriptedTurn => (request.tools.some((t) => t.name === "delegate") ? lead(request) : worker(request));
+  const backup = (request: ModelRequest): ScriptedTurn =>
+    request.tools.some((t) => t.name === "delegate") ? lead(request) : worker(request);
   // one function turn per agent, repeated: a function turn is consumed per call, so give plenty
   const forever = (turn: ScriptedTurn) => Array.from({ length: RUNS * 6 }, () => turn);
-  const model = new ScriptedModel({ lead: forever(flaky(lead)), w1: forever(flaky(worker)), w2: forever(flaky(worker)), backup: forever(flaky(backup)) });
+  const model = new ScriptedModel({
+    lead: forever(flaky(lead)),
+    w1: forever(flaky(worker)),
+    w2: forever(flaky(worker)),
+    backup: forever(flaky(backup)),
+  });
   return { model, stats: () => ({ injected, total }) };
 }
 
@@ -67,10 +73,16 @@ const spec = {
   pattern: "supervisor",
   supervisor: "lead",
   agents: {
-    lead: { description: "Splits the job and assembles the answer", instructions: "Delegate part A to w1 and part B to w2, then finish." },
+    lead: {
+      description: "Splits the job and assembles the answer",
+      instructions: "Delegate part A to w1 and part B to w2, then finish.",
+    },
     w1: { description: "Does part A", instructions: "Do part A." },
     w2: { description: "Does part B", instructions: "Do part B." },
-    backup: { description: "Stands in for any agent that keeps failing", instructions: "Do what the failing agent was asked." },
+    backup: {
+      description: "Stands in for any agent that keeps failing",
+      instructions: "Do what the failing agent was asked.",
+    },
   },
   limits: { maxTurns: 12 },
   resilience: {
@@ -99,7 +111,11 @@ describe("chaos", () => {
         } catch {
           // a failed run ends with run.failed; its status is counted below
         }
-        outcomes.push({ status: last?.type === "run.completed" ? "completed" : "failed", output: last?.type === "run.completed" ? last.output : undefined, job });
+        outcomes.push({
+          status: last?.type === "run.completed" ? "completed" : "failed",
+          output: last?.type === "run.completed" ? last.output : undefined,
+          job,
+        });
       });
       await Promise.all(batch);
     }
@@ -107,7 +123,10 @@ describe("chaos", () => {
 
     const completed = outcomes.filter((o) => o.status === "completed");
     const rate = completed.length / RUNS;
-    console.log(`chaos: ${completed.length}/${RUNS} runs completed (${(rate * 100).toFixed(1)}%); ${stats().injected} of ${stats().total} model calls failed; events`, Object.fromEntries(seen));
+    console.log(
+      `chaos: ${completed.length}/${RUNS} runs completed (${(rate * 100).toFixed(1)}%); ${stats().injected} of ${stats().total} model calls failed; events`,
+      Object.fromEntries(seen),
+    );
 
     expect(outcomes).toHaveLength(RUNS);
     expect(rate).toBeGreaterThanOrEqual(0.999);

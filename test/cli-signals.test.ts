@@ -20,7 +20,11 @@ async function interrupt(signals: number, thread: string, slow: Record<string, s
   const dir = mkdtempSync(join(tmpdir(), "sig-"));
   const env = { ...process.env, ORDER_LEDGER: join(dir, "ledger.jsonl"), ORDER_SLOW_SHIP_MS: "1200", ...slow };
   const store = join(dir, "store.sqlite");
-  const child = spawn("node", [BIN, "run", SPEC, "--input", "Order 2 lamps to Berlin", "--thread", thread, "--store", store], { env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(
+    "node",
+    [BIN, "run", SPEC, "--input", "Order 2 lamps to Berlin", "--thread", thread, "--store", store],
+    { env, stdio: ["ignore", "pipe", "pipe"] },
+  );
   let stderr = "";
   child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
@@ -36,7 +40,9 @@ async function interrupt(signals: number, thread: string, slow: Record<string, s
   }
   const code = await exited;
   const troupe = (...args: string[]) =>
-    exec("node", [BIN, ...args, "--store", store], { env: { ...env, ORDER_SLOW_SHIP_MS: "0", ORDER_SLOW_REFUND_MS: "0" } }).catch((e: { stdout: string; stderr: string }) => e);
+    exec("node", [BIN, ...args, "--store", store], {
+      env: { ...env, ORDER_SLOW_SHIP_MS: "0", ORDER_SLOW_REFUND_MS: "0" },
+    }).catch((e: { stdout: string; stderr: string }) => e);
   const actions = () => readLedger(env.ORDER_LEDGER).map((e) => e.action);
   return { code, stderr, troupe, actions };
 }
@@ -77,12 +83,17 @@ describe("troupe run and Ctrl-C", () => {
     const dir = mkdtempSync(join(tmpdir(), "busy-"));
     const env = { ...process.env, ORDER_LEDGER: join(dir, "ledger.jsonl"), ORDER_SLOW_SHIP_MS: "3000" };
     const store = join(dir, "store.sqlite");
-    const run = (input: string, ...extra: string[]) => exec("node", [BIN, "run", SPEC, "--input", input, "--thread", "b", "--store", store, "--json", ...extra], { env });
+    const run = (input: string, ...extra: string[]) =>
+      exec("node", [BIN, "run", SPEC, "--input", input, "--thread", "b", "--store", store, "--json", ...extra], {
+        env,
+      });
     const first = run("Order 1 lamp to Oslo");
     while (!readLedger(env.ORDER_LEDGER).length) await sleep(20);
     const busy = await run("Order 2 lamps to Rome").catch((e: { code: number; stderr: string }) => e);
     expect(busy).toMatchObject({ code: 1 });
-    expect((busy as { stderr: string }).stderr).toMatch(/thread "b" is busy: pid \d+ on host .* has held it for a run since .*\[THREAD_BUSY\]/);
+    expect((busy as { stderr: string }).stderr).toMatch(
+      /thread "b" is busy: pid \d+ on host .* has held it for a run since .*\[THREAD_BUSY\]/,
+    );
     const waited = run("Order 2 lamps to Rome", "--wait", "20000");
     const [a, b] = await Promise.all([first, waited]);
     expect(JSON.parse(a.stdout.trim()).status).toBe("completed");

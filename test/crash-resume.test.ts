@@ -15,8 +15,17 @@ const BIN = join(ROOT, "packages/cli/dist/bin.js");
 const SPEC = join(ROOT, "examples/order-saga/team.yaml");
 
 /** Starts `troupe run` in a child process and SIGKILLs it once the ledger shows `until`. */
-async function runAndKill(env: Record<string, string>, input: string, thread: string, store: string, until: (actions: string[]) => boolean) {
-  const child = spawn("node", [BIN, "run", SPEC, "--input", input, "--thread", thread, "--store", store], { env: { ...process.env, ...env }, stdio: "ignore" });
+async function runAndKill(
+  env: Record<string, string>,
+  input: string,
+  thread: string,
+  store: string,
+  until: (actions: string[]) => boolean,
+) {
+  const child = spawn("node", [BIN, "run", SPEC, "--input", input, "--thread", thread, "--store", store], {
+    env: { ...process.env, ...env },
+    stdio: "ignore",
+  });
   const exited = new Promise((r) => child.once("exit", r));
   const deadline = Date.now() + 20_000;
   while (!until(readLedger(env.ORDER_LEDGER).map((e) => e.action))) {
@@ -38,7 +47,8 @@ function losingFirstCheckpoint(file: string) {
   const store = sqliteStore(file);
   const put = store.checkpointer.put.bind(store.checkpointer);
   let puts = 0;
-  store.checkpointer.put = (...args) => (puts++ === 0 ? Promise.reject(new Error("killed before the first checkpoint")) : put(...args));
+  store.checkpointer.put = (...args) =>
+    puts++ === 0 ? Promise.reject(new Error("killed before the first checkpoint")) : put(...args);
   return store;
 }
 
@@ -52,13 +62,22 @@ describe("a process killed mid-run, then resumed by another process", () => {
     expect(counts(env.ORDER_LEDGER)).toEqual({ reserve: 1, charge: 1 });
 
     // the owner is gone: status says so, and a new turn is refused until the run is resumed or cancelled
-    const status = JSON.parse((await run("node", [BIN, "status", "k1", "--store", store, "--json"], { env: { ...process.env, ...env } })).stdout);
+    const status = JSON.parse(
+      (await run("node", [BIN, "status", "k1", "--store", store, "--json"], { env: { ...process.env, ...env } }))
+        .stdout,
+    );
     expect(status.state).toBe("interrupted");
     expect(status.ownerLost).toMatchObject({ stalled: "running", lease: { purpose: "run" } });
-    const refused = await run("node", [BIN, "run", SPEC, "--input", "Order 1 lamp to Oslo", "--thread", "k1", "--store", store], { env: { ...process.env, ...env } }).catch((e: { code: number; stderr: string }) => e);
+    const refused = await run(
+      "node",
+      [BIN, "run", SPEC, "--input", "Order 1 lamp to Oslo", "--thread", "k1", "--store", store],
+      { env: { ...process.env, ...env } },
+    ).catch((e: { code: number; stderr: string }) => e);
     expect(refused).toMatchObject({ code: 1 });
     expect((refused as { stderr: string }).stderr).toMatch(/troupe resume k1.*\[THREAD_UNFINISHED\]/);
-    const resumed = await run("node", [BIN, "resume", "k1", "--store", store, "--json"], { env: { ...process.env, ...env, ORDER_SLOW_SHIP_MS: "0" } });
+    const resumed = await run("node", [BIN, "resume", "k1", "--store", store, "--json"], {
+      env: { ...process.env, ...env, ORDER_SLOW_SHIP_MS: "0" },
+    });
     expect(JSON.parse(resumed.stdout.trim().split("\n").at(-1)!).status).toBe("completed");
     expect(counts(env.ORDER_LEDGER)).toEqual({ reserve: 1, charge: 1, ship: 1 });
   });
@@ -71,9 +90,13 @@ describe("a process killed mid-run, then resumed by another process", () => {
     await runAndKill(env, "Order 2 lamps to Atlantis", "k2", store, (a) => a.includes("refund"));
     expect(counts(env.ORDER_LEDGER)).toEqual({ reserve: 1, charge: 1, refund: 1 });
 
-    const status = await run("node", [BIN, "status", "k2", "--store", store, "--json"], { env: { ...process.env, ...env } });
+    const status = await run("node", [BIN, "status", "k2", "--store", store, "--json"], {
+      env: { ...process.env, ...env },
+    });
     expect(JSON.parse(status.stdout)).toMatchObject({ state: "interrupted", ownerLost: { stalled: "compensating" } });
-    const resumed = await run("node", [BIN, "resume", "k2", "--store", store, "--json"], { env: { ...process.env, ...env, ORDER_SLOW_RELEASE_MS: "0" } }).catch((e: { stdout: string }) => e);
+    const resumed = await run("node", [BIN, "resume", "k2", "--store", store, "--json"], {
+      env: { ...process.env, ...env, ORDER_SLOW_RELEASE_MS: "0" },
+    }).catch((e: { stdout: string }) => e);
     expect(JSON.parse(resumed.stdout.trim().split("\n").at(-1)!).status).toBe("failed");
     expect(counts(env.ORDER_LEDGER)).toEqual({ reserve: 1, charge: 1, refund: 1, release: 1 });
     expect(readLedger(env.ORDER_LEDGER).map((e) => e.action)).toEqual(["reserve", "charge", "refund", "release"]);
@@ -87,10 +110,17 @@ describe("a process killed mid-run, then resumed by another process", () => {
     const cancelled = await run("node", [BIN, "cancel", "k3", "--store", store], { env: { ...process.env, ...env } });
     expect(cancelled.stdout).toContain("cancelled k3 (cancelled)");
     expect(readLedger(env.ORDER_LEDGER).map((e) => e.action)).toEqual(["reserve", "charge", "refund", "release"]);
-    const status = JSON.parse((await run("node", [BIN, "status", "k3", "--store", store, "--json"], { env: { ...process.env, ...env } })).stdout);
+    const status = JSON.parse(
+      (await run("node", [BIN, "status", "k3", "--store", store, "--json"], { env: { ...process.env, ...env } }))
+        .stdout,
+    );
     expect(status.state).toBe("cancelled");
     // the thread is free again: a new turn runs
-    const next = await run("node", [BIN, "run", SPEC, "--input", "Order 1 lamp to Oslo", "--thread", "k3", "--store", store, "--json"], { env: { ...process.env, ...env, ORDER_SLOW_SHIP_MS: "0" } });
+    const next = await run(
+      "node",
+      [BIN, "run", SPEC, "--input", "Order 1 lamp to Oslo", "--thread", "k3", "--store", store, "--json"],
+      { env: { ...process.env, ...env, ORDER_SLOW_SHIP_MS: "0" } },
+    );
     expect(JSON.parse(next.stdout.trim().split("\n").at(-1)!).status).toBe("completed");
   });
 
@@ -98,7 +128,9 @@ describe("a process killed mid-run, then resumed by another process", () => {
     const dir = mkdtempSync(join(tmpdir(), "crash-doubt-"));
     const env = { ORDER_LEDGER: join(dir, "ledger.jsonl") };
     const store = join(dir, "store.sqlite");
-    await runAndKill({ ...env, ORDER_HANG_AFTER: "charge" }, "Order 2 lamps to Berlin", "k5", store, (a) => a.includes("charge"));
+    await runAndKill({ ...env, ORDER_HANG_AFTER: "charge" }, "Order 2 lamps to Berlin", "k5", store, (a) =>
+      a.includes("charge"),
+    );
     const cancelled = await run("node", [BIN, "cancel", "k5", "--store", store], { env: { ...process.env, ...env } });
     expect(cancelled.stdout).toContain("cancelled k5 (cancelled)");
     // the charge was journaled in doubt before it ran; the cancel asked the tool again with the
@@ -113,7 +145,9 @@ describe("a process killed mid-run, then resumed by another process", () => {
     try {
       const store = losingFirstCheckpoint(join(dir, "store.sqlite"));
       const team = await loadTeam(SPEC, { store, env: {} });
-      await expect(team.run("Order 2 lamps to Berlin", { threadId: "k4" })).rejects.toThrow("killed before the first checkpoint");
+      await expect(team.run("Order 2 lamps to Berlin", { threadId: "k4" })).rejects.toThrow(
+        "killed before the first checkpoint",
+      );
       expect(await team.state("k4")).toBeUndefined();
       expect((await team.status("k4"))?.state).toBe("interrupted");
       const resumed = await team.resume("k4");
@@ -132,15 +166,31 @@ describe("a process killed mid-run, then resumed by another process", () => {
     try {
       const store = losingFirstCheckpoint(join(dir, "store.sqlite"));
       const team = await loadTeam(SPEC, { store, env: {} });
-      await expect(team.run("Order 2 lamps to Berlin", { threadId: "k6" })).rejects.toThrow("killed before the first checkpoint");
+      await expect(team.run("Order 2 lamps to Berlin", { threadId: "k6" })).rejects.toThrow(
+        "killed before the first checkpoint",
+      );
       await team.cancel("k6");
       expect((await team.status("k6"))?.state).toBe("cancelled");
       // the checkpoint writes failed while the steps ran: the saga journal still had them
-      expect(readLedger(process.env.ORDER_LEDGER).map((e) => e.action)).toEqual(["reserve", "charge", "ship", "refund", "release"]);
+      expect(readLedger(process.env.ORDER_LEDGER).map((e) => e.action)).toEqual([
+        "reserve",
+        "charge",
+        "ship",
+        "refund",
+        "release",
+      ]);
       expect((await team.run("Order 1 lamp to Oslo", { threadId: "k6" })).status).toBe("completed");
       // the new turn is turn 2: it shares no key (and so no recorded answer) with the cancelled one
       expect((await team.state("k6"))?.userTurn).toBe(2);
-      expect(readLedger(process.env.ORDER_LEDGER).slice(5).map((e) => [e.action, e.key.split(":")[1]])).toEqual([["reserve", "2"], ["charge", "2"], ["ship", "2"]]);
+      expect(
+        readLedger(process.env.ORDER_LEDGER)
+          .slice(5)
+          .map((e) => [e.action, e.key.split(":")[1]]),
+      ).toEqual([
+        ["reserve", "2"],
+        ["charge", "2"],
+        ["ship", "2"],
+      ]);
       await team.close();
     } finally {
       delete process.env.ORDER_LEDGER;

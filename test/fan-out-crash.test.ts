@@ -17,11 +17,20 @@ const store = join(dir, "store.sqlite");
 const env: NodeJS.ProcessEnv = { ...process.env, FANOUT_LEDGER: ledgerFile, FANOUT_SLOW_MS: "400" };
 delete env.ANTHROPIC_API_KEY;
 const filed = (): Array<{ doc: number; key: string }> =>
-  existsSync(ledgerFile) ? readFileSync(ledgerFile, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as { doc: number; key: string }) : [];
+  existsSync(ledgerFile)
+    ? readFileSync(ledgerFile, "utf8")
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { doc: number; key: string })
+    : [];
 
 describe("kill -9 in the middle of a fan-out", () => {
   it("resume finishes each branch exactly once, each with its own call identity", async () => {
-    const child = spawn(process.execPath, [BIN, "run", SPEC, "--input", "the Q3 audit", "--thread", "fan-k1", "--store", store], { env, stdio: "ignore" });
+    const child = spawn(
+      process.execPath,
+      [BIN, "run", SPEC, "--input", "the Q3 audit", "--thread", "fan-k1", "--store", store],
+      { env, stdio: "ignore" },
+    );
     const exited = new Promise((done) => child.once("exit", done));
     // doc 1 is filed after ~400 ms, doc 4 after ~1600 ms: kill with some branches done and some in flight
     while (filed().length < 1) await new Promise((r) => setTimeout(r, 20));
@@ -31,9 +40,17 @@ describe("kill -9 in the middle of a fan-out", () => {
     expect(before.length).toBeGreaterThanOrEqual(1);
     expect(before.length).toBeLessThan(4);
 
-    const status = JSON.parse((await run(process.execPath, [BIN, "status", "fan-k1", "--store", store, "--json"], { env })).stdout) as { state: string };
+    const status = JSON.parse(
+      (await run(process.execPath, [BIN, "status", "fan-k1", "--store", store, "--json"], { env })).stdout,
+    ) as { state: string };
     expect(status.state).toBe("interrupted");
-    const resumed = JSON.parse((await run(process.execPath, [BIN, "resume", "fan-k1", "--store", store, "--json"], { env: { ...env, FANOUT_SLOW_MS: "10" } })).stdout) as { status: string; output: string };
+    const resumed = JSON.parse(
+      (
+        await run(process.execPath, [BIN, "resume", "fan-k1", "--store", store, "--json"], {
+          env: { ...env, FANOUT_SLOW_MS: "10" },
+        })
+      ).stdout,
+    ) as { status: string; output: string };
     expect(resumed.status).toBe("completed");
 
     const after = filed();

@@ -18,12 +18,21 @@ const dir = mkdtempSync(join(tmpdir(), "troupe-host-keys-"));
 const ledger = join(dir, "ledger.jsonl");
 
 const actions = (): Array<{ action: string; key: string }> =>
-  existsSync(ledger) ? readFileSync(ledger, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as { action: string; key: string }) : [];
+  existsSync(ledger)
+    ? readFileSync(ledger, "utf8")
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { action: string; key: string })
+    : [];
 
 beforeAll(async () => {
   nats = await startNatsServer();
   // the worker charges slowly (1.5 s), so duplicates overlap and a short deadline passes mid-charge
-  worker = spawnTroupe(["worker", "--agents", AGENTS, "--nats", nats.url, "--namespace", NS, "--store", join(dir, "store.sqlite")], { ORDER_LEDGER: ledger, ORDER_SLOW_CHARGE_MS: "1500" }, children);
+  worker = spawnTroupe(
+    ["worker", "--agents", AGENTS, "--nats", nats.url, "--namespace", NS, "--store", join(dir, "store.sqlite")],
+    { ORDER_LEDGER: ledger, ORDER_SLOW_CHARGE_MS: "1500" },
+    children,
+  );
   await worker.waitFor(/serves .*payments.* in namespace "hostkeys"/);
   bus = await NatsBus.connect({ servers: nats.url, namespace: NS });
 });
@@ -58,13 +67,27 @@ describe("idempotency where side effects happen (the agent's host)", () => {
     const forged = await invokeCompensation(bus, {
       runId: "run-1",
       threadId: "host-t1",
-      step: { key: "host-t1:1:2:payments:forged:toolu_x", agent: "payments", tool: "charge_payment", input: { order: "anything" }, output: null },
+      step: {
+        key: "host-t1:1:2:payments:forged:toolu_x",
+        agent: "payments",
+        tool: "charge_payment",
+        input: { order: "anything" },
+        output: null,
+      },
     }).catch((e: unknown) => e);
     expect(isTroupeError(forged, "COMPENSATION_REFUSED")).toBe(true);
     // another thread cannot undo this thread's step either
     const [done] = actions().filter((e) => e.action === "charge" && e.key.includes(":dup:"));
-    const step = { key: done!.key, agent: "payments", tool: "charge_payment", input: { order: "Charge order dup" }, output: null };
-    const stolen = await invokeCompensation(bus, { runId: "run-2", threadId: "host-t2", step }).catch((e: unknown) => e);
+    const step = {
+      key: done!.key,
+      agent: "payments",
+      tool: "charge_payment",
+      input: { order: "Charge order dup" },
+      output: null,
+    };
+    const stolen = await invokeCompensation(bus, { runId: "run-2", threadId: "host-t2", step }).catch(
+      (e: unknown) => e,
+    );
     expect(isTroupeError(stolen, "COMPENSATION_REFUSED")).toBe(true);
     expect(actions().filter((e) => e.action === "refund")).toEqual([]);
 
@@ -74,7 +97,9 @@ describe("idempotency where side effects happen (the agent's host)", () => {
   });
 
   it("a request whose deadline has passed is not started; one whose deadline passes mid-charge is aborted", async () => {
-    const late = await invokeAgent(bus, charge("late", { deadline: Date.now() - 1 }), { timeoutMs: 10_000 }).catch((e: unknown) => e);
+    const late = await invokeAgent(bus, charge("late", { deadline: Date.now() - 1 }), { timeoutMs: 10_000 }).catch(
+      (e: unknown) => e,
+    );
     expect(isTroupeError(late, "AGENT_TIMEOUT")).toBe(true);
     const short = await invokeAgent(bus, charge("short"), { timeoutMs: 400 }).catch((e: unknown) => e);
     expect(isTroupeError(short, "AGENT_TIMEOUT")).toBe(true);

@@ -7,7 +7,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import YAML from "yaml";
 
-export type Category = "mutation" | "prototype-key" | "name" | "alias" | "depth" | "long-text" | "binary" | "special-file" | "sub-team";
+export type Category =
+  "mutation" | "prototype-key" | "name" | "alias" | "depth" | "long-text" | "binary" | "special-file" | "sub-team";
 
 /** A file the case writes beside its spec (sub-team specs). */
 export interface ExtraFile {
@@ -24,7 +25,10 @@ export interface HostileCase {
   /** The spec file's name (its extension picks YAML or JSON). */
   file: string;
   /** The file's bytes; for special files, how to make it instead. */
-  content: string | Uint8Array | { special: "fifo" | "dev-zero-link" | "directory" | "missing" | "link-loop" | "dangling-link" | "dev-null" };
+  content:
+    | string
+    | Uint8Array
+    | { special: "fifo" | "dev-zero-link" | "directory" | "missing" | "link-loop" | "dangling-link" | "dev-null" };
   extra?: ExtraFile[];
   /** For an invalid case, a problem line (`path: message`) must match this. */
   expect?: RegExp;
@@ -72,7 +76,13 @@ export function exampleBases(root: string): { name: string; spec: Spec }[] {
       delete spec.imports;
       for (const agent of Object.values(spec.agents as Record<string, Spec>)) delete agent.tools;
     }
-    return { name: path.replace(/^examples\//, "").replace(/\.yaml$/, "").replace(/\//g, "-"), spec };
+    return {
+      name: path
+        .replace(/^examples\//, "")
+        .replace(/\.yaml$/, "")
+        .replace(/\//g, "-"),
+      spec,
+    };
   });
 }
 
@@ -93,7 +103,34 @@ function renameAgent(spec: Spec, from: string, to: string): void {
   for (const node of Object.values(nodes ?? {})) if ("agent" in node) node.agent = swap(node.agent);
 }
 
-const WORDS = ["alpha", "beta", "key: value", "# not a comment", "quote \" inside", "it's", "{{input}}", "[list]", "{map}", "ünïcødé", "emoji 🎭", "tab\there", "line\nbreak", "*star", "&amp", "!tag", "%pct", "@at", "`tick`", "> gt", "| pipe", "- dash", "null", "true", "0x1F", "1e3"];
+const WORDS = [
+  "alpha",
+  "beta",
+  "key: value",
+  "# not a comment",
+  'quote " inside',
+  "it's",
+  "{{input}}",
+  "[list]",
+  "{map}",
+  "ünïcødé",
+  "emoji 🎭",
+  "tab\there",
+  "line\nbreak",
+  "*star",
+  "&amp",
+  "!tag",
+  "%pct",
+  "@at",
+  "`tick`",
+  "> gt",
+  "| pipe",
+  "- dash",
+  "null",
+  "true",
+  "0x1F",
+  "1e3",
+];
 
 function words(rng: Rng, n = rng.int(1, 8)): string {
   return Array.from({ length: n }, () => rng.pick(WORDS)).join(" ");
@@ -113,10 +150,36 @@ function goodName(rng: Rng, max = 52): string {
 }
 
 /** Names that break NATS subjects or the name rule. */
-const BAD_NAMES = ["a.b", "team.*", "a>", "x*", "with space", "tab\tname", "nl\nname", "nul\u0000x", "bell\u0007", "del\u007f", "1leading_digit", "-dash", "", "é_accent", "a".repeat(65), "semi;colon", "slash/name", "$dollar", "back\\slash"];
+const BAD_NAMES = [
+  "a.b",
+  "team.*",
+  "a>",
+  "x*",
+  "with space",
+  "tab\tname",
+  "nl\nname",
+  "nul\u0000x",
+  "bell\u0007",
+  "del\u007f",
+  "1leading_digit",
+  "-dash",
+  "",
+  "é_accent",
+  "a".repeat(65),
+  "semi;colon",
+  "slash/name",
+  "$dollar",
+  "back\\slash",
+];
 
-function serialize(spec: unknown, rng: Rng, format = rng.pick(["yaml", "json"] as const)): { file: string; content: string } {
-  return format === "json" ? { file: "spec.json", content: JSON.stringify(spec, null, rng.pick([0, 2])) } : { file: "spec.yaml", content: YAML.stringify(spec, { aliasDuplicateObjects: false }) };
+function serialize(
+  spec: unknown,
+  rng: Rng,
+  format = rng.pick(["yaml", "json"] as const),
+): { file: string; content: string } {
+  return format === "json"
+    ? { file: "spec.json", content: JSON.stringify(spec, null, rng.pick([0, 2])) }
+    : { file: "spec.yaml", content: YAML.stringify(spec, { aliasDuplicateObjects: false }) };
 }
 
 interface Mutation {
@@ -127,8 +190,17 @@ interface Mutation {
 
 const MUTATIONS: Record<string, Mutation> = {
   "set-description": { valid: true, apply: (s, r) => ((s.description = words(r)), true) },
-  "set-max-turns": { valid: true, apply: (s, r) => ((s.limits = { ...(s.limits as Spec), maxTurns: r.int(1, 500) }), true) },
-  "set-budget": { valid: true, apply: (s, r) => ((s.limits = { ...(s.limits as Spec), maxTokens: r.int(1, 10 ** 6), maxCostUsd: r.int(1, 1000) / 100 }), true) },
+  "set-max-turns": {
+    valid: true,
+    apply: (s, r) => ((s.limits = { ...(s.limits as Spec), maxTurns: r.int(1, 500) }), true),
+  },
+  "set-budget": {
+    valid: true,
+    apply: (s, r) => (
+      (s.limits = { ...(s.limits as Spec), maxTokens: r.int(1, 10 ** 6), maxCostUsd: r.int(1, 1000) / 100 }),
+      true
+    ),
+  },
   "set-instructions": {
     valid: true,
     apply: (s, r) => {
@@ -137,8 +209,14 @@ const MUTATIONS: Record<string, Mutation> = {
       return true;
     },
   },
-  "offline-model": { valid: true, apply: (s, r) => ((agentsOf(s)[r.pick(Object.keys(agentsOf(s)))]!.model = "offline"), true) },
-  "rename-agent": { valid: true, apply: (s, r) => (renameAgent(s, r.pick(Object.keys(agentsOf(s))), goodName(r)), true) },
+  "offline-model": {
+    valid: true,
+    apply: (s, r) => ((agentsOf(s)[r.pick(Object.keys(agentsOf(s)))]!.model = "offline"), true),
+  },
+  "rename-agent": {
+    valid: true,
+    apply: (s, r) => (renameAgent(s, r.pick(Object.keys(agentsOf(s))), goodName(r)), true),
+  },
   "delete-name": { valid: false, apply: (s) => (delete s.name, /^name: missing/) },
   "delete-pattern": { valid: false, apply: (s) => (delete s.pattern, /^pattern: missing/) },
   "delete-agent-field": {
@@ -159,8 +237,17 @@ const MUTATIONS: Record<string, Mutation> = {
       return new RegExp(`^agents\\.${name}\\.${key}: must not be empty`);
     },
   },
-  "bad-max-turns": { valid: false, apply: (s, r) => ((s.limits = { maxTurns: r.pick([0, -1, -r.int(2, 99), 1.5, "ten", true, null]) }), /^limits\.maxTurns: /) },
-  "unknown-top-key": { valid: false, apply: (s, r) => ((s[`zz_${r.int(0, 9999)}`] = words(r)), /^zz_\d+: unknown key/) },
+  "bad-max-turns": {
+    valid: false,
+    apply: (s, r) => (
+      (s.limits = { maxTurns: r.pick([0, -1, -r.int(2, 99), 1.5, "ten", true, null]) }),
+      /^limits\.maxTurns: /
+    ),
+  },
+  "unknown-top-key": {
+    valid: false,
+    apply: (s, r) => ((s[`zz_${r.int(0, 9999)}`] = words(r)), /^zz_\d+: unknown key/),
+  },
   "unknown-agent-key": {
     valid: false,
     apply: (s, r) => {
@@ -169,7 +256,10 @@ const MUTATIONS: Record<string, Mutation> = {
       return new RegExp(`^agents\\.${name}\\.zz\\d+: unknown key`);
     },
   },
-  "unknown-pattern": { valid: false, apply: (s, r) => ((s.pattern = `zz${r.int(0, 999)}`), /^pattern: unknown pattern/) },
+  "unknown-pattern": {
+    valid: false,
+    apply: (s, r) => ((s.pattern = `zz${r.int(0, 999)}`), /^pattern: unknown pattern/),
+  },
   "agents-as-list": { valid: false, apply: (s) => ((s.agents = Object.keys(agentsOf(s))), /^agents: /) },
   "unknown-tool": {
     valid: false,
@@ -187,7 +277,10 @@ const MUTATIONS: Record<string, Mutation> = {
       return new RegExp(`^agents\\.${name}\\.model: unknown model`);
     },
   },
-  "bad-team-name": { valid: false, apply: (s, r) => ((s.name = r.pick([42, "", "has space", "a.b", null, ["x"]])), /^name: /) },
+  "bad-team-name": {
+    valid: false,
+    apply: (s, r) => ((s.name = r.pick([42, "", "has space", "a.b", null, ["x"]])), /^name: /),
+  },
   "unknown-lead": {
     valid: false,
     apply: (s, r) => {
@@ -211,7 +304,12 @@ function mutationCases(rng: Rng, bases: { name: string; spec: Spec }[], perBase:
   const cases: HostileCase[] = [];
   const names = Object.keys(MUTATIONS);
   for (const base of bases) {
-    cases.push({ id: `mutation/${base.name}/base`, category: "mutation", valid: true, ...serialize(base.spec, rng, "yaml") });
+    cases.push({
+      id: `mutation/${base.name}/base`,
+      category: "mutation",
+      valid: true,
+      ...serialize(base.spec, rng, "yaml"),
+    });
     for (let i = 0; i < perBase; i++) {
       const spec = clone(base.spec);
       // one to three valid changes, then (for an invalid case) one breaking change
@@ -233,11 +331,24 @@ function mutationCases(rng: Rng, bases: { name: string; spec: Spec }[], perBase:
           applied.push(name);
         }
       }
-      cases.push({ id: `mutation/${base.name}/${i}:${applied.join("+")}`, category: "mutation", valid: !invalid, ...serialize(spec, rng), ...(expect ? { expect } : {}) });
+      cases.push({
+        id: `mutation/${base.name}/${i}:${applied.join("+")}`,
+        category: "mutation",
+        valid: !invalid,
+        ...serialize(spec, rng),
+        ...(expect ? { expect } : {}),
+      });
     }
     // a duplicate key is a YAML-text mistake (JSON.parse would keep the last)
     const text = YAML.stringify(base.spec);
-    cases.push({ id: `mutation/${base.name}/duplicate-key`, category: "mutation", valid: false, file: "spec.yaml", content: `${text}name: again\n`, expect: /duplicate key "name"/ });
+    cases.push({
+      id: `mutation/${base.name}/duplicate-key`,
+      category: "mutation",
+      valid: false,
+      file: "spec.yaml",
+      content: `${text}name: again\n`,
+      expect: /duplicate key "name"/,
+    });
   }
   return cases;
 }
@@ -256,12 +367,26 @@ function prototypeCases(rng: Rng, bases: { name: string; spec: Spec }[], count: 
     const spec = clone(base.spec);
     const key = rng.pick(["__proto__", "constructor", "prototype"]);
     const { map, path } = rng.pick(mappings(spec));
-    const value = rng.pick<unknown>([{ description: "d", instructions: "i" }, { maxTurns: 0 }, { polluted: true }, "x", 1, null, []]);
+    const value = rng.pick<unknown>([
+      { description: "d", instructions: "i" },
+      { maxTurns: 0 },
+      { polluted: true },
+      "x",
+      1,
+      null,
+      [],
+    ]);
     // defineProperty: an own key named __proto__, as YAML and JSON parsers produce it
     Object.defineProperty(map, key, { value, enumerable: true, configurable: true, writable: true });
     const out = serialize(spec, rng);
     if (!out.content.includes(key)) throw new Error(`corpus: ${key} was not written for ${base.name}`);
-    cases.push({ id: `prototype-key/${base.name}/${path.join(".") || "(root)"}/${key}`, category: "prototype-key", valid: false, ...out, expect: new RegExp(`"${key}" is not allowed as a key`) });
+    cases.push({
+      id: `prototype-key/${base.name}/${path.join(".") || "(root)"}/${key}`,
+      category: "prototype-key",
+      valid: false,
+      ...out,
+      expect: new RegExp(`"${key}" is not allowed as a key`),
+    });
   }
   // the same words as text, and keys that only contain them, are fine
   for (let i = 0; i < 8; i++) {
@@ -272,7 +397,12 @@ function prototypeCases(rng: Rng, bases: { name: string; spec: Spec }[], count: 
     const agent = rng.pick(Object.keys(agentsOf(spec)));
     agentsOf(spec)[agent]!.instructions = `Never set ${word}.`;
     renameAgent(spec, agent, `${word.replace(/_/g, "")}_agent`);
-    cases.push({ id: `prototype-key/valid/${base.name}/${i}`, category: "prototype-key", valid: true, ...serialize(spec, rng) });
+    cases.push({
+      id: `prototype-key/valid/${base.name}/${i}`,
+      category: "prototype-key",
+      valid: true,
+      ...serialize(spec, rng),
+    });
   }
   return cases;
 }
@@ -286,28 +416,59 @@ function nameCases(rng: Rng, bases: { name: string; spec: Spec }[]): HostileCase
     const base = rng.pick(bases);
     const agentSpec = clone(base.spec);
     renameAgent(agentSpec, rng.pick(Object.keys(agentsOf(agentSpec))), bad);
-    cases.push({ id: `name/agent/${shown}`, category: "name", valid: false, ...serialize(agentSpec, rng), expect: /^agents(\.|\[)/ });
+    cases.push({
+      id: `name/agent/${shown}`,
+      category: "name",
+      valid: false,
+      ...serialize(agentSpec, rng),
+      expect: /^agents(\.|\[)/,
+    });
     // a graph node key (custom)
     const custom = clone(byName("patterns-custom"));
     const graph = custom.graph as { entry: string; nodes: Record<string, unknown> };
     graph.nodes[bad] = { agent: Object.keys(agentsOf(custom))[0] };
-    cases.push({ id: `name/node/${shown}`, category: "name", valid: false, ...serialize(custom, rng), expect: /^graph\.nodes/ });
+    cases.push({
+      id: `name/node/${shown}`,
+      category: "name",
+      valid: false,
+      ...serialize(custom, rng),
+      expect: /^graph\.nodes/,
+    });
     // a step and a tool named by a graph node
     const stepSpec = clone(byName("patterns-custom"));
-    (stepSpec.graph as { nodes: Record<string, unknown> }).nodes.extra = rng.next() < 0.5 ? { step: bad } : { tool: bad };
-    cases.push({ id: `name/node-step-or-tool/${shown}`, category: "name", valid: false, ...serialize(stepSpec, rng), expect: /^graph\.nodes\.extra/ });
+    (stepSpec.graph as { nodes: Record<string, unknown> }).nodes.extra =
+      rng.next() < 0.5 ? { step: bad } : { tool: bad };
+    cases.push({
+      id: `name/node-step-or-tool/${shown}`,
+      category: "name",
+      valid: false,
+      ...serialize(stepSpec, rng),
+      expect: /^graph\.nodes\.extra/,
+    });
     // a tool an agent lists
     const toolSpec = clone(base.spec);
     const agent = rng.pick(Object.keys(agentsOf(toolSpec)));
     agentsOf(toolSpec)[agent]!.tools = [bad];
-    cases.push({ id: `name/tool/${shown}`, category: "name", valid: false, ...serialize(toolSpec, rng), expect: new RegExp(`^agents\\.${agent}\\.tools\\[0\\]: `) });
+    cases.push({
+      id: `name/tool/${shown}`,
+      category: "name",
+      valid: false,
+      ...serialize(toolSpec, rng),
+      expect: new RegExp(`^agents\\.${agent}\\.tools\\[0\\]: `),
+    });
     // a sub-team key (hierarchical)
     const org = clone(byName("patterns-hierarchical"));
     const teams = org.teams as Record<string, unknown>;
     teams[bad] = teams.research;
     delete teams.research;
     org.workers = (org.workers as string[]).map((w) => (w === "research" ? bad : w));
-    cases.push({ id: `name/sub-team/${shown}`, category: "name", valid: false, ...serialize(org, rng), expect: /^(teams|workers)/ });
+    cases.push({
+      id: `name/sub-team/${shown}`,
+      category: "name",
+      valid: false,
+      ...serialize(org, rng),
+      expect: /^(teams|workers)/,
+    });
   }
   // boundary names that are valid: 64 characters, digits, _ and -
   for (let i = 0; i < 10; i++) {
@@ -324,7 +485,12 @@ function nameCases(rng: Rng, bases: { name: string; spec: Spec }[]): HostileCase
 /** `levels` anchored lists, each aliasing the one before `fan` times: fan^levels values when expanded. */
 function aliasBomb(levels: number, fan: number): string {
   const lines = [`l0: &l0 [${Array(fan).fill('"lol"').join(", ")}]`];
-  for (let i = 1; i < levels; i++) lines.push(`l${i}: &l${i} [${Array(fan).fill(`*l${i - 1}`).join(", ")}]`);
+  for (let i = 1; i < levels; i++)
+    lines.push(
+      `l${i}: &l${i} [${Array(fan)
+        .fill(`*l${i - 1}`)
+        .join(", ")}]`,
+    );
   return lines.join("\n");
 }
 
@@ -341,14 +507,30 @@ function aliasCases(rng: Rng, bases: { name: string; spec: Spec }[]): HostileCas
     else {
       // the bomb under a key of the spec, indented as that key's value
       const host = where === "description" ? "description" : `zz_extra`;
-      const indented = bomb.split("\n").map((l) => `  ${l}`).join("\n");
+      const indented = bomb
+        .split("\n")
+        .map((l) => `  ${l}`)
+        .join("\n");
       const spec = clone(base.spec);
       delete spec[host];
       content = `${YAML.stringify(spec)}${host}:\n${indented}\n`;
     }
-    cases.push({ id: `alias/bomb/${where}/${levels}x${fan}`, category: "alias", valid: false, file: "spec.yaml", content });
+    cases.push({
+      id: `alias/bomb/${where}/${levels}x${fan}`,
+      category: "alias",
+      valid: false,
+      file: "spec.yaml",
+      content,
+    });
   }
-  cases.push({ id: "alias/self", category: "alias", valid: false, file: "spec.yaml", content: `${YAML.stringify(bases[0]!.spec)}zz_loop: &loop [*loop]\n`, expect: /contains itself|Unresolved alias|alias/ });
+  cases.push({
+    id: "alias/self",
+    category: "alias",
+    valid: false,
+    file: "spec.yaml",
+    content: `${YAML.stringify(bases[0]!.spec)}zz_loop: &loop [*loop]\n`,
+    expect: /contains itself|Unresolved alias|alias/,
+  });
   // aliases used as a spec author would: one anchored text reused by a few agents
   for (let i = 0; i < 8; i++) {
     const base = rng.pick(bases);
@@ -357,8 +539,15 @@ function aliasCases(rng: Rng, bases: { name: string; spec: Spec }[]): HostileCas
     const doc = new YAML.Document(spec);
     const first = doc.getIn(["agents", names[0]!, "instructions"], true) as YAML.Scalar;
     first.anchor = "shared";
-    for (const name of names.slice(1, 1 + rng.int(1, 4))) doc.setIn(["agents", name, "instructions"], doc.createAlias(first, "shared"));
-    cases.push({ id: `alias/valid/${base.name}/${i}`, category: "alias", valid: true, file: "spec.yaml", content: doc.toString() });
+    for (const name of names.slice(1, 1 + rng.int(1, 4)))
+      doc.setIn(["agents", name, "instructions"], doc.createAlias(first, "shared"));
+    cases.push({
+      id: `alias/valid/${base.name}/${i}`,
+      category: "alias",
+      valid: true,
+      file: "spec.yaml",
+      content: doc.toString(),
+    });
   }
   return cases;
 }
@@ -381,17 +570,29 @@ function depthCases(rng: Rng, bases: { name: string; spec: Spec }[]): HostileCas
     const base = rng.pick(bases);
     let content: string;
     let file = "spec.yaml";
-    if (style === "flow") content = `${YAML.stringify(base.spec)}description: ${"[".repeat(depth)}${"]".repeat(depth)}\n`;
-    else if (style === "block") content = `${YAML.stringify(base.spec)}zz_deep:\n${Array.from({ length: Math.min(depth, 1400) }, (_, d) => `${" ".repeat(d + 1)}k${d}:`).join("\n")} leaf\n`;
+    if (style === "flow")
+      content = `${YAML.stringify(base.spec)}description: ${"[".repeat(depth)}${"]".repeat(depth)}\n`;
+    else if (style === "block")
+      content = `${YAML.stringify(base.spec)}zz_deep:\n${Array.from({ length: Math.min(depth, 1400) }, (_, d) => `${" ".repeat(d + 1)}k${d}:`).join("\n")} leaf\n`;
     else if (style === "json") {
       file = "spec.json";
-      content = JSON.stringify({ ...base.spec, description: "x" }).replace(/"description":"x"/, `"description":${"[".repeat(depth)}${"]".repeat(depth)}`);
+      content = JSON.stringify({ ...base.spec, description: "x" }).replace(
+        /"description":"x"/,
+        `"description":${"[".repeat(depth)}${"]".repeat(depth)}`,
+      );
     } else {
       // valid by the schema (equals takes any value), invalid only by the depth limit
       const capped = Math.min(depth, 1000);
       ({ file, content } = serialize(withNested(capped), rng, capped > 100 ? "json" : undefined));
     }
-    cases.push({ id: `depth/${style}/${depth}`, category: "depth", valid: false, file, content, expect: /nested deeper than 64|over the limit/ });
+    cases.push({
+      id: `depth/${style}/${depth}`,
+      category: "depth",
+      valid: false,
+      file,
+      content,
+      expect: /nested deeper than 64|over the limit/,
+    });
   }
   for (let i = 0; i < 6; i++) {
     const depth = rng.int(2, 40);
@@ -413,13 +614,24 @@ function longTextCases(rng: Rng, bases: { name: string; spec: Spec }[]): Hostile
     else if (where === "description") spec.description = text;
     else if (where === "name") spec.name = text;
     else agentsOf(spec)[text] = { description: "d", instructions: "i" };
-    cases.push({ id: `long-text/${where}/${length}`, category: "long-text", valid: false, ...serialize(spec, rng), expect: /over the limit of (100000|1048576)/ });
+    cases.push({
+      id: `long-text/${where}/${length}`,
+      category: "long-text",
+      valid: false,
+      ...serialize(spec, rng),
+      expect: /over the limit of (100000|1048576)/,
+    });
   }
   for (let i = 0; i < 4; i++) {
     const base = rng.pick(bases);
     const spec = clone(base.spec);
     agentsOf(spec)[rng.pick(Object.keys(agentsOf(spec)))]!.instructions = "Think. ".repeat(14_000);
-    cases.push({ id: `long-text/valid/${base.name}/${i}`, category: "long-text", valid: true, ...serialize(spec, rng) });
+    cases.push({
+      id: `long-text/valid/${base.name}/${i}`,
+      category: "long-text",
+      valid: true,
+      ...serialize(spec, rng),
+    });
   }
   return cases;
 }
@@ -433,28 +645,57 @@ function binaryCases(rng: Rng, bases: { name: string; spec: Spec }[]): HostileCa
       while ((b >= 65 && b <= 90) || (b >= 97 && b <= 122)) b = rng.int(0, 255);
       return b;
     });
-    cases.push({ id: `binary/random/${i}`, category: "binary", valid: false, file: rng.pick(["spec.yaml", "spec.json", "spec.yml"]), content: bytes });
+    cases.push({
+      id: `binary/random/${i}`,
+      category: "binary",
+      valid: false,
+      file: rng.pick(["spec.yaml", "spec.json", "spec.yml"]),
+      content: bytes,
+    });
   }
   for (let i = 0; i < 4; i++) {
     const text = YAML.stringify(rng.pick(bases).spec);
     const at = rng.int(0, text.length);
-    cases.push({ id: `binary/nul/${i}`, category: "binary", valid: false, file: "spec.yaml", content: `${text.slice(0, at)}\u0000${text.slice(at)}`, expect: /NUL/ });
+    cases.push({
+      id: `binary/nul/${i}`,
+      category: "binary",
+      valid: false,
+      file: "spec.yaml",
+      content: `${text.slice(0, at)}\u0000${text.slice(at)}`,
+      expect: /NUL/,
+    });
     const bytes = Buffer.from(text);
     const spliced = Buffer.concat([bytes.subarray(0, at), Buffer.from([0xff, 0xfe, 0xc3]), bytes.subarray(at)]);
-    cases.push({ id: `binary/not-utf8/${i}`, category: "binary", valid: false, file: "spec.yaml", content: new Uint8Array(spliced), expect: /not UTF-8/ });
+    cases.push({
+      id: `binary/not-utf8/${i}`,
+      category: "binary",
+      valid: false,
+      file: "spec.yaml",
+      content: new Uint8Array(spliced),
+      expect: /not UTF-8/,
+    });
   }
   // text encodings a spec may arrive in: a UTF-8 byte order mark, Windows line ends
   for (let i = 0; i < 4; i++) {
     const text = YAML.stringify(rng.pick(bases).spec);
     const content = i % 2 ? text.replace(/\n/g, "\r\n") : `\ufeff${text}`;
-    cases.push({ id: `binary/valid-${i % 2 ? "crlf" : "bom"}/${i}`, category: "binary", valid: true, file: "spec.yaml", content });
+    cases.push({
+      id: `binary/valid-${i % 2 ? "crlf" : "bom"}/${i}`,
+      category: "binary",
+      valid: true,
+      file: "spec.yaml",
+      content,
+    });
   }
   return cases;
 }
 
 function specialFileCases(bases: { name: string; spec: Spec }[]): HostileCase[] {
   const text = YAML.stringify(bases[0]!.spec);
-  const special = (kind: Exclude<HostileCase["content"], string | Uint8Array>["special"], expect?: RegExp): HostileCase => ({
+  const special = (
+    kind: Exclude<HostileCase["content"], string | Uint8Array>["special"],
+    expect?: RegExp,
+  ): HostileCase => ({
     id: `special-file/${kind}`,
     category: "special-file",
     valid: false,
@@ -471,10 +712,37 @@ function specialFileCases(bases: { name: string; spec: Spec }[]): HostileCase[] 
     special("missing"),
     special("link-loop", /link loop/),
     special("dangling-link"),
-    { id: "special-file/empty", category: "special-file", valid: false, file: "spec.yaml", content: "", expect: /^\(root\): the spec is empty/ },
-    { id: "special-file/just-over-1MiB", category: "special-file", valid: false, file: "spec.yaml", content: pad(1024 * 1024 + 1), expect: /over the limit of 1048576/ },
-    { id: "special-file/10MB", category: "special-file", valid: false, file: "spec.yaml", content: pad(10 * 1024 * 1024), expect: /over the limit of 1048576/ },
-    { id: "special-file/just-under-1MiB", category: "special-file", valid: true, file: "spec.yaml", content: `${pad(1024 * 1024 - 20)}\n` },
+    {
+      id: "special-file/empty",
+      category: "special-file",
+      valid: false,
+      file: "spec.yaml",
+      content: "",
+      expect: /^\(root\): the spec is empty/,
+    },
+    {
+      id: "special-file/just-over-1MiB",
+      category: "special-file",
+      valid: false,
+      file: "spec.yaml",
+      content: pad(1024 * 1024 + 1),
+      expect: /over the limit of 1048576/,
+    },
+    {
+      id: "special-file/10MB",
+      category: "special-file",
+      valid: false,
+      file: "spec.yaml",
+      content: pad(10 * 1024 * 1024),
+      expect: /over the limit of 1048576/,
+    },
+    {
+      id: "special-file/just-under-1MiB",
+      category: "special-file",
+      valid: true,
+      file: "spec.yaml",
+      content: `${pad(1024 * 1024 - 20)}\n`,
+    },
   ];
 }
 
@@ -483,7 +751,10 @@ const team = (file: string, name: string, lead: string, teams?: Record<string, s
     name,
     pattern: teams ? "hierarchical" : "supervisor",
     supervisor: lead,
-    agents: { [lead]: { description: "Leads", instructions: "Delegate, then finish." }, [`${lead}_worker`]: { description: "Works", instructions: "Do the task." } },
+    agents: {
+      [lead]: { description: "Leads", instructions: "Delegate, then finish." },
+      [`${lead}_worker`]: { description: "Works", instructions: "Do the task." },
+    },
     ...(teams ? { teams } : {}),
   });
 
@@ -496,25 +767,60 @@ function subTeamCases(): HostileCase[] {
       valid: false,
       file: first![0],
       content: team(first![0], "top", "top_lead", first![1]),
-      extra: rest.map(([name, teams], i) => ({ name, content: team(name, `t${i}`, `lead${i}`, Object.keys(teams).length ? teams : undefined) })),
+      extra: rest.map(([name, teams], i) => ({
+        name,
+        content: team(name, `t${i}`, `lead${i}`, Object.keys(teams).length ? teams : undefined),
+      })),
       expect,
     };
   };
-  const valid = (id: string, files: [string, Record<string, string>][]): HostileCase => ({ ...cycle(id, files), valid: true, expect: undefined as never });
+  const valid = (id: string, files: [string, Record<string, string>][]): HostileCase => ({
+    ...cycle(id, files),
+    valid: true,
+    expect: undefined as never,
+  });
   return [
     cycle("self", [["spec.yaml", { me: "./spec.yaml" }]]),
     cycle("self-dotted", [["spec.yaml", { me: "./sub/../spec.yaml" }]]),
-    cycle("two", [["spec.yaml", { b: "./b.yaml" }], ["b.yaml", { a: "./spec.yaml" }]]),
-    cycle("three", [["spec.yaml", { b: "./b.yaml" }], ["b.yaml", { c: "./c.yaml" }], ["c.yaml", { a: "./spec.yaml" }]]),
-    cycle("inner-loop", [["spec.yaml", { b: "./b.yaml" }], ["b.yaml", { c: "./c.yaml" }], ["c.yaml", { b: "./b.yaml" }]]),
-    cycle("json", [["spec.json", { b: "./b.json" }], ["b.json", { a: "./spec.json" }]]),
-    { ...cycle("to-fifo", [["spec.yaml", { pipe: "./pipe.yaml" }]], /named pipe/), extra: [{ name: "pipe.yaml", content: "fifo" }] },
+    cycle("two", [
+      ["spec.yaml", { b: "./b.yaml" }],
+      ["b.yaml", { a: "./spec.yaml" }],
+    ]),
+    cycle("three", [
+      ["spec.yaml", { b: "./b.yaml" }],
+      ["b.yaml", { c: "./c.yaml" }],
+      ["c.yaml", { a: "./spec.yaml" }],
+    ]),
+    cycle("inner-loop", [
+      ["spec.yaml", { b: "./b.yaml" }],
+      ["b.yaml", { c: "./c.yaml" }],
+      ["c.yaml", { b: "./b.yaml" }],
+    ]),
+    cycle("json", [
+      ["spec.json", { b: "./b.json" }],
+      ["b.json", { a: "./spec.json" }],
+    ]),
+    {
+      ...cycle("to-fifo", [["spec.yaml", { pipe: "./pipe.yaml" }]], /named pipe/),
+      extra: [{ name: "pipe.yaml", content: "fifo" }],
+    },
     cycle("to-dev-zero", [["spec.yaml", { zero: "/dev/zero" }]], /a device/),
     cycle("to-directory", [["spec.yaml", { dir: "." }]], /a directory/),
     cycle("missing", [["spec.yaml", { gone: "./nowhere.yaml" }]], /spec file not found/),
-    valid("one-file", [["spec.yaml", { b: "./b.yaml" }], ["b.yaml", {}]]),
-    valid("chain", [["spec.yaml", { b: "./b.yaml" }], ["b.yaml", { c: "./c.yaml" }], ["c.yaml", {}]]),
-    valid("two-files", [["spec.yaml", { b: "./b.yaml", c: "./c.yaml" }], ["b.yaml", {}], ["c.yaml", {}]]),
+    valid("one-file", [
+      ["spec.yaml", { b: "./b.yaml" }],
+      ["b.yaml", {}],
+    ]),
+    valid("chain", [
+      ["spec.yaml", { b: "./b.yaml" }],
+      ["b.yaml", { c: "./c.yaml" }],
+      ["c.yaml", {}],
+    ]),
+    valid("two-files", [
+      ["spec.yaml", { b: "./b.yaml", c: "./c.yaml" }],
+      ["b.yaml", {}],
+      ["c.yaml", {}],
+    ]),
   ];
 }
 

@@ -19,7 +19,8 @@ const CASE_BUDGET_MS = 5_000;
 const CLI_BUDGET_MS = 30_000;
 
 /** A problem's path: (root), (file), a line and column, or a key path such as agents.writer.tools[0]. */
-const PATH = /^(\(root\)|\(file\)|line \d+, column \d+|(?:[A-Za-z_][\w-]*|\[(?:\d+|"(?:[^"\\]|\\.)*")\])(?:\.[A-Za-z_][\w-]*|\[(?:\d+|"(?:[^"\\]|\\.)*")\])*)$/;
+const PATH =
+  /^(\(root\)|\(file\)|line \d+, column \d+|(?:[A-Za-z_][\w-]*|\[(?:\d+|"(?:[^"\\]|\\.)*")\])(?:\.[A-Za-z_][\w-]*|\[(?:\d+|"(?:[^"\\]|\\.)*")\])*)$/;
 /** The same, as the start of a `path: message` line. */
 const PATH_LINE = new RegExp(`^${PATH.source.slice(1, -1)}: \\S`);
 
@@ -111,13 +112,16 @@ function verdict(c: HostileCase, o: Outcome): string | undefined {
   if (o.accepted) return "invalid spec accepted";
   if (!o.typed) return `untyped error: ${o.message}`;
   if (o.code !== "SPEC_INVALID" && o.code !== "SPEC_NOT_FOUND") return `wrong code ${o.code}: ${o.message}`;
-  if (o.code === "SPEC_NOT_FOUND") return c.expect && !c.expect.test(o.message!) ? `SPEC_NOT_FOUND without ${c.expect}: ${o.message}` : undefined;
+  if (o.code === "SPEC_NOT_FOUND")
+    return c.expect && !c.expect.test(o.message!) ? `SPEC_NOT_FOUND without ${c.expect}: ${o.message}` : undefined;
   if (!o.problems?.length) return `SPEC_INVALID without problems: ${o.message}`;
   const unnamed = o.problems.find((p) => !PATH.test(p.path));
   if (unnamed) return `problem without a path: ${JSON.stringify(unnamed).slice(0, 200)}`;
   const lines = o.message!.split("\n").slice(1);
-  if (lines.length !== o.problems.length || lines.some((l) => !PATH_LINE.test(l))) return `message lines do not each name a path: ${o.message!.slice(0, 300)}`;
-  if (c.expect && !lines.some((l) => c.expect!.test(l))) return `no problem matches ${c.expect}: ${o.message!.slice(0, 400)}`;
+  if (lines.length !== o.problems.length || lines.some((l) => !PATH_LINE.test(l)))
+    return `message lines do not each name a path: ${o.message!.slice(0, 300)}`;
+  if (c.expect && !lines.some((l) => c.expect!.test(l)))
+    return `no problem matches ${c.expect}: ${o.message!.slice(0, 400)}`;
   return undefined;
 }
 
@@ -135,10 +139,26 @@ describe("hostile specs", () => {
     const again = hostileCorpus(ROOT, SEED);
     expect(again.map((c) => c.id)).toEqual(corpus.map((c) => c.id));
     expect(corpus.length).toBeGreaterThanOrEqual(500);
-    const categories: Category[] = ["mutation", "prototype-key", "name", "alias", "depth", "long-text", "binary", "special-file", "sub-team"];
+    const categories: Category[] = [
+      "mutation",
+      "prototype-key",
+      "name",
+      "alias",
+      "depth",
+      "long-text",
+      "binary",
+      "special-file",
+      "sub-team",
+    ];
     for (const category of categories) {
-      expect(corpus.some((c) => c.category === category && !c.valid), `${category}: an invalid case`).toBe(true);
-      expect(corpus.some((c) => c.category === category && c.valid), `${category}: a valid case`).toBe(true);
+      expect(
+        corpus.some((c) => c.category === category && !c.valid),
+        `${category}: an invalid case`,
+      ).toBe(true);
+      expect(
+        corpus.some((c) => c.category === category && c.valid),
+        `${category}: a valid case`,
+      ).toBe(true);
     }
   });
 
@@ -149,54 +169,86 @@ describe("hostile specs", () => {
       const wrong = verdict(c, outcomes[i]!);
       return wrong ? [`${c.id}: ${wrong}`] : [];
     });
-    const count = (test: (c: HostileCase, o: Outcome) => boolean) => corpus.filter((c, i) => test(c, outcomes[i]!)).length;
+    const count = (test: (c: HostileCase, o: Outcome) => boolean) =>
+      corpus.filter((c, i) => test(c, outcomes[i]!)).length;
     const hangs = count((_, o) => !!o.hung);
     const crashes = count((_, o) => !!o.crashed);
     const untyped = count((_, o) => !o.hung && !o.crashed && !o.accepted && !o.typed);
     const acceptedInvalid = count((c, o) => !c.valid && o.accepted);
     const rejected = count((c, o) => !c.valid && !o.accepted && !verdict(c, o));
     const validAccepted = count((c, o) => c.valid && o.accepted);
-    const perCategory = [...new Set(corpus.map((c) => c.category))].map((cat) => `${cat} ${corpus.filter((c) => c.category === cat).length}`).join(", ");
+    const perCategory = [...new Set(corpus.map((c) => c.category))]
+      .map((cat) => `${cat} ${corpus.filter((c) => c.category === cat).length}`)
+      .join(", ");
     const slowest = Math.max(...outcomes.map((o) => o.ms));
-    console.log(`hostile specs: ${corpus.length} cases, ${rejected} rejected with paths, ${validAccepted} valid accepted, ${hangs} hangs, ${crashes} crashes, ${untyped} untyped, ${acceptedInvalid} accepted invalid`);
+    console.log(
+      `hostile specs: ${corpus.length} cases, ${rejected} rejected with paths, ${validAccepted} valid accepted, ${hangs} hangs, ${crashes} crashes, ${untyped} untyped, ${acceptedInvalid} accepted invalid`,
+    );
     console.log(`hostile specs by category: ${perCategory}; slowest case ${Math.round(slowest)} ms`);
     expect(failures).toEqual([]);
     expect(rejected + validAccepted).toBe(corpus.length);
   }, 120_000);
 
-  it("troupe validate (the CLI binary) refuses a FIFO, /dev/zero, a directory, a 10 MB file, an alias bomb and a prototype key at once, exit 1", async () => {
-    const at = join(dir, "cli");
-    mkdirSync(at);
-    mkfifo(join(at, "pipe.yaml"));
-    symlinkSync("/dev/zero", join(at, "zero.yaml"));
-    mkdirSync(join(at, "folder.yaml"));
-    writeFileSync(join(at, "big.yaml"), `name: big\n${"# pad\n".repeat(2_000_000)}`);
-    writeFileSync(join(at, "bomb.yaml"), ["a: &a [x, x, x, x, x, x, x, x, x]", ...Array.from({ length: 8 }, (_, i) => `l${i}: &l${i} [${Array(9).fill(i ? `*l${i - 1}` : "*a").join(", ")}]`)].join("\n"));
-    writeFileSync(join(at, "proto.yaml"), "name: t\npattern: supervisor\nsupervisor: lead\nagents:\n  lead: { description: d, instructions: i }\n  constructor: { description: d, instructions: i }\n");
-    const cases: [string, RegExp][] = [
-      ["pipe.yaml", /\(file\): is a named pipe \(FIFO\), not a regular file/],
-      ["zero.yaml", /\(file\): is a device, not a regular file/],
-      ["folder.yaml", /\(file\): is a directory, not a regular file/],
-      ["big.yaml", /\(file\): is \d+ bytes, over the limit of 1048576/],
-      ["bomb.yaml", /line \d+, column \d+: bad YAML: the aliases \(\*name\) expand to too many values/],
-      ["proto.yaml", /agents\.constructor: "constructor" is not allowed as a key anywhere in a spec/],
-    ];
-    const validate = (file: string) =>
-      new Promise<{ code: number | null; stderr: string }>((done) => {
-        const child = execFile(process.execPath, [BIN, "validate", file], { cwd: at, timeout: CLI_BUDGET_MS, encoding: "utf8" }, (_error, _stdout, stderr) =>
-          done({ code: child.exitCode, stderr: child.exitCode === null ? `killed after ${CLI_BUDGET_MS} ms (a hang)\n${stderr}` : stderr }),
-        );
+  it(
+    "troupe validate (the CLI binary) refuses a FIFO, /dev/zero, a directory, a 10 MB file, an alias bomb and a prototype key at once, exit 1",
+    async () => {
+      const at = join(dir, "cli");
+      mkdirSync(at);
+      mkfifo(join(at, "pipe.yaml"));
+      symlinkSync("/dev/zero", join(at, "zero.yaml"));
+      mkdirSync(join(at, "folder.yaml"));
+      writeFileSync(join(at, "big.yaml"), `name: big\n${"# pad\n".repeat(2_000_000)}`);
+      writeFileSync(
+        join(at, "bomb.yaml"),
+        [
+          "a: &a [x, x, x, x, x, x, x, x, x]",
+          ...Array.from(
+            { length: 8 },
+            (_, i) =>
+              `l${i}: &l${i} [${Array(9)
+                .fill(i ? `*l${i - 1}` : "*a")
+                .join(", ")}]`,
+          ),
+        ].join("\n"),
+      );
+      writeFileSync(
+        join(at, "proto.yaml"),
+        "name: t\npattern: supervisor\nsupervisor: lead\nagents:\n  lead: { description: d, instructions: i }\n  constructor: { description: d, instructions: i }\n",
+      );
+      const cases: [string, RegExp][] = [
+        ["pipe.yaml", /\(file\): is a named pipe \(FIFO\), not a regular file/],
+        ["zero.yaml", /\(file\): is a device, not a regular file/],
+        ["folder.yaml", /\(file\): is a directory, not a regular file/],
+        ["big.yaml", /\(file\): is \d+ bytes, over the limit of 1048576/],
+        ["bomb.yaml", /line \d+, column \d+: bad YAML: the aliases \(\*name\) expand to too many values/],
+        ["proto.yaml", /agents\.constructor: "constructor" is not allowed as a key anywhere in a spec/],
+      ];
+      const validate = (file: string) =>
+        new Promise<{ code: number | null; stderr: string }>((done) => {
+          const child = execFile(
+            process.execPath,
+            [BIN, "validate", file],
+            { cwd: at, timeout: CLI_BUDGET_MS, encoding: "utf8" },
+            (_error, _stdout, stderr) =>
+              done({
+                code: child.exitCode,
+                stderr: child.exitCode === null ? `killed after ${CLI_BUDGET_MS} ms (a hang)\n${stderr}` : stderr,
+              }),
+          );
+        });
+      // two at a time: node's start-up dominates, and CI runners have two cores
+      const runs: { code: number | null; stderr: string }[] = [];
+      for (let i = 0; i < cases.length; i += 2)
+        runs.push(...(await Promise.all(cases.slice(i, i + 2).map(([file]) => validate(file)))));
+      runs.forEach((run, i) => {
+        const [file, expected] = cases[i]!;
+        expect(run.code, `${file}: ${run.stderr}`).toBe(1);
+        expect(run.stderr, file).toMatch(/^troupe: .*invalid team spec \(\d+ problems?\):\n/);
+        expect(run.stderr, file).toMatch(expected);
+        expect(run.stderr, file).not.toMatch(/unexpected error/);
+        for (const line of run.stderr.trimEnd().split("\n").slice(1)) expect(line.slice(2), file).toMatch(PATH_LINE);
       });
-    // two at a time: node's start-up dominates, and CI runners have two cores
-    const runs: { code: number | null; stderr: string }[] = [];
-    for (let i = 0; i < cases.length; i += 2) runs.push(...(await Promise.all(cases.slice(i, i + 2).map(([file]) => validate(file)))));
-    runs.forEach((run, i) => {
-      const [file, expected] = cases[i]!;
-      expect(run.code, `${file}: ${run.stderr}`).toBe(1);
-      expect(run.stderr, file).toMatch(/^troupe: .*invalid team spec \(\d+ problems?\):\n/);
-      expect(run.stderr, file).toMatch(expected);
-      expect(run.stderr, file).not.toMatch(/unexpected error/);
-      for (const line of run.stderr.trimEnd().split("\n").slice(1)) expect(line.slice(2), file).toMatch(PATH_LINE);
-    });
-  }, 4 * CLI_BUDGET_MS);
+    },
+    4 * CLI_BUDGET_MS,
+  );
 });

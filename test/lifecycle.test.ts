@@ -3,7 +3,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { defineAgent, defineTool, isTroupeError, memoryStore, sqliteStore, type TeamStore, type TroupeEvent } from "@troupe/core";
+import {
+  defineAgent,
+  defineTool,
+  isTroupeError,
+  memoryStore,
+  sqliteStore,
+  type TeamStore,
+  type TroupeEvent,
+} from "@troupe/core";
 import { supervisor } from "@troupe/patterns";
 import { ScriptedModel, callTool, delegate, finish } from "@troupe/testing";
 
@@ -48,7 +56,13 @@ function roomTools(tools: { hold?: Promise<void>; log: string[] }) {
 function team(model: ScriptedModel, store: TeamStore, tools: { hold?: Promise<void>; log: string[] }) {
   const [book, wait] = roomTools(tools);
   const lead = defineAgent({ name: "lead", description: "Leads", instructions: "Lead.", model });
-  const planner = defineAgent({ name: "planner", description: "Plans", instructions: "Plan.", tools: [book, wait], model });
+  const planner = defineAgent({
+    name: "planner",
+    description: "Plans",
+    instructions: "Plan.",
+    tools: [book, wait],
+    model,
+  });
   return supervisor({ name: "events", lead, workers: [planner], store, controlPollMs: 20 });
 }
 
@@ -129,12 +143,18 @@ describe("run timeout", () => {
   it("limits.runTimeoutMs aborts in-flight calls, compensates, and fails the run with RUN_TIMEOUT", async () => {
     const { loadTeam } = await import("@troupe/patterns");
     const log: string[] = [];
-    const model = new ScriptedModel({ lead: [delegate("planner", "book and wait")], planner: [callTool("book", { room: "T" }), callTool("wait", {})] });
+    const model = new ScriptedModel({
+      lead: [delegate("planner", "book and wait")],
+      planner: [callTool("book", { room: "T" }), callTool("wait", {})],
+    });
     const raw = {
       name: "timed",
       pattern: "supervisor",
       supervisor: "lead",
-      agents: { lead: { description: "Leads", instructions: "Lead." }, planner: { description: "Plans", instructions: "Plan.", tools: ["book", "wait"] } },
+      agents: {
+        lead: { description: "Leads", instructions: "Lead." },
+        planner: { description: "Plans", instructions: "Plan.", tools: ["book", "wait"] },
+      },
       limits: { runTimeoutMs: 150 },
     };
     const tools = roomTools({ log, hold: new Promise(() => undefined) });

@@ -41,14 +41,19 @@ describe("no silent fake model", () => {
 
   it("troupe run --model claude-... without ANTHROPIC_API_KEY fails before the run: one clear line, no thread, no dead letter", async () => {
     const store = join(dir, "store.sqlite");
-    const failed = await run(process.execPath, [BIN, "run", SPEC, "--input", "hi", "--thread", "m-1", "--model", "claude-sonnet-4-6", "--store", store], { env: keyless, cwd: dir }).catch(
-      (e: { code: number; stderr: string }) => e,
-    );
+    const failed = await run(
+      process.execPath,
+      [BIN, "run", SPEC, "--input", "hi", "--thread", "m-1", "--model", "claude-sonnet-4-6", "--store", store],
+      { env: keyless, cwd: dir },
+    ).catch((e: { code: number; stderr: string }) => e);
     expect((failed as { code: number }).code).toBe(1);
     expect((failed as { stderr: string }).stderr).toMatch(/ANTHROPIC_API_KEY.*\[MODEL_AUTH\]/);
     expect((failed as { stderr: string }).stderr).toContain("--model offline");
     // nothing ran: no thread, so no dead letter either
-    const letters = await run(process.execPath, [BIN, "dlq", "list", "--store", store, "--json"], { env: keyless, cwd: dir }).catch((e: { stderr: string }) => e);
+    const letters = await run(process.execPath, [BIN, "dlq", "list", "--store", store, "--json"], {
+      env: keyless,
+      cwd: dir,
+    }).catch((e: { stderr: string }) => e);
     expect((letters as { stderr: string }).stderr).toContain("nothing has run with this store [THREAD_UNKNOWN]");
   });
 });

@@ -4,7 +4,18 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { connect } from "@nats-io/transport-node";
-import { defineAgent, defineTool, invokeAgent, isTroupeError, memoryStore, ReplySchema, serveAgent, TroupeError, type ModelClient, type TroupeEvent } from "@troupe/core";
+import {
+  defineAgent,
+  defineTool,
+  invokeAgent,
+  isTroupeError,
+  memoryStore,
+  ReplySchema,
+  serveAgent,
+  TroupeError,
+  type ModelClient,
+  type TroupeEvent,
+} from "@troupe/core";
 import { NatsBus } from "@troupe/nats";
 import { supervisor } from "@troupe/patterns";
 import { ScriptedModel, callTool, delegate, finish, startNatsServer, type RunningNatsServer } from "@troupe/testing";
@@ -30,11 +41,23 @@ function echoModel(answer: (request: Parameters<ModelClient["generate"]>[0]) => 
   return {
     id: "echo",
     async generate(request) {
-      return { content: [{ type: "text", text: await answer(request) }], stopReason: "end_turn", usage: { inputTokens: 1, outputTokens: 1, costUsd: 0 }, model: "echo" };
+      return {
+        content: [{ type: "text", text: await answer(request) }],
+        stopReason: "end_turn",
+        usage: { inputTokens: 1, outputTokens: 1, costUsd: 0 },
+        model: "echo",
+      };
     },
   };
 }
-const request = (agent: string, task = "hi") => ({ runId: "r1", threadId: "t1", agent, task, messages: [], idempotencyKey: `k-${Math.random()}` });
+const request = (agent: string, task = "hi") => ({
+  runId: "r1",
+  threadId: "t1",
+  agent,
+  task,
+  messages: [],
+  idempotencyKey: `k-${Math.random()}`,
+});
 
 describe("supervisor team over NatsBus", () => {
   const notes = defineTool({
@@ -45,17 +68,35 @@ describe("supervisor team over NatsBus", () => {
   });
   async function team(model: ScriptedModel, maxTurns = 12) {
     const lead = defineAgent({ name: "lead", description: "Leads", instructions: "Lead the team.", model });
-    const researcher = defineAgent({ name: "researcher", description: "Finds facts", instructions: "Find facts.", tools: [notes], model });
+    const researcher = defineAgent({
+      name: "researcher",
+      description: "Finds facts",
+      instructions: "Find facts.",
+      tools: [notes],
+      model,
+    });
     const writer = defineAgent({ name: "writer", description: "Writes briefs", instructions: "Write.", model });
     // the agents live behind a second connection, as in a worker process; the team only calls them
     const workerBus = await bus(`sup${maxTurns}`);
     for (const agent of [lead, researcher, writer]) await serveAgent(workerBus, agent, { model });
-    return supervisor({ name: "research", lead, workers: [researcher, writer], limits: { maxTurns }, store: memoryStore(), bus: await bus(`sup${maxTurns}`), serveAgents: false });
+    return supervisor({
+      name: "research",
+      lead,
+      workers: [researcher, writer],
+      limits: { maxTurns },
+      store: memoryStore(),
+      bus: await bus(`sup${maxTurns}`),
+      serveAgents: false,
+    });
   }
 
   it("routes one worker at a time, shows each result to the lead, and finishes", async () => {
     const model = new ScriptedModel({
-      lead: [delegate("researcher", "find facts on sagas"), delegate("writer", "write a brief from: facts"), finish("BRIEF: sagas undo work")],
+      lead: [
+        delegate("researcher", "find facts on sagas"),
+        delegate("writer", "write a brief from: facts"),
+        finish("BRIEF: sagas undo work"),
+      ],
       researcher: [callTool("search_notes", { query: "sagas" }), "Fact: sagas compensate"],
       writer: ["Brief: sagas compensate in reverse"],
     });
@@ -75,7 +116,10 @@ describe("supervisor team over NatsBus", () => {
   });
 
   it("stops at maxTurns with a typed error and a partial result", async () => {
-    const model = new ScriptedModel({ lead: Array.from({ length: 10 }, () => delegate("writer", "again")), writer: Array.from({ length: 10 }, () => "draft") });
+    const model = new ScriptedModel({
+      lead: Array.from({ length: 10 }, () => delegate("writer", "again")),
+      writer: Array.from({ length: 10 }, () => "draft"),
+    });
     const t = await team(model, 3);
     const error = await t.run("loop forever", { threadId: "t2" }).catch((e: unknown) => e);
     expect(isTroupeError(error, "MAX_TURNS_EXCEEDED")).toBe(true);
@@ -89,8 +133,12 @@ describe("NatsBus", () => {
   it("shares one agent's load between two worker processes", async () => {
     const script = fileURLToPath(new URL("./nats-echo-worker.mjs", import.meta.url));
     const built = fileURLToPath(new URL("../packages/nats/dist/index.js", import.meta.url));
-    expect(existsSync(built), "the child worker imports the built packages; run `npm run build` (tsc -b) first").toBe(true);
-    const child: ChildProcess = spawn(process.execPath, [script, server.url, "load", "child"], { stdio: ["pipe", "pipe", "inherit"] });
+    expect(existsSync(built), "the child worker imports the built packages; run `npm run build` (tsc -b) first").toBe(
+      true,
+    );
+    const child: ChildProcess = spawn(process.execPath, [script, server.url, "load", "child"], {
+      stdio: ["pipe", "pipe", "inherit"],
+    });
     try {
       await new Promise<void>((resolve, reject) => {
         child.stdout!.on("data", (chunk: Buffer) => chunk.toString().includes("ready") && resolve());
@@ -98,9 +146,15 @@ describe("NatsBus", () => {
       });
       let servedHere = 0;
       const model = echoModel(() => (servedHere++, "served by parent"));
-      await serveAgent(await bus("load"), defineAgent({ name: "echo", description: "Echo", instructions: "Echo.", model }), { model });
+      await serveAgent(
+        await bus("load"),
+        defineAgent({ name: "echo", description: "Echo", instructions: "Echo.", model }),
+        { model },
+      );
       const client = await bus("load");
-      const results = await Promise.all(Array.from({ length: 20 }, () => invokeAgent(client, request("echo"), { timeoutMs: 10_000 })));
+      const results = await Promise.all(
+        Array.from({ length: 20 }, () => invokeAgent(client, request("echo"), { timeoutMs: 10_000 })),
+      );
       const counts = new Map<string, number>();
       for (const r of results) counts.set(String(r.output), (counts.get(String(r.output)) ?? 0) + 1);
       expect([...counts.keys()].sort()).toEqual(["served by child", "served by parent"]);
@@ -114,24 +168,35 @@ describe("NatsBus", () => {
 
   it("answers malformed and oversized messages with typed errors and keeps serving", async () => {
     const model = echoModel(() => "still here");
-    await serveAgent(await bus("strict", { maxMessageBytes: 64 * 1024 }), defineAgent({ name: "echo", description: "Echo", instructions: "Echo.", model }), { model });
+    await serveAgent(
+      await bus("strict", { maxMessageBytes: 64 * 1024 }),
+      defineAgent({ name: "echo", description: "Echo", instructions: "Echo.", model }),
+      { model },
+    );
     const raw = await connect({ servers: server.url });
     try {
       const subject = "troupe.strict.agent.echo.invoke";
       const notJson = await raw.request(subject, "{not json", { timeout: 5000 });
-      expect(ReplySchema.parse(notJson.json())).toMatchObject({ ok: false, error: { code: "BUS_MESSAGE_INVALID", retryable: false } });
+      expect(ReplySchema.parse(notJson.json())).toMatchObject({
+        ok: false,
+        error: { code: "BUS_MESSAGE_INVALID", retryable: false },
+      });
       expect(notJson.headers?.get("troupe-error")).toBe("BUS_MESSAGE_INVALID");
       const big = await raw.request(subject, JSON.stringify({ task: "x".repeat(100_000) }), { timeout: 5000 });
       const bigReply = ReplySchema.parse(big.json());
       expect(bigReply).toMatchObject({ ok: false, error: { code: "BUS_MESSAGE_INVALID" } });
       expect(!bigReply.ok && bigReply.error.message).toMatch(/over this worker's limit of 65536 bytes/);
-      const wrongShape = ReplySchema.parse((await raw.request(subject, JSON.stringify({ hello: 1 }), { timeout: 5000 })).json());
+      const wrongShape = ReplySchema.parse(
+        (await raw.request(subject, JSON.stringify({ hello: 1 }), { timeout: 5000 })).json(),
+      );
       expect(wrongShape).toMatchObject({ ok: false, error: { code: "BUS_MESSAGE_INVALID" } });
     } finally {
       await raw.close();
     }
     const client = await bus("strict");
-    const tooBig = await invokeAgent(client, request("echo", "y".repeat(100_000)), { timeoutMs: 5000 }).catch((e: unknown) => e);
+    const tooBig = await invokeAgent(client, request("echo", "y".repeat(100_000)), { timeoutMs: 5000 }).catch(
+      (e: unknown) => e,
+    );
     expect(isTroupeError(tooBig, "BUS_MESSAGE_INVALID")).toBe(true);
     expect((await invokeAgent(client, request("echo"), { timeoutMs: 5000 })).output).toBe("still here");
   });
@@ -186,10 +251,15 @@ describe("NatsBus", () => {
       (req) =>
         new Promise((_, reject) => {
           const start = Date.now();
-          req.signal?.addEventListener("abort", () => ((modelAbortedAfter = Date.now() - start), reject(req.signal!.reason)));
+          req.signal?.addEventListener(
+            "abort",
+            () => ((modelAbortedAfter = Date.now() - start), reject(req.signal!.reason)),
+          );
         }),
     );
-    await serveAgent(worker, defineAgent({ name: "waiter", description: "Waits", instructions: "Wait.", model }), { model });
+    await serveAgent(worker, defineAgent({ name: "waiter", description: "Waits", instructions: "Wait.", model }), {
+      model,
+    });
     const agentError = await invokeAgent(client, request("waiter"), { timeoutMs: 400 }).catch((e: unknown) => e);
     expect(isTroupeError(agentError, "AGENT_TIMEOUT")).toBe(true);
     await expect.poll(() => modelAbortedAfter).toBeGreaterThan(300);
@@ -203,7 +273,9 @@ describe("NatsBus", () => {
     const client = await NatsBus.connect(opts);
     try {
       const model = echoModel(() => "alive");
-      await serveAgent(worker, defineAgent({ name: "echo", description: "Echo", instructions: "Echo.", model }), { model });
+      await serveAgent(worker, defineAgent({ name: "echo", description: "Echo", instructions: "Echo.", model }), {
+        model,
+      });
       expect((await invokeAgent(client, request("echo"), { timeoutMs: 5000 })).output).toBe("alive");
       const reconnected = [worker, client].map((b) => waitForStatus(b, "reconnect"));
       await own.kill();

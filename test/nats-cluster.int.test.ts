@@ -15,19 +15,39 @@ afterAll(async () => {
 const model: ModelClient = {
   id: "echo",
   async generate() {
-    return { content: [{ type: "text", text: "pong" }], stopReason: "end_turn", usage: { inputTokens: 1, outputTokens: 1, costUsd: 0 }, model: "echo" };
+    return {
+      content: [{ type: "text", text: "pong" }],
+      stopReason: "end_turn",
+      usage: { inputTokens: 1, outputTokens: 1, costUsd: 0 },
+      model: "echo",
+    };
   },
 };
 const at = new Date(0).toISOString();
-const event = (turn: number): TroupeEvent => ({ type: "agent.started", runId: "c1", threadId: "t", at, agent: "a", task: "t", turn });
+const event = (turn: number): TroupeEvent => ({
+  type: "agent.started",
+  runId: "c1",
+  threadId: "t",
+  at,
+  agent: "a",
+  task: "t",
+  turn,
+});
 const request = { runId: "c1", threadId: "t", agent: "pinger", task: "ping", messages: [], idempotencyKey: "k" };
 
 describe("NatsBus on a 3-node cluster", () => {
   it("fails over to another node and keeps replicated run events", async () => {
     const worker = await NatsBus.connect({ servers: cluster.urls, namespace: "ha", reconnectTimeWaitMs: 100 });
-    const client = await NatsBus.connect({ servers: cluster.urls, namespace: "ha", reconnectTimeWaitMs: 100, eventLog: { replicas: 3 } });
+    const client = await NatsBus.connect({
+      servers: cluster.urls,
+      namespace: "ha",
+      reconnectTimeWaitMs: 100,
+      eventLog: { replicas: 3 },
+    });
     try {
-      await serveAgent(worker, defineAgent({ name: "pinger", description: "Pings", instructions: "Ping.", model }), { model });
+      await serveAgent(worker, defineAgent({ name: "pinger", description: "Pings", instructions: "Ping.", model }), {
+        model,
+      });
       const log = await client.eventLog();
       for (let i = 0; i < 5; i++) await log.append(event(i));
       const info = await (await jetstreamManager(client.connection)).streams.info(log.stream);
@@ -40,12 +60,22 @@ describe("NatsBus on a 3-node cluster", () => {
       expect(victim).toBeDefined();
       await victim.kill("SIGKILL");
       await expect
-        .poll(async () => invokeAgent(client, request, { timeoutMs: 1000 }).then((r) => r.output, (e: unknown) => (isTroupeError(e) ? e.code : String(e))), { timeout: 10_000, interval: 250 })
+        .poll(
+          async () =>
+            invokeAgent(client, request, { timeoutMs: 1000 }).then(
+              (r) => r.output,
+              (e: unknown) => (isTroupeError(e) ? e.code : String(e)),
+            ),
+          { timeout: 10_000, interval: 250 },
+        )
         .toBe("pong");
       expect(client.connection.getServer()).not.toContain(`:${victim.port}`);
       // the R3 stream elects a new leader if needed; the history is intact
       await expect
-        .poll(async () => (await log.read("c1").catch(() => [])).map((e) => (e.type === "agent.started" ? e.turn : -1)), { timeout: 15_000, interval: 500 })
+        .poll(
+          async () => (await log.read("c1").catch(() => [])).map((e) => (e.type === "agent.started" ? e.turn : -1)),
+          { timeout: 15_000, interval: 500 },
+        )
         .toEqual([0, 1, 2, 3, 4]);
     } finally {
       await Promise.all([worker.close(), client.close()]);
@@ -55,7 +85,9 @@ describe("NatsBus on a 3-node cluster", () => {
 
 describe("test servers", () => {
   it("says how to install nats-server when the binary is missing", async () => {
-    await expect(startNatsServer({ binary: "/nonexistent/nats-server" })).rejects.toThrow(/install it: apt-get install -y nats-server/);
+    await expect(startNatsServer({ binary: "/nonexistent/nats-server" })).rejects.toThrow(
+      /install it: apt-get install -y nats-server/,
+    );
   });
 
   it("rejects a connection to a port with no server as AGENT_UNAVAILABLE", async () => {

@@ -3,10 +3,35 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { defineAgent, invokeAgent, isTroupeError, postgresStore, readRunStatus, readSpecFile, type ModelClient, type PostgresStore, type TroupeEvent } from "@troupe/core";
-import { AgentRegistry, NatsBus, Orchestrator, RunQueue, Worker, submitRun, type OrchestratorOptions } from "@troupe/nats";
+import {
+  defineAgent,
+  invokeAgent,
+  isTroupeError,
+  postgresStore,
+  readRunStatus,
+  readSpecFile,
+  type ModelClient,
+  type PostgresStore,
+  type TroupeEvent,
+} from "@troupe/core";
+import {
+  AgentRegistry,
+  NatsBus,
+  Orchestrator,
+  RunQueue,
+  Worker,
+  submitRun,
+  type OrchestratorOptions,
+} from "@troupe/nats";
 import { loadTeam } from "@troupe/patterns";
-import { freePort, startNatsCluster, startNatsServer, startPostgres, type RunningNatsServer, type RunningPostgres } from "@troupe/testing";
+import {
+  freePort,
+  startNatsCluster,
+  startNatsServer,
+  startPostgres,
+  type RunningNatsServer,
+  type RunningPostgres,
+} from "@troupe/testing";
 import { ROOT, runCli, spawnTroupe } from "./troupe-cli.js";
 
 const SPEC = join(ROOT, "examples/order-saga/team.yaml");
@@ -42,12 +67,33 @@ function tempFile(name: string): string {
 
 function ledger(file: string): Array<{ action: string; key: string }> {
   if (!existsSync(file)) return [];
-  return readFileSync(file, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as { action: string; key: string });
+  return readFileSync(file, "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { action: string; key: string });
 }
 
-async function orchestrator(options: Omit<OrchestratorOptions, "loadTeam" | "bus">, servers: string | string[], namespace: string, replicas?: number) {
-  const bus = await NatsBus.connect({ servers, namespace, durableEvents: true, reconnectTimeWaitMs: 100, ...(replicas ? { eventLog: { replicas } } : {}) });
-  const o = await Orchestrator.start({ bus, loadTeam, allowImports: [EXAMPLES], env: {}, ...(replicas ? { replicas } : {}), ...options });
+async function orchestrator(
+  options: Omit<OrchestratorOptions, "loadTeam" | "bus">,
+  servers: string | string[],
+  namespace: string,
+  replicas?: number,
+) {
+  const bus = await NatsBus.connect({
+    servers,
+    namespace,
+    durableEvents: true,
+    reconnectTimeWaitMs: 100,
+    ...(replicas ? { eventLog: { replicas } } : {}),
+  });
+  const o = await Orchestrator.start({
+    bus,
+    loadTeam,
+    allowImports: [EXAMPLES],
+    env: {},
+    ...(replicas ? { replicas } : {}),
+    ...options,
+  });
   const stop = async () => {
     await o.stop();
     await bus.close();
@@ -65,10 +111,33 @@ const typesOf = (events: TroupeEvent[]) => events.map((e) => e.type);
 describe("distributed runs on NATS + PostgreSQL", () => {
   it("(a) a second orchestrator finishes a run from the PostgreSQL checkpoint after the first is SIGKILLed mid-charge", async () => {
     const file = tempFile("ledger.jsonl");
-    const args = ["orchestrator", "--nats", nats.url, "--store", pg.url, "--namespace", "failover", "--ack-wait", "2000", "--allow-imports", EXAMPLES];
+    const args = [
+      "orchestrator",
+      "--nats",
+      nats.url,
+      "--store",
+      pg.url,
+      "--namespace",
+      "failover",
+      "--ack-wait",
+      "2000",
+      "--allow-imports",
+      EXAMPLES,
+    ];
     const first = troupe(args, { ORDER_LEDGER: file, ORDER_SLOW_CHARGE_MS: "60000" });
     await first.waitFor(/takes runs from TROUPE_FAILOVER_RUNS/);
-    const submitted = await cli(["submit", SPEC, "--input", "Order 3 lamps to Berlin", "--thread", "failover-1", "--nats", nats.url, "--namespace", "failover"]);
+    const submitted = await cli([
+      "submit",
+      SPEC,
+      "--input",
+      "Order 3 lamps to Berlin",
+      "--thread",
+      "failover-1",
+      "--nats",
+      nats.url,
+      "--namespace",
+      "failover",
+    ]);
     expect(submitted.code).toBe(0);
     expect(submitted.out).toEqual(["failover-1"]);
 
@@ -92,19 +161,33 @@ describe("distributed runs on NATS + PostgreSQL", () => {
     expect(typesOf(resumed!).slice(0, 2)).toEqual(["run.started", "run.resumed"]);
     expect(resumed!.at(-1)).toMatchObject({ type: "run.completed" });
     // the resumed run starts at the payments desk: inventory is not asked again
-    expect(resumed!.filter((e) => e.type === "agent.started").map((e) => (e as { agent: string }).agent)).toEqual(["payments", "order_desk", "shipping", "order_desk"]);
+    expect(resumed!.filter((e) => e.type === "agent.started").map((e) => (e as { agent: string }).agent)).toEqual([
+      "payments",
+      "order_desk",
+      "shipping",
+      "order_desk",
+    ]);
 
     const effects = ledger(file);
     expect(effects.map((e) => e.action)).toEqual(["reserve", "charge", "ship"]);
     expect(new Set(effects.map((e) => e.key)).size).toBe(3);
     // the lifecycle doc is written just after the events that announce it
-    await expect.poll(async () => (await readRunStatus(store.docs, "failover-1"))?.state, { timeout: 5000 }).toBe("completed");
+    await expect
+      .poll(async () => (await readRunStatus(store.docs, "failover-1"))?.state, { timeout: 5000 })
+      .toBe("completed");
     // any machine can inspect the thread in the shared store
     const status = await cli(["status", "failover-1", "--store", pg.url, "--json"]);
     expect(JSON.parse(status.out[0]!)).toMatchObject({ threadId: "failover-1", state: "completed" });
     await second.waitFor(/thread failover-1: taking request .* \(delivery 2\)/);
     await second.waitFor(/thread failover-1: completed/);
-    const queue = await RunQueue.open((await NatsBus.connect({ servers: nats.url, namespace: "failover" }).then((b) => (cleanups.push(() => b.close()), b))).connection, { namespace: "failover" });
+    const queue = await RunQueue.open(
+      (
+        await NatsBus.connect({ servers: nats.url, namespace: "failover" }).then(
+          (b) => (cleanups.push(() => b.close()), b),
+        )
+      ).connection,
+      { namespace: "failover" },
+    );
     await expect.poll(() => queue.depth()).toBe(0);
 
     second.child.kill("SIGTERM");
@@ -116,7 +199,11 @@ describe("distributed runs on NATS + PostgreSQL", () => {
     process.env.ORDER_LEDGER = file;
     const down = postgresStore(`postgres://postgres@127.0.0.1:${await freePort()}/troupe`);
     cleanups.push(() => down.close());
-    const broken = await orchestrator({ store: down, maxDeliver: 3, backoffMs: [100], ackWaitMs: 5000 }, nats.url, "dlq");
+    const broken = await orchestrator(
+      { store: down, maxDeliver: 3, backoffMs: [100], ackWaitMs: 5000 },
+      nats.url,
+      "dlq",
+    );
     const client = await NatsBus.connect({ servers: nats.url, namespace: "dlq" });
     cleanups.push(() => client.close());
     const request = await submitRun(client, { ...spec(), input: "Order 1 desk to Paris", threadId: "dlq-1" });
@@ -124,7 +211,10 @@ describe("distributed runs on NATS + PostgreSQL", () => {
     await expect.poll(async () => (await queue.deadRuns()).length, { timeout: 15_000 }).toBe(1);
     await broken.stop();
     const [dead] = await queue.deadRuns();
-    expect(dead).toMatchObject({ deliveries: 3, request: { requestId: request.requestId, threadId: "dlq-1", input: "Order 1 desk to Paris" } });
+    expect(dead).toMatchObject({
+      deliveries: 3,
+      request: { requestId: request.requestId, threadId: "dlq-1", input: "Order 1 desk to Paris" },
+    });
     expect(dead!.reason).toMatch(/ECONNREFUSED|connect/);
     expect(await queue.depth()).toBe(0);
     expect(ledger(file)).toEqual([]);
@@ -166,76 +256,133 @@ describe("distributed runs on NATS + PostgreSQL", () => {
     process.env.ORDER_LEDGER = file;
     process.env.ORDER_SLOW_CHARGE_MS = "1000";
     const logs: string[] = [];
-    const first = await orchestrator({ store, ackWaitMs: 5000, drainTimeoutMs: 200, id: "first", onLog: (l) => logs.push(l), onEvent: (e) => logs.push(`event ${e.type} ${"agent" in e ? e.agent : ""}`) }, nats.url, "handoff");
+    const first = await orchestrator(
+      {
+        store,
+        ackWaitMs: 5000,
+        drainTimeoutMs: 200,
+        id: "first",
+        onLog: (l) => logs.push(l),
+        onEvent: (e) => logs.push(`event ${e.type} ${"agent" in e ? e.agent : ""}`),
+      },
+      nats.url,
+      "handoff",
+    );
     const client = await NatsBus.connect({ servers: nats.url, namespace: "handoff" });
     cleanups.push(() => client.close());
     await submitRun(client, { ...spec(), input: "Order 4 lamps to Madrid", threadId: "handoff-1" });
-    await expect.poll(() => logs.includes("event agent.started payments"), { timeout: 10_000, interval: 20 }).toBe(true);
+    await expect
+      .poll(() => logs.includes("event agent.started payments"), { timeout: 10_000, interval: 20 })
+      .toBe(true);
     await first.stop();
     expect(logs).toContain("[first] thread handoff-1: paused and handed to another orchestrator");
     expect((await readRunStatus(store.docs, "handoff-1"))?.state).toBe("paused");
     expect(ledger(file).map((e) => e.action)).toEqual(["reserve", "charge"]);
 
     await orchestrator({ store, ackWaitMs: 5000, id: "second", onLog: (l) => logs.push(l) }, nats.url, "handoff");
-    await expect.poll(() => logs.includes("[second] thread handoff-1: completed"), { timeout: 15_000, interval: 50 }).toBe(true);
+    await expect
+      .poll(() => logs.includes("[second] thread handoff-1: completed"), { timeout: 15_000, interval: 50 })
+      .toBe(true);
     expect(ledger(file).map((e) => e.action)).toEqual(["reserve", "charge", "ship"]);
-    expect((await client.eventLog().then((log) => log.runsOf("handoff-1"))).map((a) => a.by)).toEqual(["first", "second"]);
+    expect((await client.eventLog().then((log) => log.runsOf("handoff-1"))).map((a) => a.by)).toEqual([
+      "first",
+      "second",
+    ]);
     delete process.env.ORDER_LEDGER;
     delete process.env.ORDER_SLOW_CHARGE_MS;
   });
 
   // a JetStream leader election after a node loss can take tens of seconds on 2 loaded cores
-  it("(c) on a 3-node cluster, a run survives the loss of its orchestrator's node and its event log loses nothing", { timeout: 150_000 }, async () => {
-    const cluster = await startNatsCluster({ nodes: 3 });
-    cleanups.push(() => cluster.stop());
-    const file = tempFile("ledger.jsonl");
-    process.env.ORDER_LEDGER = file;
-    process.env.ORDER_SLOW_CHARGE_MS = "1500";
-    const seen: TroupeEvent[] = [];
-    const logs: string[] = [];
-    const { bus } = await orchestrator({ store, ackWaitMs: 5000, onEvent: (e) => seen.push(e), onLog: (l) => logs.push(l) }, cluster.urls, "ha", 3);
-    const client = await NatsBus.connect({ servers: cluster.urls, namespace: "ha", reconnectTimeWaitMs: 100 });
-    cleanups.push(() => client.close());
-    await submitRun(client, { ...spec(), input: "Order 5 lamps to Lisbon", threadId: "ha-1" });
+  it(
+    "(c) on a 3-node cluster, a run survives the loss of its orchestrator's node and its event log loses nothing",
+    { timeout: 150_000 },
+    async () => {
+      const cluster = await startNatsCluster({ nodes: 3 });
+      cleanups.push(() => cluster.stop());
+      const file = tempFile("ledger.jsonl");
+      process.env.ORDER_LEDGER = file;
+      process.env.ORDER_SLOW_CHARGE_MS = "1500";
+      const seen: TroupeEvent[] = [];
+      const logs: string[] = [];
+      const { bus } = await orchestrator(
+        { store, ackWaitMs: 5000, onEvent: (e) => seen.push(e), onLog: (l) => logs.push(l) },
+        cluster.urls,
+        "ha",
+        3,
+      );
+      const client = await NatsBus.connect({ servers: cluster.urls, namespace: "ha", reconnectTimeWaitMs: 100 });
+      cleanups.push(() => client.close());
+      await submitRun(client, { ...spec(), input: "Order 5 lamps to Lisbon", threadId: "ha-1" });
 
-    await expect.poll(() => seen.some((e) => e.type === "agent.started" && e.agent === "payments"), { timeout: 15_000, interval: 20 }).toBe(true);
-    const port = bus.connection.getServer().split(":").at(-1);
-    const victim = cluster.nodes.find((n) => n.url.endsWith(`:${port}`))!;
-    await victim.kill("SIGKILL");
+      await expect
+        .poll(() => seen.some((e) => e.type === "agent.started" && e.agent === "payments"), {
+          timeout: 15_000,
+          interval: 20,
+        })
+        .toBe(true);
+      const port = bus.connection.getServer().split(":").at(-1);
+      const victim = cluster.nodes.find((n) => n.url.endsWith(`:${port}`))!;
+      await victim.kill("SIGKILL");
 
-    await expect.poll(() => logs.some((l) => l.includes("thread ha-1: completed")), { timeout: 30_000, interval: 100 }).toBe(true);
-    expect(bus.connection.getServer()).not.toContain(`:${victim.port}`);
-    expect(ledger(file).map((e) => e.action)).toEqual(["reserve", "charge", "ship"]);
-    const runId = seen[0]!.runId;
-    const log = await client.eventLog();
-    // right after a node loss the R3 stream may still be settling its leader: read once it answers
-    await expect.poll(() => log.runsOf("ha-1").catch(() => []), { timeout: 45_000, interval: 500 }).toEqual([expect.objectContaining({ runId })]);
-    let stored: TroupeEvent[] = [];
-    await expect.poll(async () => (stored = await log.read(runId).catch(() => [])).at(-1)?.type, { timeout: 45_000, interval: 500 }).toBe("run.completed");
-    expect(stored[0]?.type).toBe("run.started");
-    expect(stored.at(-1)?.type).toBe("run.completed");
-    // everything the orchestrator saw is stored, once. The order of an agent host's events (they
-    // reach the log when emitted, and the orchestrator's stream through a subscription) against the
-    // orchestrator's own may differ between the two across a failover; the run's own order holds
-    const keys = stored.map((e) => JSON.stringify(e));
-    expect(new Set(keys).size).toBe(keys.length);
-    for (const event of seen.filter((e) => e.runId === runId)) expect(keys, `${event.type} missing from the log`).toContain(JSON.stringify(event));
-    const fromHost = new Set(["tool.called", "retry", "model.delta", "breaker.opened", "breaker.half_open", "breaker.closed", "fallback"]);
-    const own = seen.filter((e) => e.runId === runId && !fromHost.has(e.type)).map((e) => JSON.stringify(e));
-    expect(keys.filter((k) => own.includes(k))).toEqual(own);
-    const turns = stored.filter((e) => e.type === "agent.started").map((e) => (e as { turn: number }).turn);
-    expect(turns).toEqual([1, 2, 3, 4, 5, 6, 7]);
-    expect(stored.filter((e) => e.type === "agent.completed")).toHaveLength(7);
-    expect(stored.filter((e) => e.type === "tool.called").map((e) => (e as { tool: string }).tool)).toEqual(["reserve_inventory", "charge_payment", "ship_order"]);
-    delete process.env.ORDER_LEDGER;
-    delete process.env.ORDER_SLOW_CHARGE_MS;
-  });
+      await expect
+        .poll(() => logs.some((l) => l.includes("thread ha-1: completed")), { timeout: 30_000, interval: 100 })
+        .toBe(true);
+      expect(bus.connection.getServer()).not.toContain(`:${victim.port}`);
+      expect(ledger(file).map((e) => e.action)).toEqual(["reserve", "charge", "ship"]);
+      const runId = seen[0]!.runId;
+      const log = await client.eventLog();
+      // right after a node loss the R3 stream may still be settling its leader: read once it answers
+      await expect
+        .poll(() => log.runsOf("ha-1").catch(() => []), { timeout: 45_000, interval: 500 })
+        .toEqual([expect.objectContaining({ runId })]);
+      let stored: TroupeEvent[] = [];
+      await expect
+        .poll(async () => (stored = await log.read(runId).catch(() => [])).at(-1)?.type, {
+          timeout: 45_000,
+          interval: 500,
+        })
+        .toBe("run.completed");
+      expect(stored[0]?.type).toBe("run.started");
+      expect(stored.at(-1)?.type).toBe("run.completed");
+      // everything the orchestrator saw is stored, once. The order of an agent host's events (they
+      // reach the log when emitted, and the orchestrator's stream through a subscription) against the
+      // orchestrator's own may differ between the two across a failover; the run's own order holds
+      const keys = stored.map((e) => JSON.stringify(e));
+      expect(new Set(keys).size).toBe(keys.length);
+      for (const event of seen.filter((e) => e.runId === runId))
+        expect(keys, `${event.type} missing from the log`).toContain(JSON.stringify(event));
+      const fromHost = new Set([
+        "tool.called",
+        "retry",
+        "model.delta",
+        "breaker.opened",
+        "breaker.half_open",
+        "breaker.closed",
+        "fallback",
+      ]);
+      const own = seen.filter((e) => e.runId === runId && !fromHost.has(e.type)).map((e) => JSON.stringify(e));
+      expect(keys.filter((k) => own.includes(k))).toEqual(own);
+      const turns = stored.filter((e) => e.type === "agent.started").map((e) => (e as { turn: number }).turn);
+      expect(turns).toEqual([1, 2, 3, 4, 5, 6, 7]);
+      expect(stored.filter((e) => e.type === "agent.completed")).toHaveLength(7);
+      expect(stored.filter((e) => e.type === "tool.called").map((e) => (e as { tool: string }).tool)).toEqual([
+        "reserve_inventory",
+        "charge_payment",
+        "ship_order",
+      ]);
+      delete process.env.ORDER_LEDGER;
+      delete process.env.ORDER_SLOW_CHARGE_MS;
+    },
+  );
 
   it("(d) troupe run --nats calls agents that a troupe worker process hosts; SIGTERM drains and deregisters it", async () => {
     const workerLedger = tempFile("worker.jsonl");
     const localLedger = tempFile("local.jsonl");
     const runStore = tempFile("cli.sqlite");
-    const worker = troupe(["worker", "--agents", AGENTS, "--nats", nats.url, "--namespace", "workers", "--store", runStore], { ORDER_LEDGER: workerLedger });
+    const worker = troupe(
+      ["worker", "--agents", AGENTS, "--nats", nats.url, "--namespace", "workers", "--store", runStore],
+      { ORDER_LEDGER: workerLedger },
+    );
     await worker.waitFor(/serves inventory, order_desk, payments, shipping in namespace "workers"/);
     const registered = await cli(["agents", "--nats", nats.url, "--namespace", "workers", "--json"]);
     const entries = JSON.parse(registered.out[0]!) as Array<{ name: string; workerId: string }>;
@@ -243,10 +390,27 @@ describe("distributed runs on NATS + PostgreSQL", () => {
     expect(new Set(entries.map((e) => e.workerId)).size).toBe(1);
 
     // were any tool to run in this process, reserve would fail here
-    const run = troupe(["run", SPEC, "--input", "Order 2 chairs to Oslo", "--thread", "w-1", "--nats", nats.url, "--namespace", "workers", "--store", runStore, "--json"], {
-      ORDER_FAIL_AT: "reserve",
-      ORDER_LEDGER: localLedger,
-    });
+    const run = troupe(
+      [
+        "run",
+        SPEC,
+        "--input",
+        "Order 2 chairs to Oslo",
+        "--thread",
+        "w-1",
+        "--nats",
+        nats.url,
+        "--namespace",
+        "workers",
+        "--store",
+        runStore,
+        "--json",
+      ],
+      {
+        ORDER_FAIL_AT: "reserve",
+        ORDER_LEDGER: localLedger,
+      },
+    );
     expect(await run.exited, run.err()).toBe(0);
     expect(JSON.parse(run.out().trim().split("\n").at(-1)!)).toMatchObject({ threadId: "w-1", status: "completed" });
     expect(ledger(workerLedger).map((e) => e.action)).toEqual(["reserve", "charge", "ship"]);
@@ -268,16 +432,35 @@ describe("distributed runs on NATS + PostgreSQL", () => {
       id: "slow",
       async generate() {
         await new Promise((r) => setTimeout(r, 500));
-        return { content: [{ type: "text", text: "done slowly" }], stopReason: "end_turn", usage: { inputTokens: 1, outputTokens: 1, costUsd: 0 }, model: "slow" };
+        return {
+          content: [{ type: "text", text: "done slowly" }],
+          stopReason: "end_turn",
+          usage: { inputTokens: 1, outputTokens: 1, costUsd: 0 },
+          model: "slow",
+        };
       },
     };
     const bus = await NatsBus.connect({ servers: nats.url, namespace: "drain" });
     const client = await NatsBus.connect({ servers: nats.url, namespace: "drain" });
-    cleanups.push(() => bus.close(), () => client.close());
-    const worker = await Worker.start({ bus, store, agents: [defineAgent({ name: "slowpoke", description: "Slow", instructions: "Take your time.", model: slow })] });
+    cleanups.push(
+      () => bus.close(),
+      () => client.close(),
+    );
+    const worker = await Worker.start({
+      bus,
+      store,
+      agents: [defineAgent({ name: "slowpoke", description: "Slow", instructions: "Take your time.", model: slow })],
+    });
     const registry = await AgentRegistry.open(client.connection, { namespace: "drain" });
     expect((await registry.list()).map((e) => [e.name, e.workerId])).toEqual([["slowpoke", worker.workerId]]);
-    const request = (id: string) => ({ runId: id, threadId: id, agent: "slowpoke", task: "go", messages: [], idempotencyKey: id });
+    const request = (id: string) => ({
+      runId: id,
+      threadId: id,
+      agent: "slowpoke",
+      task: "go",
+      messages: [],
+      idempotencyKey: id,
+    });
     const inFlight = invokeAgent(client, request("r1"), { timeoutMs: 5000 });
     await new Promise((r) => setTimeout(r, 100));
     const drained = worker.drain();
@@ -288,4 +471,3 @@ describe("distributed runs on NATS + PostgreSQL", () => {
     expect(await registry.list()).toEqual([]);
   });
 });
-

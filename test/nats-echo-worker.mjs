@@ -8,7 +8,12 @@ const [url, namespace, label] = process.argv.slice(2);
 const model = {
   id: "echo",
   async generate() {
-    return { content: [{ type: "text", text: `served by ${label}` }], stopReason: "end_turn", usage: { inputTokens: 1, outputTokens: 1, costUsd: 0 }, model: "echo" };
+    return {
+      content: [{ type: "text", text: `served by ${label}` }],
+      stopReason: "end_turn",
+      usage: { inputTokens: 1, outputTokens: 1, costUsd: 0 },
+      model: "echo",
+    };
   },
 };
 const echo = defineAgent({ name: "echo", description: "Says who served it", instructions: "Echo.", model });

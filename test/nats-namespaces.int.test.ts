@@ -10,7 +10,14 @@ import { Kvm } from "@nats-io/kv";
 import { connect, PermissionViolationError, type NatsConnection } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isTroupeError, type TroupeEvent } from "@troupe/core";
-import { AgentRegistry, natsConnectionOptions, NatsBus, namespacePermissions, RunEventLog, RunQueue } from "@troupe/nats";
+import {
+  AgentRegistry,
+  natsConnectionOptions,
+  NatsBus,
+  namespacePermissions,
+  RunEventLog,
+  RunQueue,
+} from "@troupe/nats";
 import { freePort, startNatsServer, type RunningNatsServer } from "@troupe/testing";
 import { ROOT, runCli, spawnTroupe } from "./troupe-cli.js";
 
@@ -35,7 +42,12 @@ async function raw(ns: string): Promise<NatsConnection> {
 }
 
 async function bus(ns: string, credentialsOf = ns): Promise<NatsBus> {
-  const b = await NatsBus.connect({ servers: nats.url, namespace: ns, nkeySeed: seed(credentialsOf), durableEvents: true });
+  const b = await NatsBus.connect({
+    servers: nats.url,
+    namespace: ns,
+    nkeySeed: seed(credentialsOf),
+    durableEvents: true,
+  });
   cleanups.push(() => b.close());
   return b;
 }
@@ -44,7 +56,9 @@ async function bus(ns: string, credentialsOf = ns): Promise<NatsBus> {
 async function deniedSubscription(nc: NatsConnection, subject: string, queue?: string): Promise<unknown> {
   let denied: unknown;
   const received: unknown[] = [];
-  nc.subscribe(subject, { ...(queue ? { queue } : {}), callback: (error, msg) => {
+  nc.subscribe(subject, {
+    ...(queue ? { queue } : {}),
+    callback: (error, msg) => {
       if (error) denied = error;
       else received.push(msg);
     },
@@ -57,7 +71,18 @@ async function deniedSubscription(nc: NatsConnection, subject: string, queue?: s
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "troupe-ns-"));
   const port = await freePort();
-  const made = await runCli(["nats", "config", "--namespace", A, "--namespace", B, "--out", dir, "--port", String(port)]);
+  const made = await runCli([
+    "nats",
+    "config",
+    "--namespace",
+    A,
+    "--namespace",
+    B,
+    "--out",
+    dir,
+    "--port",
+    String(port),
+  ]);
   expect(made.code, made.err.join("\n")).toBe(0);
   configOutput = made.out;
   nats = await startNatsServer({ port, configFile: join(dir, "nats-server.conf") });
@@ -82,7 +107,9 @@ describe("troupe nats config", () => {
       expect(statSync(seedFile(ns)).mode & 0o777).toBe(0o600);
     }
     expect(configOutput).toContain(`  nats-server -c ${join(dir, "nats-server.conf")}`);
-    expect(configOutput).toContain(`  troupe submit <spec> --input "..." --nats ${nats.url} --namespace ${A} --nkey ${seedFile(A)}`);
+    expect(configOutput).toContain(
+      `  troupe submit <spec> --input "..." --nats ${nats.url} --namespace ${A} --nkey ${seedFile(A)}`,
+    );
   });
 
   it("keeps the seeds it finds on a rerun, so adding a namespace locks nobody out", async () => {
@@ -118,17 +145,25 @@ describe("tenant-a's credentials reach nothing of tenant-b's", () => {
       bRequests++;
       return payload;
     });
-    const registration = await (await AgentRegistry.open(tenantB.connection, { namespace: B })).register({ name: "echo", version: "1.0.0" });
+    const registration = await (
+      await AgentRegistry.open(tenantB.connection, { namespace: B })
+    ).register({ name: "echo", version: "1.0.0" });
     cleanups.push(() => registration.stop());
-    await (await tenantB.eventLog()).appendMessage("run-b", { type: "run.started", runId: "run-b", threadId: "thread-b" });
+    await (
+      await tenantB.eventLog()
+    ).appendMessage("run-b", { type: "run.started", runId: "run-b", threadId: "thread-b" });
     bQueue = await RunQueue.open(tenantB.connection, { namespace: B });
     await bQueue.submit({ spec: { name: "secret" }, baseDir: "/", input: "tenant-b's order", threadId: "thread-b" });
   });
 
   it("a Troupe bus for tenant-b opened with tenant-a's credentials fails at connect with NATS_PERMISSION naming the subject and the fix", async () => {
-    const error = await NatsBus.connect({ servers: nats.url, namespace: B, nkeySeed: seed(A) }).catch((e: unknown) => e);
+    const error = await NatsBus.connect({ servers: nats.url, namespace: B, nkeySeed: seed(A) }).catch(
+      (e: unknown) => e,
+    );
     expect(isTroupeError(error, "NATS_PERMISSION")).toBe(true);
-    expect((error as Error).message).toMatch(/denied these credentials to subscribe to "troupe\.tenant-b\.access-check".*namespace "tenant-b".*--nkey/);
+    expect((error as Error).message).toMatch(
+      /denied these credentials to subscribe to "troupe\.tenant-b\.access-check".*namespace "tenant-b".*--nkey/,
+    );
     const cli = await runCli(["agents", "--nats", nats.url, "--namespace", B, "--nkey", seedFile(A)]);
     expect(cli.code).toBe(1);
     expect(cli.err.join("\n")).toMatch(/\[NATS_PERMISSION\]/);
@@ -144,7 +179,9 @@ describe("tenant-a's credentials reach nothing of tenant-b's", () => {
 
   it("invoking tenant-b's agent is refused", async () => {
     const nc = await raw(A);
-    const error = await nc.request(`troupe.${B}.agent.echo.invoke`, JSON.stringify({ hi: 1 }), { timeout: 5000 }).catch((e: unknown) => e);
+    const error = await nc
+      .request(`troupe.${B}.agent.echo.invoke`, JSON.stringify({ hi: 1 }), { timeout: 5000 })
+      .catch((e: unknown) => e);
     expect((error as Error).cause ?? error).toBeInstanceOf(PermissionViolationError);
     expect(bRequests).toBe(0);
     expect(await tenantB.request("agent.echo.invoke", { hi: 2 }, { timeoutMs: 5000 })).toEqual({ hi: 2 });
@@ -175,26 +212,44 @@ describe("tenant-a's credentials reach nothing of tenant-b's", () => {
     expect(names.some((n) => n.includes("TENANT_B") || n.includes("tenant-b"))).toBe(false);
     expect(names).toContain("TROUPE_TENANT-A_EVENTS");
 
-    for (const stream of ["TROUPE_TENANT-B_RUNS", "TROUPE_TENANT-B_EVENTS", "TROUPE_TENANT-B_DLQ", `KV_troupe_${B}_agents`]) {
+    for (const stream of [
+      "TROUPE_TENANT-B_RUNS",
+      "TROUPE_TENANT-B_EVENTS",
+      "TROUPE_TENANT-B_DLQ",
+      `KV_troupe_${B}_agents`,
+    ]) {
       const error = await jsm.streams.info(stream).catch((e: unknown) => e);
       expect((error as Error).cause, stream).toBeInstanceOf(PermissionViolationError);
-      expect(await jsm.streams.getMessage(stream, { seq: 1 }).catch((e: unknown) => (e as Error).cause)).toBeInstanceOf(PermissionViolationError);
+      expect(await jsm.streams.getMessage(stream, { seq: 1 }).catch((e: unknown) => (e as Error).cause)).toBeInstanceOf(
+        PermissionViolationError,
+      );
     }
-    const kvError = await new Kvm(nc).open(`troupe_${B}_agents`).then((kv) => kv.get("echo.x")).catch((e: unknown) => e);
+    const kvError = await new Kvm(nc)
+      .open(`troupe_${B}_agents`)
+      .then((kv) => kv.get("echo.x"))
+      .catch((e: unknown) => e);
     expect((kvError as Error).cause).toBeInstanceOf(PermissionViolationError);
 
     // Troupe's own readers say which subject was denied and what to do
-    for (const open of [() => RunQueue.open(nc, { namespace: B }), () => RunEventLog.open(nc, { namespace: B }), () => AgentRegistry.open(nc, { namespace: B })]) {
+    for (const open of [
+      () => RunQueue.open(nc, { namespace: B }),
+      () => RunEventLog.open(nc, { namespace: B }),
+      () => AgentRegistry.open(nc, { namespace: B }),
+    ]) {
       const error = await open().catch((e: unknown) => e);
       expect(isTroupeError(error, "NATS_PERMISSION"), String(error)).toBe(true);
-      expect((error as Error).message).toMatch(/denied these credentials to publish to "\$JS\.API\.STREAM\.INFO\.\S+tenant-b\S*".*namespace "tenant-b"/i);
+      expect((error as Error).message).toMatch(
+        /denied these credentials to publish to "\$JS\.API\.STREAM\.INFO\.\S+tenant-b\S*".*namespace "tenant-b"/i,
+      );
     }
   });
 
   it("submitting to tenant-b's run queue is refused and the queue is untouched", async () => {
     const nc = await raw(A);
     const depth = await bQueue.depth();
-    const error = await jetstream(nc).publish(`troupe.${B}.runs.submit`, JSON.stringify({ input: "order 1000 lamps" }), { timeout: 5000 }).catch((e: unknown) => e);
+    const error = await jetstream(nc)
+      .publish(`troupe.${B}.runs.submit`, JSON.stringify({ input: "order 1000 lamps" }), { timeout: 5000 })
+      .catch((e: unknown) => e);
     expect((error as Error).cause).toBeInstanceOf(PermissionViolationError);
     expect(await bQueue.depth()).toBe(depth);
   });
@@ -213,7 +268,10 @@ describe("a bus whose publish the server denies", () => {
     const confDir = mkdtempSync(join(tmpdir(), "troupe-ns-deny-"));
     cleanups.push(async () => rmSync(confDir, { recursive: true, force: true }));
     const conf = join(confDir, "nats.conf");
-    writeFileSync(conf, 'authorization { users: [ { user: "u", password: "p", permissions: { publish: { allow: [">"], deny: ["troupe.x.agent.secret.invoke"] }, subscribe: { allow: [">"] } } } ] }\n');
+    writeFileSync(
+      conf,
+      'authorization { users: [ { user: "u", password: "p", permissions: { publish: { allow: [">"], deny: ["troupe.x.agent.secret.invoke"] }, subscribe: { allow: [">"] } } } ] }\n',
+    );
     const server = await startNatsServer({ configFile: conf });
     cleanups.push(() => server.stop());
     const b = await NatsBus.connect({ servers: server.url, namespace: "x", user: "u", pass: "p" });
@@ -231,25 +289,56 @@ describe("tenant-a's own flow works end to end with its credentials", () => {
     const store = join(dir, "tenant-a.sqlite");
     const ledgerFile = join(dir, "ledger.jsonl");
     const creds = ["--nats", nats.url, "--namespace", A, "--nkey", seedFile(A)];
-    const worker = spawnTroupe(["worker", "--agents", AGENTS, "--store", store, ...creds], { ORDER_LEDGER: ledgerFile }, children);
+    const worker = spawnTroupe(
+      ["worker", "--agents", AGENTS, "--store", store, ...creds],
+      { ORDER_LEDGER: ledgerFile },
+      children,
+    );
     await worker.waitFor(/serves inventory, order_desk, payments, shipping in namespace "tenant-a"/);
-    const orchestrator = spawnTroupe(["orchestrator", "--store", store, "--remote-agents", "--allow-imports", join(ROOT, "examples"), ...creds], {}, children);
+    const orchestrator = spawnTroupe(
+      ["orchestrator", "--store", store, "--remote-agents", "--allow-imports", join(ROOT, "examples"), ...creds],
+      {},
+      children,
+    );
     await orchestrator.waitFor(/takes runs from TROUPE_TENANT-A_RUNS/);
 
     const agents = await runCli(["agents", ...creds, "--json"]);
-    expect((JSON.parse(agents.out[0]!) as Array<{ name: string }>).map((e) => e.name)).toEqual(["inventory", "order_desk", "payments", "shipping"]);
+    expect((JSON.parse(agents.out[0]!) as Array<{ name: string }>).map((e) => e.name)).toEqual([
+      "inventory",
+      "order_desk",
+      "payments",
+      "shipping",
+    ]);
     const submitted = await runCli(["submit", SPEC, "--input", "Order 3 lamps to Berlin", "--thread", "a-1", ...creds]);
     expect(submitted.code, submitted.err.join("\n")).toBe(0);
     const watched = await runCli(["watch", "a-1", ...creds, "--json"]);
     expect(watched.code, watched.err.join("\n")).toBe(0);
     const events = watched.out.map((l) => JSON.parse(l) as TroupeEvent);
     expect(events.at(-1)).toMatchObject({ type: "run.completed", threadId: "a-1" });
-    expect(readFileSync(ledgerFile, "utf8").trim().split("\n").map((l) => (JSON.parse(l) as { action: string }).action)).toEqual(["reserve", "charge", "ship"]);
+    expect(
+      readFileSync(ledgerFile, "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => (JSON.parse(l) as { action: string }).action),
+    ).toEqual(["reserve", "charge", "ship"]);
 
     // the same commands with tenant-a's key but tenant-b's name are refused, not queued elsewhere
-    const sneaky = await runCli(["submit", SPEC, "--input", "Order 1 lamp", "--nats", nats.url, "--namespace", B, "--nkey", seedFile(A)]);
+    const sneaky = await runCli([
+      "submit",
+      SPEC,
+      "--input",
+      "Order 1 lamp",
+      "--nats",
+      nats.url,
+      "--namespace",
+      B,
+      "--nkey",
+      seedFile(A),
+    ]);
     expect(sneaky.code).toBe(1);
-    expect(sneaky.err.join("\n")).toMatch(/NATS denied these credentials .*"troupe\.tenant-b\.access-check".*\[NATS_PERMISSION\]/);
+    expect(sneaky.err.join("\n")).toMatch(
+      /NATS denied these credentials .*"troupe\.tenant-b\.access-check".*\[NATS_PERMISSION\]/,
+    );
 
     for (const child of [orchestrator, worker]) {
       child.child.kill("SIGTERM");

@@ -38,9 +38,20 @@ beforeAll(async () => {
   store = postgresStore(pg.url);
   workerLedger = tempFile("worker.jsonl");
   const bus = ["--nats", nats.url, "--namespace", NS];
-  const orchestrator = spawnTroupe(["orchestrator", ...bus, "--store", pg.url, "--remote-agents", "--allow-imports", join(ROOT, "test/parity")], {}, children);
-  worker = spawnTroupe(["worker", "--agents", AGENTS, ...bus, "--store", pg.url], { PARITY_LEDGER: workerLedger, PARITY_HOLD_FAILURES: "2", PARITY_CARRIER_MS: "20000" }, children);
-  await Promise.all([orchestrator.waitFor(/takes runs from TROUPE_PARITY_RUNS/), worker.waitFor(/serves .*ceo.* in namespace "parity"/)]);
+  const orchestrator = spawnTroupe(
+    ["orchestrator", ...bus, "--store", pg.url, "--remote-agents", "--allow-imports", join(ROOT, "test/parity")],
+    {},
+    children,
+  );
+  worker = spawnTroupe(
+    ["worker", "--agents", AGENTS, ...bus, "--store", pg.url],
+    { PARITY_LEDGER: workerLedger, PARITY_HOLD_FAILURES: "2", PARITY_CARRIER_MS: "20000" },
+    children,
+  );
+  await Promise.all([
+    orchestrator.waitFor(/takes runs from TROUPE_PARITY_RUNS/),
+    worker.waitFor(/serves .*ceo.* in namespace "parity"/),
+  ]);
 });
 afterAll(async () => {
   for (const child of children) child.kill("SIGKILL");
@@ -56,12 +67,25 @@ interface LedgerEntry {
 }
 function ledger(): LedgerEntry[] {
   if (!existsSync(workerLedger)) return [];
-  return readFileSync(workerLedger, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as LedgerEntry);
+  return readFileSync(workerLedger, "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as LedgerEntry);
 }
 
 /** A step as `troupe run --json` prints it. */
 function printed(step: Step) {
-  return JSON.parse(JSON.stringify({ agent: step.agent, turn: step.turn, task: step.task, directive: step.directive, ...(step.to ? { to: step.to } : {}), output: step.output, usage: step.usage })) as unknown;
+  return JSON.parse(
+    JSON.stringify({
+      agent: step.agent,
+      turn: step.turn,
+      task: step.task,
+      directive: step.directive,
+      ...(step.to ? { to: step.to } : {}),
+      output: step.output,
+      usage: step.usage,
+    }),
+  ) as unknown;
 }
 
 /** The thread's result as the shared store holds it. */
@@ -86,13 +110,38 @@ describe("a spec runs the same in-process and distributed", () => {
     ["hierarchical, sub-team in its own file", ORG, "hier", "Brief me on our market"],
     ["custom, with a tool node", CUSTOM, "custom", "remote work"],
   ])("%s", async (_name, spec, id, input) => {
-    const local = await runCli(["run", spec, "--input", input, "--thread", `local-${id}`, "--store", tempFile("local.sqlite"), "--json"]);
+    const local = await runCli([
+      "run",
+      spec,
+      "--input",
+      input,
+      "--thread",
+      `local-${id}`,
+      "--store",
+      tempFile("local.sqlite"),
+      "--json",
+    ]);
     expect(local.code, local.err.join("\n")).toBe(0);
-    const expected = JSON.parse(local.out.at(-1)!) as { status: string; output: unknown; steps: Array<{ agent: string }> };
+    const expected = JSON.parse(local.out.at(-1)!) as {
+      status: string;
+      output: unknown;
+      steps: Array<{ agent: string }>;
+    };
     expect(expected.status).toBe("completed");
 
     // submit validates and resolves the spec as run does; the orchestrator loads it the same way
-    const submitted = await runCli(["submit", spec, "--input", input, "--thread", `submitted-${id}`, "--nats", nats.url, "--namespace", NS]);
+    const submitted = await runCli([
+      "submit",
+      spec,
+      "--input",
+      input,
+      "--thread",
+      `submitted-${id}`,
+      "--nats",
+      nats.url,
+      "--namespace",
+      NS,
+    ]);
     expect(submitted.code, submitted.err.join("\n")).toBe(0);
     const events = await watch(`submitted-${id}`);
     expect(events.at(-1)).toMatchObject({ type: "run.completed", output: expected.output });
@@ -100,21 +149,54 @@ describe("a spec runs the same in-process and distributed", () => {
     expect(await storedSteps(spec, `submitted-${id}`)).toEqual(expected.steps);
 
     // troupe run --nats: the run here, the agents in the worker
-    const overNats = await runCli(["run", spec, "--input", input, "--thread", `nats-${id}`, "--nats", nats.url, "--namespace", NS, "--store", pg.url, "--json"]);
+    const overNats = await runCli([
+      "run",
+      spec,
+      "--input",
+      input,
+      "--thread",
+      `nats-${id}`,
+      "--nats",
+      nats.url,
+      "--namespace",
+      NS,
+      "--store",
+      pg.url,
+      "--json",
+    ]);
     expect(overNats.code, overNats.err.join("\n")).toBe(0);
-    expect(JSON.parse(overNats.out.at(-1)!)).toMatchObject({ status: "completed", output: expected.output, steps: expected.steps });
+    expect(JSON.parse(overNats.out.at(-1)!)).toMatchObject({
+      status: "completed",
+      output: expected.output,
+      steps: expected.steps,
+    });
   });
 
   it("a worker retries a tool by the team's resilience.tools policy and journals its saga step in the shared store; cancel compensates it", async () => {
-    const submitted = await runCli(["submit", SAGA, "--input", "Order 2 lamps", "--thread", "saga-1", "--nats", nats.url, "--namespace", NS]);
+    const submitted = await runCli([
+      "submit",
+      SAGA,
+      "--input",
+      "Order 2 lamps",
+      "--thread",
+      "saga-1",
+      "--nats",
+      nats.url,
+      "--namespace",
+      NS,
+    ]);
     expect(submitted.code, submitted.err.join("\n")).toBe(0);
     // hold_stock is not idempotent: only its own policy (maxRetries 2) lets the worker retry it
-    await expect.poll(() => ledger().map((e) => e.action), { timeout: 20_000, interval: 50 }).toEqual(["attempt", "attempt", "attempt", "hold"]);
+    await expect
+      .poll(() => ledger().map((e) => e.action), { timeout: 20_000, interval: 50 })
+      .toEqual(["attempt", "attempt", "attempt", "hold"]);
     expect(new Set(ledger().map((e) => e.pid))).toEqual(new Set([worker.child.pid]));
     // the stock agent is still booking a carrier, so its result (with the saga) has not come back:
     // the step is known only from the journal the worker wrote
     const journaled = await pendingSaga(store.docs, "saga-1", { saga: [], compensations: {}, userTurn: 1 });
-    expect(journaled.map((s) => [s.agent, s.tool, s.output])).toEqual([["stock", "hold_stock", { held: "Order 2 lamps" }]]);
+    expect(journaled.map((s) => [s.agent, s.tool, s.output])).toEqual([
+      ["stock", "hold_stock", { held: "Order 2 lamps" }],
+    ]);
 
     const cancelled = await runCli(["cancel", "saga-1", "--store", pg.url]);
     expect(cancelled.code, cancelled.err.join("\n")).toBe(0);
@@ -124,7 +206,9 @@ describe("a spec runs the same in-process and distributed", () => {
       ["tool", "hold_stock", 1, "TOOL_TRANSIENT"],
       ["tool", "hold_stock", 2, "TOOL_TRANSIENT"],
     ]);
-    expect(events.filter((e) => e.type === "saga.compensated")).toEqual([expect.objectContaining({ agent: "stock", tool: "hold_stock", key: journaled[0]!.key })]);
+    expect(events.filter((e) => e.type === "saga.compensated")).toEqual([
+      expect.objectContaining({ agent: "stock", tool: "hold_stock", key: journaled[0]!.key }),
+    ]);
     expect(events.at(-1)?.type).toBe("run.cancelled");
     expect(ledger().map((e) => e.action)).toEqual(["attempt", "attempt", "attempt", "hold", "release"]);
     expect(ledger().at(-1)).toMatchObject({ key: `${journaled[0]!.key}:compensate`, pid: worker.child.pid });

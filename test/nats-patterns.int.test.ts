@@ -31,7 +31,12 @@ describe("every pattern over the NATS bus, same assertions as in-process", () =>
     const namespace = `p-${pattern}`;
     const worker = await loadTeam(spec, { store: memoryStore(), env: {}, bus: await connect(namespace) });
     await worker.serveAgents();
-    const team = await loadTeam(spec, { store: memoryStore(), env: {}, bus: await connect(namespace), serveAgents: false });
+    const team = await loadTeam(spec, {
+      store: memoryStore(),
+      env: {},
+      bus: await connect(namespace),
+      serveAgents: false,
+    });
     const events: TroupeEvent[] = [];
     for await (const ev of team.stream(input, { threadId: "t" })) events.push(ev);
     const result = await team.result("t");

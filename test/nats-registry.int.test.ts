@@ -29,13 +29,20 @@ describe("AgentRegistry", () => {
     const since = Date.now();
 
     const listed = await registry.list();
-    expect(listed.map((e) => `${e.name}.${e.workerId}@${e.version}`)).toEqual(["critic.gone@0.1.0", "researcher.w1@1.0.0", "researcher.w2@1.1.0", "writer.w1@2.0.0"]);
+    expect(listed.map((e) => `${e.name}.${e.workerId}@${e.version}`)).toEqual([
+      "critic.gone@0.1.0",
+      "researcher.w1@1.0.0",
+      "researcher.w2@1.1.0",
+      "writer.w1@2.0.0",
+    ]);
     expect(listed.find((e) => e.workerId === "w1" && e.name === "researcher")?.inputSchema).toEqual(schema);
     expect((await registry.list("researcher")).map((e) => e.workerId)).toEqual(["w1", "w2"]);
     expect(r1.key).toBe("researcher.w1");
 
     // the silent entry expires after the TTL; heartbeating ones stay
-    await expect.poll(async () => (await registry.list()).map((e) => e.name), { timeout: 6000, interval: 200 }).not.toContain("critic");
+    await expect
+      .poll(async () => (await registry.list()).map((e) => e.name), { timeout: 6000, interval: 200 })
+      .not.toContain("critic");
     expect(Date.now() - since).toBeGreaterThanOrEqual(ttlMs - 100);
     await new Promise((r) => setTimeout(r, ttlMs)); // another full TTL: heartbeats keep the others alive
     const live = await registry.list();

@@ -19,7 +19,6 @@ afterAll(async () => {
   await pg?.stop();
 });
 
-
 const script = researchScript;
 
 describe("postgresStore", () => {
@@ -34,7 +33,9 @@ describe("postgresStore", () => {
 
     const history = await team.history("pg-1");
     expect(history[0]!.source).toBe("input");
-    expect(history.map((c) => c.agent).filter(Boolean)).toEqual(expect.arrayContaining(["lead", "researcher", "writer"]));
+    expect(history.map((c) => c.agent).filter(Boolean)).toEqual(
+      expect.arrayContaining(["lead", "researcher", "writer"]),
+    );
     expect(history.at(-1)!.next).toEqual([]);
     expect((await team.status("pg-1"))?.state).toBe("completed");
 

@@ -36,7 +36,21 @@ beforeAll(async () => {
   queue = await RunQueue.open(bus.connection, { namespace: NS });
   // no --allow-imports for the order saga: registering it allows its own directory
   orchestrator = spawnTroupe(
-    ["orchestrator", "--nats", nats.url, "--store", pg.url, "--namespace", NS, "--ack-wait", "5000", "--team", "examples/order-saga/team.yaml", "--allow-imports", "examples/research-team"],
+    [
+      "orchestrator",
+      "--nats",
+      nats.url,
+      "--store",
+      pg.url,
+      "--namespace",
+      NS,
+      "--ack-wait",
+      "5000",
+      "--team",
+      "examples/order-saga/team.yaml",
+      "--allow-imports",
+      "examples/research-team",
+    ],
     { ORDER_LEDGER: ledgerFile },
     children,
   );
@@ -54,17 +68,24 @@ const submit = (...args: string[]) => runCli(["submit", ...args, "--nats", nats.
 
 function ledger(): string[] {
   if (!existsSync(ledgerFile)) return [];
-  return readFileSync(ledgerFile, "utf8").split("\n").filter(Boolean).map((l) => (JSON.parse(l) as { action: string }).action);
+  return readFileSync(ledgerFile, "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => (JSON.parse(l) as { action: string }).action);
 }
 
 async function deadFor(threadId: string): Promise<DeadRun> {
-  await expect.poll(async () => (await queue.deadRuns()).some((d) => d.request.threadId === threadId), { timeout: 20_000 }).toBe(true);
+  await expect
+    .poll(async () => (await queue.deadRuns()).some((d) => d.request.threadId === threadId), { timeout: 20_000 })
+    .toBe(true);
   return (await queue.deadRuns()).find((d) => d.request.threadId === threadId)!;
 }
 
 describe("troupe orchestrator --team registers teams that requests name", () => {
   it("says which team it registered, under the sha256 of its spec file", () => {
-    expect(orchestrator.err()).toContain(`registered team order-saga@${VERSION} (${ORDER_SAGA}; imports from ${join(ROOT, "examples/order-saga")})`);
+    expect(orchestrator.err()).toContain(
+      `registered team order-saga@${VERSION} (${ORDER_SAGA}; imports from ${join(ROOT, "examples/order-saga")})`,
+    );
   });
 
   it("troupe submit --team order-saga runs the registered spec with its imports to completion", async () => {
@@ -77,17 +98,34 @@ describe("troupe orchestrator --team registers teams that requests name", () => 
   });
 
   it("a pinned version the orchestrator has runs too", async () => {
-    const submitted = await submit("--team", `order-saga@${VERSION}`, "--input", "Order 1 desk to Paris", "--thread", "pinned");
+    const submitted = await submit(
+      "--team",
+      `order-saga@${VERSION}`,
+      "--input",
+      "Order 1 desk to Paris",
+      "--thread",
+      "pinned",
+    );
     expect(submitted.code, submitted.err.join("\n")).toBe(0);
-    await expect.poll(async () => (await readRunStatus(store.docs, "pinned"))?.state, { timeout: 60_000 }).toBe("completed");
+    await expect
+      .poll(async () => (await readRunStatus(store.docs, "pinned"))?.state, { timeout: 60_000 })
+      .toBe("completed");
   });
 
   it("an unknown name or version is dead-lettered at once with TEAM_UNKNOWN naming the registered teams", async () => {
-    expect((await submit("--team", "order-saga@0123456789ab", "--input", "Order 2 lamps", "--thread", "old-version")).code).toBe(0);
+    expect(
+      (await submit("--team", "order-saga@0123456789ab", "--input", "Order 2 lamps", "--thread", "old-version")).code,
+    ).toBe(0);
     expect((await submit("--team", "no-such-team", "--input", "Order 2 lamps", "--thread", "no-name")).code).toBe(0);
     const oldVersion = await deadFor("old-version");
-    expect(oldVersion).toMatchObject({ code: "TEAM_UNKNOWN", deliveries: 1, request: { team: { name: "order-saga", version: "0123456789ab" } } });
-    expect(oldVersion.reason).toContain(`no registered team "order-saga" version 0123456789ab; it has order-saga@${VERSION}`);
+    expect(oldVersion).toMatchObject({
+      code: "TEAM_UNKNOWN",
+      deliveries: 1,
+      request: { team: { name: "order-saga", version: "0123456789ab" } },
+    });
+    expect(oldVersion.reason).toContain(
+      `no registered team "order-saga" version 0123456789ab; it has order-saga@${VERSION}`,
+    );
     const noName = await deadFor("no-name");
     expect(noName).toMatchObject({ code: "TEAM_UNKNOWN", deliveries: 1 });
     expect(noName.reason).toContain(`no registered team "no-such-team"; it has order-saga@${VERSION}`);
@@ -95,9 +133,17 @@ describe("troupe orchestrator --team registers teams that requests name", () => 
   });
 
   it("a request carrying a spec still runs as today, importing only from --allow-imports dirs, not a registered team's", async () => {
-    const research = await submit("examples/research-team/team.yaml", "--input", "Brief me on sagas", "--thread", "raw-spec");
+    const research = await submit(
+      "examples/research-team/team.yaml",
+      "--input",
+      "Brief me on sagas",
+      "--thread",
+      "raw-spec",
+    );
     expect(research.code, research.err.join("\n")).toBe(0);
-    await expect.poll(async () => (await readRunStatus(store.docs, "raw-spec"))?.state, { timeout: 60_000 }).toBe("completed");
+    await expect
+      .poll(async () => (await readRunStatus(store.docs, "raw-spec"))?.state, { timeout: 60_000 })
+      .toBe("completed");
 
     const before = ledger().length;
     expect((await submit(ORDER_SAGA, "--input", "Order 2 lamps to Berlin", "--thread", "raw-saga")).code).toBe(0);
@@ -118,8 +164,20 @@ describe("troupe orchestrator --team registers teams that requests name", () => 
 
 describe("troupe orchestrator --team refuses a bad registration before it connects", () => {
   it("two specs of one name", async () => {
-    const twice = await runCli(["orchestrator", "--nats", nats.url, "--namespace", "twice", "--team", ORDER_SAGA, "--team", ORDER_SAGA]);
+    const twice = await runCli([
+      "orchestrator",
+      "--nats",
+      nats.url,
+      "--namespace",
+      "twice",
+      "--team",
+      ORDER_SAGA,
+      "--team",
+      ORDER_SAGA,
+    ]);
     expect(twice.code).toBe(1);
-    expect(twice.err.join("\n")).toContain(`two registered teams are both named "order-saga" (${ORDER_SAGA} and ${ORDER_SAGA}); an orchestrator registers one version per name`);
+    expect(twice.err.join("\n")).toContain(
+      `two registered teams are both named "order-saga" (${ORDER_SAGA} and ${ORDER_SAGA}); an orchestrator registers one version per name`,
+    );
   });
 });

@@ -14,8 +14,13 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const env: NodeJS.ProcessEnv = { ...process.env, ORDER_LEDGER: join(dir, "ledger.jsonl") };
 delete env.ANTHROPIC_API_KEY;
-const troupe = (...args: string[]) => run(process.execPath, [BIN, ...args, "--store", join(dir, "store.sqlite")], { env, cwd: ROOT });
-const actions = () => readFileSync(env.ORDER_LEDGER!, "utf8").split("\n").filter(Boolean).map((l) => (JSON.parse(l) as { action: string }).action);
+const troupe = (...args: string[]) =>
+  run(process.execPath, [BIN, ...args, "--store", join(dir, "store.sqlite")], { env, cwd: ROOT });
+const actions = () =>
+  readFileSync(env.ORDER_LEDGER!, "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => (JSON.parse(l) as { action: string }).action);
 
 describe("troupe replay --live repeats no side effect unless --live-tools", () => {
   it("answers compensable and non-idempotent tool calls from the recorded run; --live-tools runs them again, and says so", async () => {
@@ -23,7 +28,9 @@ describe("troupe replay --live repeats no side effect unless --live-tools", () =
     expect(actions()).toEqual(["reserve", "charge", "ship"]);
 
     const live = await troupe("replay", "lt-1", "--live", "--json");
-    expect(live.stderr).toContain("tools with side effects (compensate, or not idempotent) answer from the recorded run and never run again (--live-tools runs them)");
+    expect(live.stderr).toContain(
+      "tools with side effects (compensate, or not idempotent) answer from the recorded run and never run again (--live-tools runs them)",
+    );
     expect(JSON.parse(live.stdout)).toMatchObject({ status: "completed" });
     expect(actions()).toEqual(["reserve", "charge", "ship"]);
 

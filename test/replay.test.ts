@@ -13,7 +13,6 @@ const ROOT = resolve(import.meta.dirname, "..");
 const BIN = join(ROOT, "packages/cli/dist/bin.js");
 const SPEC = join(ROOT, "examples/research-team/team.yaml");
 
-
 const script = researchScript;
 
 describe("replay", () => {
@@ -67,7 +66,11 @@ describe("replay", () => {
   it("a SQLite checkpoint file written by one process replays in another, without any model", async () => {
     const dir = mkdtempSync(join(tmpdir(), "troupe-replay-"));
     const store = join(dir, "checkpoints.sqlite");
-    const first = await run("node", [BIN, "run", SPEC, "--input", "Brief me on saga compensation", "--thread", "p1", "--store", store, "--json"], { cwd: dir });
+    const first = await run(
+      "node",
+      [BIN, "run", SPEC, "--input", "Brief me on saga compensation", "--thread", "p1", "--store", store, "--json"],
+      { cwd: dir },
+    );
     const original = JSON.parse(first.stdout.trim().split("\n").at(-1)!);
     expect(original.status).toBe("completed");
 
@@ -76,7 +79,10 @@ describe("replay", () => {
     const history = await run("node", [BIN, "history", "p1", "--store", store, "--json"], { cwd: dir, env });
     const checkpoints = JSON.parse(history.stdout.trim()) as { checkpointId: string }[];
     for (const from of [checkpoints[0]!.checkpointId, checkpoints[3]!.checkpointId]) {
-      const replay = await run("node", [BIN, "replay", "p1", "--from", from, "--store", store, "--json"], { cwd: dir, env });
+      const replay = await run("node", [BIN, "replay", "p1", "--from", from, "--store", store, "--json"], {
+        cwd: dir,
+        env,
+      });
       const replayed = JSON.parse(replay.stdout.trim().split("\n").at(-1)!);
       expect(replayed.output).toBe(original.output);
       expect(replayed.status).toBe("completed");
@@ -114,7 +120,10 @@ describe("replay with fork", () => {
   });
 
   it("a live fork calls the model again on the copy and leaves the original answer in place", async () => {
-    const model = new ScriptedModel({ lead: [delegate("writer", "draft"), finish("v1"), finish("v2 from the fork")], writer: ["draft 1"] });
+    const model = new ScriptedModel({
+      lead: [delegate("writer", "draft"), finish("v1"), finish("v2 from the fork")],
+      writer: ["draft 1"],
+    });
     const { team } = scriptedTeam(model);
     await team.run("write", { threadId: "f2" });
     const history = await team.history("f2");

@@ -19,7 +19,13 @@ export function scriptedTeam(model: ScriptedModel, store: TeamStore = memoryStor
     },
   });
   const lead = defineAgent({ name: "lead", description: "Leads", instructions: "Lead.", model });
-  const researcher = defineAgent({ name: "researcher", description: "Researches", instructions: "Research.", tools: [lookup], model });
+  const researcher = defineAgent({
+    name: "researcher",
+    description: "Researches",
+    instructions: "Research.",
+    tools: [lookup],
+    model,
+  });
   const writer = defineAgent({ name: "writer", description: "Writes", instructions: "Write.", model });
   return { team: supervisor({ name, lead, workers: [researcher, writer], store }), lookups: () => lookups };
 }
@@ -27,7 +33,11 @@ export function scriptedTeam(model: ScriptedModel, store: TeamStore = memoryStor
 /** The turns the research team plays: research, write, finish (6 model calls). */
 export const researchScript = () =>
   new ScriptedModel({
-    lead: [delegate("researcher", "look up sagas"), delegate("writer", "write it up"), finish("Sagas: compensations run in reverse order.")],
+    lead: [
+      delegate("researcher", "look up sagas"),
+      delegate("writer", "write it up"),
+      finish("Sagas: compensations run in reverse order."),
+    ],
     researcher: [callTool("lookup", { topic: "sagas" }), "sagas: compensations run in reverse order"],
     writer: ["Brief: compensations run in reverse order."],
   });

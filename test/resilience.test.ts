@@ -32,9 +32,15 @@ const agents = {
   backup: { description: "Stands in for the worker", instructions: "Do the task." },
 };
 
-async function team(resilience: Record<string, unknown>, options: { model: ModelClient; models?: Record<string, ModelClient>; spec?: Record<string, unknown> }): Promise<Team> {
+async function team(
+  resilience: Record<string, unknown>,
+  options: { model: ModelClient; models?: Record<string, ModelClient>; spec?: Record<string, unknown> },
+): Promise<Team> {
   const raw = { name: "resilient", pattern: "supervisor", supervisor: "lead", agents, resilience, ...options.spec };
-  return loadTeam({ raw, baseDir: process.cwd() }, { store: memoryStore(), model: options.model, ...(options.models ? { models: options.models } : {}) });
+  return loadTeam(
+    { raw, baseDir: process.cwd() },
+    { store: memoryStore(), model: options.model, ...(options.models ? { models: options.models } : {}) },
+  );
 }
 
 async function collect(stream: AsyncIterable<TroupeEvent>): Promise<TroupeEvent[]> {
@@ -44,7 +50,8 @@ async function collect(stream: AsyncIterable<TroupeEvent>): Promise<TroupeEvent[
 }
 
 // an intersection, not Extract: the breaker events share one union member with three type literals
-const ofType = <T extends TroupeEvent["type"]>(events: TroupeEvent[], type: T) => events.filter((e): e is TroupeEvent & { type: T } => e.type === type);
+const ofType = <T extends TroupeEvent["type"]>(events: TroupeEvent[], type: T) =>
+  events.filter((e): e is TroupeEvent & { type: T } => e.type === type);
 
 let open: Team[] = [];
 afterEach(async () => {
@@ -56,13 +63,26 @@ const track = (t: Team) => (open.push(t), t);
 describe("resilience: retries, breakers and fallback agents", () => {
   it("retries a retryable agent failure, then after the agent's breaker opens sends the work to the fallback agent", async () => {
     const model = new ScriptedModel({
-      lead: [delegate("worker", "count the lamps"), finishWithWorkerAnswer, delegate("worker", "count again"), finishWithWorkerAnswer],
+      lead: [
+        delegate("worker", "count the lamps"),
+        finishWithWorkerAnswer,
+        delegate("worker", "count again"),
+        finishWithWorkerAnswer,
+      ],
       worker: [serverError(), serverError()],
       backup: ["12 lamps (backup)", "12 lamps again (backup)"],
     });
     const t = track(
       await team(
-        { retry: { maxRetries: 3, baseDelayMs: 1, maxDelayMs: 5 }, agents: { worker: { fallback: "backup", breaker: { volumeThreshold: 2, errorThresholdPercentage: 50, resetTimeoutMs: 60_000 } } } },
+        {
+          retry: { maxRetries: 3, baseDelayMs: 1, maxDelayMs: 5 },
+          agents: {
+            worker: {
+              fallback: "backup",
+              breaker: { volumeThreshold: 2, errorThresholdPercentage: 50, resetTimeoutMs: 60_000 },
+            },
+          },
+        },
         { model },
       ),
     );
@@ -74,7 +94,9 @@ describe("resilience: retries, breakers and fallback agents", () => {
     ]);
     expect(ofType(events, "breaker.opened").map((e) => [e.scope, e.name])).toEqual([["agent", "worker"]]);
     const fallbacks = ofType(events, "fallback");
-    expect(fallbacks.map((f) => [f.scope, f.from, f.to, f.reason.code])).toEqual([["agent", "worker", "backup", "BREAKER_OPEN"]]);
+    expect(fallbacks.map((f) => [f.scope, f.from, f.to, f.reason.code])).toEqual([
+      ["agent", "worker", "backup", "BREAKER_OPEN"],
+    ]);
     const done = ofType(events, "run.completed")[0];
     expect(done?.output).toBe("team says: 12 lamps (backup)");
     // the breaker stopped the third attempt: the worker's model saw two calls, not maxRetries + 1
@@ -90,8 +112,14 @@ describe("resilience: retries, breakers and fallback agents", () => {
   });
 
   it("does not retry a 400-like error: one model call, the run fails typed, and an agent dead letter is kept", async () => {
-    const model = new ScriptedModel({ lead: [delegate("worker", "count the lamps")], worker: [badRequest()], backup: [] });
-    const t = track(await team({ retry: { maxRetries: 3, baseDelayMs: 1 }, agents: { worker: { fallback: "backup" } } }, { model }));
+    const model = new ScriptedModel({
+      lead: [delegate("worker", "count the lamps")],
+      worker: [badRequest()],
+      backup: [],
+    });
+    const t = track(
+      await team({ retry: { maxRetries: 3, baseDelayMs: 1 }, agents: { worker: { fallback: "backup" } } }, { model }),
+    );
     const events: TroupeEvent[] = [];
     const failure = await (async () => {
       for await (const event of t.stream("How many lamps?", { threadId: "b1" })) events.push(event);
@@ -102,9 +130,10 @@ describe("resilience: retries, breakers and fallback agents", () => {
     expect(model.callsBy("worker")).toHaveLength(1);
     expect(ofType(events, "run.failed")[0]?.error.code).toBe("MODEL_BAD_REQUEST");
 
-
     const letters = await t.deadLetters.list({ threadId: "b1" });
-    expect(letters.map((l) => [l.kind, l.subject, l.status, l.error.code])).toEqual([["agent", "worker", "open", "MODEL_BAD_REQUEST"]]);
+    expect(letters.map((l) => [l.kind, l.subject, l.status, l.error.code])).toEqual([
+      ["agent", "worker", "open", "MODEL_BAD_REQUEST"],
+    ]);
     expect(ofType(events, "dlq.added").map((e) => e.id)).toEqual([letters[0]!.id]);
     expect((await t.status("b1"))?.state).toBe("failed");
   });
@@ -120,15 +149,36 @@ describe("resilience: retries, breakers and fallback agents", () => {
   });
 
   it("gives a fallback agent its own model answers, not the failed agent's recorded steps", async () => {
-    const count = defineTool({ name: "count", description: "Count items", input: z.object({ what: z.string() }), run: ({ what }) => `${what}: 12` });
-    const worker = defineAgent({ name: "worker", description: "Does the work", instructions: "Count with the tool.", tools: [count] });
+    const count = defineTool({
+      name: "count",
+      description: "Count items",
+      input: z.object({ what: z.string() }),
+      run: ({ what }) => `${what}: 12`,
+    });
+    const worker = defineAgent({
+      name: "worker",
+      description: "Does the work",
+      instructions: "Count with the tool.",
+      tools: [count],
+    });
     const model = new ScriptedModel({
       lead: [delegate("worker", "count the lamps"), finishWithWorkerAnswer],
       worker: [callTool("count", { what: "lamps" }), serverError(), serverError()],
       backup: ["12 lamps (backup)"],
     });
-    const raw = { name: "resilient", pattern: "supervisor", supervisor: "lead", agents: { ...agents, worker: { ...agents.worker, tools: ["count"] } }, resilience: { retry: { maxRetries: 1, baseDelayMs: 0 }, agents: { worker: { fallback: "backup" } } } };
-    const t = track(await loadTeam({ raw, baseDir: process.cwd() }, { store: memoryStore(), model, agents: [worker], tools: [count] }));
+    const raw = {
+      name: "resilient",
+      pattern: "supervisor",
+      supervisor: "lead",
+      agents: { ...agents, worker: { ...agents.worker, tools: ["count"] } },
+      resilience: { retry: { maxRetries: 1, baseDelayMs: 0 }, agents: { worker: { fallback: "backup" } } },
+    };
+    const t = track(
+      await loadTeam(
+        { raw, baseDir: process.cwd() },
+        { store: memoryStore(), model, agents: [worker], tools: [count] },
+      ),
+    );
     const result = await t.run("How many lamps?", { threadId: "f1" });
     expect(result.output).toBe("team says: 12 lamps (backup)");
     // the retry re-used the worker's recorded first step (no second tool call request to the model)
@@ -192,15 +242,20 @@ describe("resilience: timeouts", () => {
       run: async ({ topic }, { signal }) => {
         const attempt = ++calls;
         // honours the contract: stops when its signal aborts
-        if (attempt === 1) await new Promise((resolve, reject) => {
-          const timer = setTimeout(resolve, 300);
-          signal.addEventListener("abort", () => (clearTimeout(timer), reject(signal.reason)), { once: true });
-        });
+        if (attempt === 1)
+          await new Promise((resolve, reject) => {
+            const timer = setTimeout(resolve, 300);
+            signal.addEventListener("abort", () => (clearTimeout(timer), reject(signal.reason)), { once: true });
+          });
         effects.push(`attempt ${attempt}`);
         return `${topic}: 12 lamps`;
       },
     });
-    const model = new ScriptedModel({ lead: [delegate("worker", "count"), finishWithWorkerAnswer], worker: [callTool("slow_lookup", { topic: "lamps" }), "12 lamps"], backup: [] });
+    const model = new ScriptedModel({
+      lead: [delegate("worker", "count"), finishWithWorkerAnswer],
+      worker: [callTool("slow_lookup", { topic: "lamps" }), "12 lamps"],
+      backup: [],
+    });
     const raw = {
       name: "resilient",
       pattern: "supervisor",
@@ -210,7 +265,9 @@ describe("resilience: timeouts", () => {
     };
     const t = track(await loadTeam({ raw, baseDir: process.cwd() }, { store: memoryStore(), model, tools: [slow] }));
     const events = await collect(t.stream("How many lamps?", { threadId: "h1" }));
-    expect(ofType(events, "retry").map((r) => [r.scope, r.name, r.error.code])).toEqual([["tool", "slow_lookup", "TOOL_TIMEOUT"]]);
+    expect(ofType(events, "retry").map((r) => [r.scope, r.name, r.error.code])).toEqual([
+      ["tool", "slow_lookup", "TOOL_TIMEOUT"],
+    ]);
     expect(ofType(events, "tool.called").map((c) => c.output)).toEqual(["lamps: 12 lamps"]);
     expect(calls).toBe(2);
     await new Promise((resolve) => setTimeout(resolve, 350));
@@ -218,7 +275,10 @@ describe("resilience: timeouts", () => {
   });
 
   it("a model policy's timeoutMs fails a slow model as MODEL_TIMEOUT and its fallback model answers", async () => {
-    const scripted = new ScriptedModel({ lead: [delegate("worker", "count"), finishWithWorkerAnswer] }, { id: "primary" });
+    const scripted = new ScriptedModel(
+      { lead: [delegate("worker", "count"), finishWithWorkerAnswer] },
+      { id: "primary" },
+    );
     const primary: ModelClient = {
       id: "primary",
       async generate(request) {
@@ -227,20 +287,41 @@ describe("resilience: timeouts", () => {
       },
     };
     const spare = new ScriptedModel({ worker: ["12 lamps (spare model)"] }, { id: "spare" });
-    const t = track(await team({ models: { primary: { timeoutMs: 30, fallback: "spare" } } }, { model: primary, models: { primary, spare }, spec: { model: "primary" } }));
+    const t = track(
+      await team(
+        { models: { primary: { timeoutMs: 30, fallback: "spare" } } },
+        { model: primary, models: { primary, spare }, spec: { model: "primary" } },
+      ),
+    );
     const events = await collect(t.stream("How many lamps?", { threadId: "h2" }));
-    expect(ofType(events, "fallback").map((f) => [f.scope, f.from, f.to, f.reason.code])).toEqual([["model", "primary", "spare", "MODEL_TIMEOUT"]]);
+    expect(ofType(events, "fallback").map((f) => [f.scope, f.from, f.to, f.reason.code])).toEqual([
+      ["model", "primary", "spare", "MODEL_TIMEOUT"],
+    ]);
     expect(ofType(events, "run.completed")[0]?.output).toBe("team says: 12 lamps (spare model)");
   });
 });
 
 describe("resilience: model fallback", () => {
   it("answers with the fallback model when the primary fails retryably, and skips the primary once its breaker opens", async () => {
-    const primary = new ScriptedModel({ lead: [delegate("worker", "count the lamps")], worker: [serverError()] }, { id: "primary" });
-    const spare = new ScriptedModel({ lead: [finishWithWorkerAnswer], worker: ["12 lamps (spare model)"] }, { id: "spare" });
+    const primary = new ScriptedModel(
+      { lead: [delegate("worker", "count the lamps")], worker: [serverError()] },
+      { id: "primary" },
+    );
+    const spare = new ScriptedModel(
+      { lead: [finishWithWorkerAnswer], worker: ["12 lamps (spare model)"] },
+      { id: "spare" },
+    );
     const t = track(
       await team(
-        { retry: { maxRetries: 2, baseDelayMs: 1 }, models: { primary: { fallback: "spare", breaker: { volumeThreshold: 1, errorThresholdPercentage: 40, resetTimeoutMs: 60_000 } } } },
+        {
+          retry: { maxRetries: 2, baseDelayMs: 1 },
+          models: {
+            primary: {
+              fallback: "spare",
+              breaker: { volumeThreshold: 1, errorThresholdPercentage: 40, resetTimeoutMs: 60_000 },
+            },
+          },
+        },
         { model: primary, models: { primary, spare }, spec: { model: "primary" } },
       ),
     );
@@ -260,9 +341,17 @@ describe("resilience: model fallback", () => {
   });
 
   it("does not fall back on a final (400-like) model error", async () => {
-    const primary = new ScriptedModel({ lead: [delegate("worker", "count")], worker: [badRequest()] }, { id: "primary" });
+    const primary = new ScriptedModel(
+      { lead: [delegate("worker", "count")], worker: [badRequest()] },
+      { id: "primary" },
+    );
     const spare = new ScriptedModel({ lead: [], worker: [] }, { id: "spare" });
-    const t = track(await team({ models: { primary: { fallback: "spare" } } }, { model: primary, models: { primary, spare }, spec: { model: "primary" } }));
+    const t = track(
+      await team(
+        { models: { primary: { fallback: "spare" } } },
+        { model: primary, models: { primary, spare }, spec: { model: "primary" } },
+      ),
+    );
     const error = await t.run("How many lamps?", { threadId: "c2" }).catch((e: unknown) => e);
     expect(isTroupeError(error, "MODEL_BAD_REQUEST")).toBe(true);
     expect(spare.calls).toEqual([]);
@@ -281,7 +370,13 @@ describe("resilience: dead letters", () => {
     expect(isTroupeError(error, "MODEL_SERVER_ERROR")).toBe(true);
     expect(model.callsBy("worker")).toHaveLength(2);
     const [letter] = await t.deadLetters.list({ status: "open" });
-    expect(letter).toMatchObject({ kind: "agent", subject: "worker", threadId: "d1", status: "open", error: { code: "MODEL_SERVER_ERROR", retryable: true } });
+    expect(letter).toMatchObject({
+      kind: "agent",
+      subject: "worker",
+      threadId: "d1",
+      status: "open",
+      error: { code: "MODEL_SERVER_ERROR", retryable: true },
+    });
 
     const result = await t.redrive(letter!.id);
     expect("status" in result && result.status).toBe("completed");
@@ -305,7 +400,11 @@ describe("resilience: dead letters", () => {
 
 describe("agent lifecycle", () => {
   it("publishes idle -> busy -> idle on agents.lifecycle while a run uses the agent", async () => {
-    const model = new ScriptedModel({ lead: [delegate("worker", "count the lamps"), finishWithWorkerAnswer], worker: ["12 lamps"], backup: [] });
+    const model = new ScriptedModel({
+      lead: [delegate("worker", "count the lamps"), finishWithWorkerAnswer],
+      worker: ["12 lamps"],
+      backup: [],
+    });
     const t = track(await team({}, { model }));
     const heard: Array<{ agent: string; state: string }> = [];
     await t.bus.subscribe("agents.lifecycle", (m) => heard.push(m as { agent: string; state: string }));
@@ -327,13 +426,28 @@ describe("agent lifecycle", () => {
       async generate() {
         started();
         await gate;
-        return { content: [{ type: "text", text: "done slowly" }], stopReason: "end_turn", usage: { inputTokens: 1, outputTokens: 1, costUsd: 0 }, model: "slow" };
+        return {
+          content: [{ type: "text", text: "done slowly" }],
+          stopReason: "end_turn",
+          usage: { inputTokens: 1, outputTokens: 1, costUsd: 0 },
+          model: "slow",
+        };
       },
     };
     const worker = defineAgent({ name: "worker", description: "Works slowly", instructions: "Work." });
     const handle = await serveAgent(bus, worker, { model: slow });
     expect(handle.state()).toBe("idle");
-    const request = (id: string) => ({ runId: "r", threadId: "t", agent: "worker", task: "work", messages: [], context: "", offers: [], idempotencyKey: id, stream: false });
+    const request = (id: string) => ({
+      runId: "r",
+      threadId: "t",
+      agent: "worker",
+      task: "work",
+      messages: [],
+      context: "",
+      offers: [],
+      idempotencyKey: id,
+      stream: false,
+    });
 
     const first = invokeAgent(bus, request("k1"));
     await inFlight;

@@ -19,7 +19,8 @@ import { runCli } from "./troupe-cli.js";
 const root = mkdtempSync(join(tmpdir(), "troupe-spec-imports-"));
 const allowed = join(root, "allowed");
 mkdirSync(allowed);
-const module = (marker: string) => `import { writeFileSync } from "node:fs";\nwriteFileSync(new URL("./${marker}", import.meta.url), "imported");\nexport const loaded = true;\n`;
+const module = (marker: string) =>
+  `import { writeFileSync } from "node:fs";\nwriteFileSync(new URL("./${marker}", import.meta.url), "imported");\nexport const loaded = true;\n`;
 writeFileSync(join(root, "outside.mjs"), module("outside.marker"));
 writeFileSync(join(allowed, "inside.mjs"), module("inside.marker"));
 const teamYaml = (imports: string) => `name: imports-demo
@@ -60,7 +61,16 @@ describe("an orchestrator runs spec imports only from --allow-imports directorie
   it("a request importing a module outside them is dead-lettered with IMPORT_NOT_ALLOWED and the module never runs; one inside runs", async () => {
     const bus = await NatsBus.connect({ servers: nats.url, namespace: "imports", durableEvents: true });
     cleanups.push(() => bus.close());
-    const orchestrator = await Orchestrator.start({ bus, store, loadTeam, allowImports: [allowed], model: "offline", env: {}, ackWaitMs: 5000, onNotice: () => undefined });
+    const orchestrator = await Orchestrator.start({
+      bus,
+      store,
+      loadTeam,
+      allowImports: [allowed],
+      model: "offline",
+      env: {},
+      ackWaitMs: 5000,
+      onNotice: () => undefined,
+    });
     cleanups.push(() => orchestrator.stop());
     const queue = await RunQueue.open(bus.connection, { namespace: "imports" });
 
@@ -74,7 +84,9 @@ describe("an orchestrator runs spec imports only from --allow-imports directorie
     expect(existsSync(outsideMarker)).toBe(false);
 
     await submitRun(bus, { ...specOf("team"), input: "Brief me", threadId: "inside-1" });
-    await expect.poll(async () => (await readRunStatus(store.docs, "inside-1"))?.state, { timeout: 30_000 }).toBe("completed");
+    await expect
+      .poll(async () => (await readRunStatus(store.docs, "inside-1"))?.state, { timeout: 30_000 })
+      .toBe("completed");
     expect(existsSync(insideMarker)).toBe(true);
     expect(existsSync(outsideMarker)).toBe(false);
     expect(await queue.deadRuns()).toHaveLength(1);
@@ -83,7 +95,15 @@ describe("an orchestrator runs spec imports only from --allow-imports directorie
   it("with no --allow-imports an orchestrator imports nothing, not even from the spec's own directory", async () => {
     const bus = await NatsBus.connect({ servers: nats.url, namespace: "no-imports", durableEvents: true });
     cleanups.push(() => bus.close());
-    const orchestrator = await Orchestrator.start({ bus, store, loadTeam, model: "offline", env: {}, ackWaitMs: 5000, onNotice: () => undefined });
+    const orchestrator = await Orchestrator.start({
+      bus,
+      store,
+      loadTeam,
+      model: "offline",
+      env: {},
+      ackWaitMs: 5000,
+      onNotice: () => undefined,
+    });
     cleanups.push(() => orchestrator.stop());
     const queue = await RunQueue.open(bus.connection, { namespace: "no-imports" });
     await submitRun(bus, { ...specOf("team"), input: "Brief me", threadId: "none-1" });
@@ -100,7 +120,9 @@ describe("troupe run imports from the spec's directory, and --allow-imports dire
     const args = ["run", sneaky, "--input", "Brief me", "--model", "offline", "--store", join(root, "cli.sqlite")];
     const refused = await runCli(args);
     expect(refused.code).toBe(1);
-    expect(refused.err.join("\n")).toMatch(/spec import "\.\.\/outside\.mjs" \(imports\[0\]\) resolves to .*outside\.mjs, outside the directories allowed to load code .*\[IMPORT_NOT_ALLOWED\]/);
+    expect(refused.err.join("\n")).toMatch(
+      /spec import "\.\.\/outside\.mjs" \(imports\[0\]\) resolves to .*outside\.mjs, outside the directories allowed to load code .*\[IMPORT_NOT_ALLOWED\]/,
+    );
     expect(existsSync(outsideMarker)).toBe(false);
     const ran = await runCli([...args, "--allow-imports", root]);
     expect(ran.code, ran.err.join("\n")).toBe(0);

@@ -28,7 +28,12 @@ function troupe(args: string[], options: { cwd?: string; user?: boolean } = {}):
   return { code: child.status, err: child.stderr };
 }
 
-function expectRefused(result: { code: number | null; err: string }, code: string, names: string, reason: RegExp): void {
+function expectRefused(
+  result: { code: number | null; err: string },
+  code: string,
+  names: string,
+  reason: RegExp,
+): void {
   expect(result.err).not.toMatch(/unexpected error/);
   expect(result.err).toContain(`[${code}]`);
   expect(result.err).toContain(names);
@@ -45,7 +50,10 @@ beforeAll(() => {
   truncated = join(dir, "truncated.sqlite");
   const bytes = readFileSync(whole);
   writeFileSync(truncated, bytes.subarray(0, Math.floor(bytes.length / 2)));
-  writeFileSync(join(dir, "random.sqlite"), Buffer.from(Array.from({ length: 8192 }, (_, i) => (i * 104_729 + 7) % 256)));
+  writeFileSync(
+    join(dir, "random.sqlite"),
+    Buffer.from(Array.from({ length: 8192 }, (_, i) => (i * 104_729 + 7) % 256)),
+  );
   const foreign = new Database(join(dir, "foreign.db"));
   foreign.exec("CREATE TABLE invoices (id INTEGER PRIMARY KEY, total REAL)");
   foreign.close();
@@ -54,9 +62,24 @@ beforeAll(() => {
 
 describe("troupe status/run --store <bad SQLite path>", () => {
   it("truncated, random bytes, foreign SQLite: STORE_INVALID naming the file", () => {
-    expectRefused(troupe(["status", "x", "--store", truncated]), "STORE_INVALID", truncated, /is truncated .*restore it from a backup/);
-    expectRefused(troupe(["status", "x", "--store", "random.sqlite"]), "STORE_INVALID", join(dir, "random.sqlite"), /is not a SQLite database/);
-    expectRefused(troupe(["status", "x", "--store", "foreign.db"]), "STORE_INVALID", join(dir, "foreign.db"), /tables: invoices\), not a Troupe store/);
+    expectRefused(
+      troupe(["status", "x", "--store", truncated]),
+      "STORE_INVALID",
+      truncated,
+      /is truncated .*restore it from a backup/,
+    );
+    expectRefused(
+      troupe(["status", "x", "--store", "random.sqlite"]),
+      "STORE_INVALID",
+      join(dir, "random.sqlite"),
+      /is not a SQLite database/,
+    );
+    expectRefused(
+      troupe(["status", "x", "--store", "foreign.db"]),
+      "STORE_INVALID",
+      join(dir, "foreign.db"),
+      /tables: invoices\), not a Troupe store/,
+    );
     expectRefused(
       troupe(["run", SPEC, "--input", "hi", "--model", "offline", "--store", "foreign.db"]),
       "STORE_INVALID",
@@ -67,9 +90,24 @@ describe("troupe status/run --store <bad SQLite path>", () => {
 
   it("a FIFO, /proc/self/status and a directory: refused at once with STORE_INVALID", () => {
     // a spinning or blocking open would be killed by the 20 s child timeout: exit code null, not 1
-    expectRefused(troupe(["status", "x", "--store", "fifo"]), "STORE_INVALID", join(dir, "fifo"), /FIFO \(named pipe\), not a regular file/);
-    expectRefused(troupe(["status", "x", "--store", "/proc/self/status"]), "STORE_INVALID", "/proc/self/status", /special files/);
-    expectRefused(troupe(["run", SPEC, "--input", "hi", "--model", "offline", "--store", "/proc/self/status"]), "STORE_INVALID", "/proc/self/status", /special files/);
+    expectRefused(
+      troupe(["status", "x", "--store", "fifo"]),
+      "STORE_INVALID",
+      join(dir, "fifo"),
+      /FIFO \(named pipe\), not a regular file/,
+    );
+    expectRefused(
+      troupe(["status", "x", "--store", "/proc/self/status"]),
+      "STORE_INVALID",
+      "/proc/self/status",
+      /special files/,
+    );
+    expectRefused(
+      troupe(["run", SPEC, "--input", "hi", "--model", "offline", "--store", "/proc/self/status"]),
+      "STORE_INVALID",
+      "/proc/self/status",
+      /special files/,
+    );
     expectRefused(troupe(["status", "x", "--store", dir]), "STORE_INVALID", dir, /is a directory, not a SQLite file/);
   });
 
@@ -77,7 +115,12 @@ describe("troupe status/run --store <bad SQLite path>", () => {
     const ro = join(dir, "read-only");
     mkdirSync(ro);
     chmodSync(ro, 0o555);
-    expectRefused(troupe(["status", "x", "--store", join(ro, "s.sqlite")], { user: true }), "STORE_PERMISSION", join(ro, "s.sqlite"), /permission denied/);
+    expectRefused(
+      troupe(["status", "x", "--store", join(ro, "s.sqlite")], { user: true }),
+      "STORE_PERMISSION",
+      join(ro, "s.sqlite"),
+      /permission denied/,
+    );
     const cwd = join(dir, "unwritable-cwd");
     mkdirSync(cwd);
     chmodSync(cwd, 0o555);
@@ -109,11 +152,23 @@ describe("PostgreSQL store faults", () => {
     expect((error as Error).message).toContain(`postgres://troupe:***@127.0.0.1:${port}/troupe`);
     expect((error as Error).message).not.toContain("s3cret");
     expect((error as Error).message).toMatch(/check that the server is running/);
-    expectRefused(troupe(["status", "x", "--store", url]), "STORE_UNAVAILABLE", `127.0.0.1:${port}`, /cannot reach PostgreSQL/);
+    expectRefused(
+      troupe(["status", "x", "--store", url]),
+      "STORE_UNAVAILABLE",
+      `127.0.0.1:${port}`,
+      /cannot reach PostgreSQL/,
+    );
   });
 
   it("a bad URL: STORE_INVALID before any connection", () => {
-    expect(() => postgresStore("postgres://troupe@[::1/troupe")).toThrow(expect.objectContaining({ code: "STORE_INVALID" }));
-    expectRefused(troupe(["status", "x", "--store", "postgres://troupe@[::1/troupe"]), "STORE_INVALID", "postgres://troupe@[::1/troupe", /is not a valid URL; write it as postgres:\/\//);
+    expect(() => postgresStore("postgres://troupe@[::1/troupe")).toThrow(
+      expect.objectContaining({ code: "STORE_INVALID" }),
+    );
+    expectRefused(
+      troupe(["status", "x", "--store", "postgres://troupe@[::1/troupe"]),
+      "STORE_INVALID",
+      "postgres://troupe@[::1/troupe",
+      /is not a valid URL; write it as postgres:\/\//,
+    );
   });
 });

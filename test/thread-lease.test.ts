@@ -3,7 +3,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { defineAgent, defineTool, isTroupeError, memoryStore, sqliteStore, type TeamStore, type TroupeEvent } from "@troupe/core";
+import {
+  defineAgent,
+  defineTool,
+  isTroupeError,
+  memoryStore,
+  sqliteStore,
+  type TeamStore,
+  type TroupeEvent,
+} from "@troupe/core";
 import { supervisor } from "@troupe/patterns";
 import { ScriptedModel, callTool, delegate, finish } from "@troupe/testing";
 
@@ -26,13 +34,22 @@ function team(store: TeamStore, log: string[], holdMs = 150) {
   });
   // the latest user text: this turn's input for the lead, the task for the worker
   const firstText = (r: { messages: Array<{ content: Array<{ type: string; text?: string }> }> }) =>
-    r.messages.flatMap((m) => m.content).filter((b) => b.type === "text" && b.text).at(-1)?.text?.split("\n")[0] ?? "";
+    r.messages
+      .flatMap((m) => m.content)
+      .filter((b) => b.type === "text" && b.text)
+      .at(-1)
+      ?.text?.split("\n")[0] ?? "";
   const model = new ScriptedModel({
-    lead: Array.from({ length: 20 }, () => (r: Parameters<typeof firstText>[0] & { messages: Array<{ content: Array<{ type: string }> }> }) => {
-      const done = r.messages.at(-1)?.content.at(-1)?.type === "tool_result";
-      return done ? finish(`done: ${firstText(r)}`) : delegate("worker", firstText(r));
-    }),
-    worker: Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? (r: Parameters<typeof firstText>[0]) => callTool("slow", { job: firstText(r) }) : "worked")),
+    lead: Array.from(
+      { length: 20 },
+      () => (r: Parameters<typeof firstText>[0] & { messages: Array<{ content: Array<{ type: string }> }> }) => {
+        const done = r.messages.at(-1)?.content.at(-1)?.type === "tool_result";
+        return done ? finish(`done: ${firstText(r)}`) : delegate("worker", firstText(r));
+      },
+    ),
+    worker: Array.from({ length: 20 }, (_, i) =>
+      i % 2 === 0 ? (r: Parameters<typeof firstText>[0]) => callTool("slow", { job: firstText(r) }) : "worked",
+    ),
   });
   const lead = defineAgent({ name: "lead", description: "Leads", instructions: "Lead.", model });
   const worker = defineAgent({ name: "worker", description: "Works", instructions: "Work.", tools: [slow], model });
@@ -56,7 +73,10 @@ describe("one active run per thread", () => {
     const log: string[] = [];
     const store = sqliteStore(join(mkdtempSync(join(tmpdir(), "lease-")), "s.sqlite"));
     const t = team(store, log);
-    const [a, b] = await Promise.all([t.run("one", { threadId: "w", wait: true }), new Promise((r) => setTimeout(r, 20)).then(() => t.run("two", { threadId: "w", wait: 5000 }))]);
+    const [a, b] = await Promise.all([
+      t.run("one", { threadId: "w", wait: true }),
+      new Promise((r) => setTimeout(r, 20)).then(() => t.run("two", { threadId: "w", wait: 5000 })),
+    ]);
     expect([a.output, b.output]).toEqual(["done: one", "done: two"]);
     expect(log).toEqual(["start one", "end one", "start two", "end two"]);
     const state = await t.state("w");
@@ -87,7 +107,8 @@ describe("one active run per thread", () => {
     const wrong = await t.decide("ap", { approved: true, by: "boss", approvalId: "nope" }).catch((e: unknown) => e);
     expect((wrong as Error).message).toContain(`no pending approval "nope"; pending: ${pending!.id}`);
     const events: TroupeEvent[] = [];
-    for await (const ev of t.decideStream("ap", { approved: true, by: "boss", approvalId: pending!.id })) events.push(ev);
+    for await (const ev of t.decideStream("ap", { approved: true, by: "boss", approvalId: pending!.id }))
+      events.push(ev);
     expect(events.map((e) => e.type)).toContain("approval.decided");
     expect(events.at(-1)).toMatchObject({ type: "run.completed", output: "paid 50" });
     expect(paid).toEqual([50]);
@@ -106,7 +127,8 @@ describe("one active run per thread", () => {
 
     const detached: string[] = [];
     const d = team(memoryStore(), detached, 100);
-    for await (const ev of d.stream("two", { threadId: "det", onBreak: "detach" })) if (ev.type === "agent.started" && ev.agent === "worker") break;
+    for await (const ev of d.stream("two", { threadId: "det", onBreak: "detach" }))
+      if (ev.type === "agent.started" && ev.agent === "worker") break;
     const done = await d.run("three", { threadId: "det", wait: 5000 });
     expect(done.output).toBe("done: three");
     expect(detached).toEqual(["start two", "end two", "start three", "end three"]);
@@ -121,8 +143,13 @@ describe("one active run per thread", () => {
     await store.leases.acquire("orphan", { owner: "r0", host: "elsewhere", pid: 4242, purpose: "run" }, 1);
     await new Promise((r) => setTimeout(r, 10));
     const status = await t.status("orphan");
-    expect(status).toMatchObject({ state: "interrupted", ownerLost: { stalled: "running", lease: { pid: 4242, host: "elsewhere" } } });
-    expect(status?.ownerLost?.summary).toMatch(/^owner pid 4242 on host elsewhere stopped heartbeating at .* while running; troupe resume orphan finishes it/);
+    expect(status).toMatchObject({
+      state: "interrupted",
+      ownerLost: { stalled: "running", lease: { pid: 4242, host: "elsewhere" } },
+    });
+    expect(status?.ownerLost?.summary).toMatch(
+      /^owner pid 4242 on host elsewhere stopped heartbeating at .* while running; troupe resume orphan finishes it/,
+    );
     const refused = await t.run("new turn", { threadId: "orphan" }).catch((e: unknown) => e);
     expect(isTroupeError(refused, "THREAD_UNFINISHED")).toBe(true);
     expect((refused as Error).message).toContain("pid 4242 on host elsewhere, which stopped heartbeating");
@@ -144,7 +171,11 @@ describe("redrive under the lease", () => {
       const [letter] = (await t.deadLetters.list()).filter((l) => l.kind === "agent");
       expect(letter).toMatchObject({ status: "open", subject: "shipping" });
       // another live process holds the thread
-      await store.leases.acquire("rd-1", { owner: "other-run", host: hostname(), pid: process.pid, purpose: "run" }, 60_000);
+      await store.leases.acquire(
+        "rd-1",
+        { owner: "other-run", host: hostname(), pid: process.pid, purpose: "run" },
+        60_000,
+      );
       await expect(t.redrive(letter!.id)).rejects.toMatchObject({ code: "THREAD_BUSY" });
       expect((await t.deadLetters.get(letter!.id))?.status).toBe("open");
 

@@ -28,13 +28,19 @@ export interface TroupeChild {
 
 /** `node packages/cli/dist/bin.js ...` as a child process, added to `children` until it exits. */
 export function spawnTroupe(args: string[], env: Record<string, string>, children: Set<ChildProcess>): TroupeChild {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: childEnv(env), stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: ROOT,
+    env: childEnv(env),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   children.add(child);
   let stdout = "";
   let stderr = "";
   child.stdout!.setEncoding("utf8").on("data", (c: string) => (stdout += c));
   child.stderr!.setEncoding("utf8").on("data", (c: string) => (stderr += c));
-  const exited = new Promise<number | null>((done) => child.once("exit", (code) => (children.delete(child), done(code))));
+  const exited = new Promise<number | null>((done) =>
+    child.once("exit", (code) => (children.delete(child), done(code))),
+  );
   return {
     child,
     exited,
@@ -43,7 +49,8 @@ export function spawnTroupe(args: string[], env: Record<string, string>, childre
     waitFor: async (pattern, timeout = 20_000) => {
       const until = Date.now() + timeout;
       while (!pattern.test(stderr)) {
-        if (Date.now() > until) throw new Error(`troupe ${args[0]}: no ${pattern} on stderr within ${timeout} ms; it said:\n${stderr}`);
+        if (Date.now() > until)
+          throw new Error(`troupe ${args[0]}: no ${pattern} on stderr within ${timeout} ms; it said:\n${stderr}`);
         await sleep(50);
       }
     },

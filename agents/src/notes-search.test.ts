@@ -9,7 +9,10 @@ const ctx = { runId: "r", threadId: "t", agent: "a", idempotencyKey: "k", signal
 
 describe("notesSearch", () => {
   const dir = mkdtempSync(join(tmpdir(), "notes-"));
-  writeFileSync(join(dir, "sagas.md"), "# Sagas\n\nA saga undoes steps with compensations. It runs them in reverse order. Unrelated sentence.");
+  writeFileSync(
+    join(dir, "sagas.md"),
+    "# Sagas\n\nA saga undoes steps with compensations. It runs them in reverse order. Unrelated sentence.",
+  );
   writeFileSync(join(dir, "breakers.md"), "# Circuit breakers\n\nA breaker opens after failures.");
   writeFileSync(join(dir, "ignored.json"), "{}");
   const tool = notesSearch({ dir });
@@ -17,7 +20,10 @@ describe("notesSearch", () => {
   it("ranks notes by the query's words and returns a snippet of the matching sentences with the source file", async () => {
     const hits = await tool.invoke({ query: "saga compensation order" }, ctx);
     expect(hits.map((h) => h.source)).toEqual(["sagas.md"]);
-    expect(hits[0]).toMatchObject({ title: "Sagas", snippet: "A saga undoes steps with compensations. It runs them in reverse order." });
+    expect(hits[0]).toMatchObject({
+      title: "Sagas",
+      snippet: "A saga undoes steps with compensations. It runs them in reverse order.",
+    });
   });
 
   it("returns nothing for words no note has, and respects the limit", async () => {

@@ -29,11 +29,16 @@ const SearchInput = z.object({
  * @example
  * const searchNotes = notesSearch({ dir: new URL("./notes", import.meta.url).pathname });
  */
-export function notesSearch(options: { dir: string; name?: string; description?: string }): Tool<typeof SearchInput, NoteHit[]> {
+export function notesSearch(options: {
+  dir: string;
+  name?: string;
+  description?: string;
+}): Tool<typeof SearchInput, NoteHit[]> {
   const notes = readNotes(options.dir);
   return defineTool({
     name: options.name ?? "search_notes",
-    description: options.description ?? "Search the team's notes; returns the best matching notes with a snippet and source file",
+    description:
+      options.description ?? "Search the team's notes; returns the best matching notes with a snippet and source file",
     input: SearchInput,
     idempotent: true,
     run: ({ query, limit }) => search(notes, query, limit ?? 3),
@@ -48,14 +53,22 @@ function readNotes(dir: string): Note[] {
       const text = readFileSync(join(dir, file), "utf8");
       const heading = /^#\s+(.+)$/m.exec(text)?.[1]?.trim();
       const body = text.replace(/^#\s+.+$/m, "").trim();
-      return { title: heading ?? basename(file, extname(file)), body, source: relative(dir, join(dir, file)), words: new Set(words(text)) };
+      return {
+        title: heading ?? basename(file, extname(file)),
+        body,
+        source: relative(dir, join(dir, file)),
+        words: new Set(words(text)),
+      };
     });
 }
 
 function search(notes: Note[], query: string, limit: number): NoteHit[] {
   const terms = [...new Set(words(query))];
   return notes
-    .map((note) => ({ note, score: terms.filter((t) => note.words.has(t)).length + (terms.some((t) => words(note.title).includes(t)) ? 1 : 0) }))
+    .map((note) => ({
+      note,
+      score: terms.filter((t) => note.words.has(t)).length + (terms.some((t) => words(note.title).includes(t)) ? 1 : 0),
+    }))
     .filter((hit) => hit.score > 0)
     .sort((a, b) => b.score - a.score || a.note.source.localeCompare(b.note.source))
     .slice(0, limit)
@@ -64,12 +77,19 @@ function search(notes: Note[], query: string, limit: number): NoteHit[] {
 
 /** Up to three sentences that mention a query term, in note order. */
 function snippet(body: string, terms: string[]): string {
-  const sentences = body.split(/(?<=[.!?])\s+/).map((s) => s.replace(/\s+/g, " ").trim()).filter(Boolean);
+  const sentences = body
+    .split(/(?<=[.!?])\s+/)
+    .map((s) => s.replace(/\s+/g, " ").trim())
+    .filter(Boolean);
   const hits = sentences.filter((s) => words(s).some((w) => terms.includes(w))).slice(0, 3);
   const text = (hits.length ? hits : sentences.slice(0, 1)).join(" ");
   return text.length > 480 ? `${text.slice(0, 477)}...` : text;
 }
 
 function words(text: string): string[] {
-  return text.toLowerCase().split(/[^a-z0-9]+/).filter((w) => w.length > 2).map((w) => w.replace(/(ing|es|s)$/, ""));
+  return text
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter((w) => w.length > 2)
+    .map((w) => w.replace(/(ing|es|s)$/, ""));
 }

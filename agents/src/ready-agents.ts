@@ -8,7 +8,10 @@ export interface ReadyAgentOptions {
   instructions?: string;
 }
 
-function ready(defaults: { name: string; description: string; instructions: string }, options: ReadyAgentOptions): Agent {
+function ready(
+  defaults: { name: string; description: string; instructions: string },
+  options: ReadyAgentOptions,
+): Agent {
   return defineAgent({
     name: options.name ?? defaults.name,
     description: defaults.description,
@@ -46,7 +49,8 @@ export const researcher = (options: ReadyAgentOptions = {}): Agent =>
     {
       name: "researcher",
       description: "Finds facts in the available sources and reports them with where they came from",
-      instructions: "Search before you answer. Report only facts your tools returned, each with its source. Say plainly when nothing was found.",
+      instructions:
+        "Search before you answer. Report only facts your tools returned, each with its source. Say plainly when nothing was found.",
     },
     options,
   );
@@ -62,7 +66,8 @@ export const writer = (options: ReadyAgentOptions = {}): Agent =>
     {
       name: "writer",
       description: "Writes a short, clear brief from the findings it is given",
-      instructions: "Write a concise brief from the material in your task: a one-line summary, then the key points as bullets, keeping sources. Add nothing that is not in the material.",
+      instructions:
+        "Write a concise brief from the material in your task: a one-line summary, then the key points as bullets, keeping sources. Add nothing that is not in the material.",
     },
     options,
   );
@@ -78,7 +83,8 @@ export const critic = (options: ReadyAgentOptions = {}): Agent =>
     {
       name: "critic",
       description: "Reviews a draft for errors, gaps and unsupported claims",
-      instructions: "Review the draft in your task. List each concrete problem (wrong, missing, unsupported) with a fix, or answer APPROVED when there is none.",
+      instructions:
+        "Review the draft in your task. List each concrete problem (wrong, missing, unsupported) with a fix, or answer APPROVED when there is none.",
     },
     options,
   );
@@ -94,7 +100,8 @@ export const triage = (options: ReadyAgentOptions = {}): Agent =>
     {
       name: "triage",
       description: "Greets the customer, works out what they need, and transfers them to the right desk",
-      instructions: "Work out what the customer needs and transfer them to the desk that handles it, with a clear task. Answer yourself only greetings and questions no desk handles.",
+      instructions:
+        "Work out what the customer needs and transfer them to the desk that handles it, with a clear task. Answer yourself only greetings and questions no desk handles.",
     },
     options,
   );

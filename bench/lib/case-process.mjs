@@ -7,5 +7,7 @@ import { runCase } from "./runner.mjs";
 const [file, id, quick] = process.argv.slice(2);
 const { default: cases } = await import(pathToFileURL(file).href);
 const found = cases.find((c) => c.id === id);
-const row = found ? await runCase(found, { quick: quick === "quick" }) : { id, title: id, status: "error", error: `no case ${id} in ${file}` };
+const row = found
+  ? await runCase(found, { quick: quick === "quick" })
+  : { id, title: id, status: "error", error: `no case ${id} in ${file}` };
 process.send(row, () => process.exit(0));

@@ -26,7 +26,11 @@ export function chainSides({ length, checkpoints, troupe = "custom" }) {
   const dir = checkpoints === "sqlite" ? mkdtempSync(join(tmpdir(), "troupe-bench-")) : undefined;
 
   const troupeModel = scriptedClient(scripts);
-  const team = buildTeam(spec, { patterns, model: troupeModel, store: dir ? sqliteStore(join(dir, "troupe.sqlite")) : memoryStore() });
+  const team = buildTeam(spec, {
+    patterns,
+    model: troupeModel,
+    store: dir ? sqliteStore(join(dir, "troupe.sqlite")) : memoryStore(),
+  });
   const rawModel = scriptedClient(scripts);
   const saver = dir ? SqliteSaver.fromConnString(join(dir, "raw.sqlite")) : new MemorySaver();
   const graph = rawChain(chain, rawModel, saver);
@@ -34,16 +38,22 @@ export function chainSides({ length, checkpoints, troupe = "custom" }) {
   return {
     baseline: {
       label: `raw LangGraph + ${dir ? "SqliteSaver" : "MemorySaver"}`,
-      run: () => graph.invoke({ input: "draft" }, { configurable: { thread_id: randomUUID() }, recursionLimit: length + 10 }),
+      run: () =>
+        graph.invoke({ input: "draft" }, { configurable: { thread_id: randomUUID() }, recursionLimit: length + 10 }),
       calls: () => rawModel.calls,
-      verify: (state) => (state.output === expected ? undefined : `expected output ${JSON.stringify(expected)}, got ${JSON.stringify(state.output)}`),
+      verify: (state) =>
+        state.output === expected
+          ? undefined
+          : `expected output ${JSON.stringify(expected)}, got ${JSON.stringify(state.output)}`,
     },
     candidate: {
       label: `Troupe ${troupe} team + ${dir ? "sqliteStore" : "memoryStore"}`,
       run: () => team.run("draft", { threadId: randomUUID() }),
       calls: () => troupeModel.calls,
       verify: (result) =>
-        result.output === expected && result.steps.length === length ? undefined : `expected ${length} steps ending in ${JSON.stringify(expected)}, got ${result.steps.length} ending in ${JSON.stringify(result.output)}`,
+        result.output === expected && result.steps.length === length
+          ? undefined
+          : `expected ${length} steps ending in ${JSON.stringify(expected)}, got ${result.steps.length} ending in ${JSON.stringify(result.output)}`,
     },
     async teardown() {
       await team.close();

@@ -8,16 +8,29 @@ import { z } from "zod";
 /** step1..stepN with their instructions: both sides and both Troupe variants run these. */
 export function chainAgents(length) {
   const order = Array.from({ length }, (_, i) => `step${i + 1}`);
-  const agents = Object.fromEntries(order.map((name, i) => [name, { description: `Step ${i + 1} of the chain`, instructions: `You are ${name}. Improve the text you are given.` }]));
+  const agents = Object.fromEntries(
+    order.map((name, i) => [
+      name,
+      { description: `Step ${i + 1} of the chain`, instructions: `You are ${name}. Improve the text you are given.` },
+    ]),
+  );
   return { order, agents };
 }
 
 /** A `custom` spec: node i runs agent i on node i-1's output, the last node's edge ends the run. */
 export function customChainSpec(length) {
   const { order, agents } = chainAgents(length);
-  const nodes = Object.fromEntries(order.map((name, i) => [name, { agent: name, task: i === 0 ? "{{input}}" : `{{outputs.${order[i - 1]}}}` }]));
+  const nodes = Object.fromEntries(
+    order.map((name, i) => [name, { agent: name, task: i === 0 ? "{{input}}" : `{{outputs.${order[i - 1]}}}` }]),
+  );
   const edges = order.map((name, i) => ({ from: name, to: order[i + 1] ?? "end" }));
-  return { name: `chain-${length}`, pattern: "custom", agents, limits: { maxTurns: length + 1 }, graph: { entry: order[0], nodes, edges } };
+  return {
+    name: `chain-${length}`,
+    pattern: "custom",
+    agents,
+    limits: { maxTurns: length + 1 },
+    graph: { entry: order[0], nodes, edges },
+  };
 }
 
 export const chainPattern = definePattern({

@@ -16,7 +16,14 @@ export function machineInfo() {
     cpuModel: cpus[0]?.model ?? "unknown",
     memoryGb: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
     versions: Object.fromEntries(
-      ["@langchain/langgraph", "@langchain/core", "@langchain/langgraph-supervisor", "@langchain/langgraph-swarm", "@langchain/langgraph-checkpoint-sqlite", "zod"].map((name) => [name, versionOf(name)]),
+      [
+        "@langchain/langgraph",
+        "@langchain/core",
+        "@langchain/langgraph-supervisor",
+        "@langchain/langgraph-swarm",
+        "@langchain/langgraph-checkpoint-sqlite",
+        "zod",
+      ].map((name) => [name, versionOf(name)]),
     ),
   };
 }

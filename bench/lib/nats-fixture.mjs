@@ -21,7 +21,12 @@ export async function natsFixture() {
       return (Number(fields[11]) + Number(fields[12])) / 100;
     },
     async bus(options = {}) {
-      const bus = await NatsBus.connect({ servers: server.url, namespace: "bench", onError: (error) => console.error(`bench bus: ${error.message}`), ...options });
+      const bus = await NatsBus.connect({
+        servers: server.url,
+        namespace: "bench",
+        onError: (error) => console.error(`bench bus: ${error.message}`),
+        ...options,
+      });
       buses.push(bus);
       return bus;
     },
@@ -43,7 +48,8 @@ function serverStatFile(name) {
   for (const pid of pids) {
     try {
       const args = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
-      if (args.some((a) => a.endsWith("nats-server")) && args[args.indexOf("-n") + 1] === name) return `/proc/${pid}/stat`;
+      if (args.some((a) => a.endsWith("nats-server")) && args[args.indexOf("-n") + 1] === name)
+        return `/proc/${pid}/stat`;
     } catch {
       // gone, or not ours to read
     }
@@ -72,7 +78,11 @@ export function ms(value) {
 
 /** A count per second, e.g. "85.2k/s". */
 export function perSecond(value) {
-  return value >= 1e6 ? `${(value / 1e6).toFixed(2)}M/s` : value >= 1e3 ? `${(value / 1e3).toFixed(1)}k/s` : `${value.toFixed(0)}/s`;
+  return value >= 1e6
+    ? `${(value / 1e6).toFixed(2)}M/s`
+    : value >= 1e3
+      ? `${(value / 1e3).toFixed(1)}k/s`
+      : `${value.toFixed(0)}/s`;
 }
 
 /** Megabytes of 2^20 bytes, one decimal. */

@@ -34,21 +34,38 @@ export async function measureHopLatency({ quick }) {
     const call = async (side) => {
       const i = n++;
       const t0 = performance.now();
-      const result = await invokeAgent(side.bus, { runId: "bench-run", threadId: "bench-thread", agent: "echo", task: `task ${i}`, messages: [], idempotencyKey: `bench-${i}` });
+      const result = await invokeAgent(side.bus, {
+        runId: "bench-run",
+        threadId: "bench-thread",
+        agent: "echo",
+        task: `task ${i}`,
+        messages: [],
+        idempotencyKey: `bench-${i}`,
+      });
       const t = performance.now() - t0;
-      if (result.output !== ANSWER || result.directive.type !== "finish") throw new Error(`${side.label}: call ${i} answered ${JSON.stringify(result.output)} (${result.directive.type})`);
+      if (result.output !== ANSWER || result.directive.type !== "finish")
+        throw new Error(
+          `${side.label}: call ${i} answered ${JSON.stringify(result.output)} (${result.directive.type})`,
+        );
       return t;
     };
     for (let i = 0; i < warmup; i++) for (const side of sides) await call(side);
     for (let block = 0; block < calls / BLOCK; block++) {
       // alternate which side goes first, so slow phases of the machine fall on both alike
-      for (const side of block % 2 === 0 ? sides : [...sides].reverse()) for (let i = 0; i < BLOCK; i++) side.times.push(await call(side));
+      for (const side of block % 2 === 0 ? sides : [...sides].reverse())
+        for (let i = 0; i < BLOCK; i++) side.times.push(await call(side));
     }
 
     const [local50, local99] = [quantile(sides[0].times, 0.5), quantile(sides[0].times, 0.99)];
     const [nats50, nats99] = [quantile(sides[1].times, 0.5), quantile(sides[1].times, 0.99)];
     const added = { p50: nats50 - local50, p99: nats99 - local99 };
-    const side = (s, p50, p99) => ({ label: s.label, text: `p50 ${ms(p50)}, p99 ${ms(p99)}`, p50Ms: round(p50, 4), p99Ms: round(p99, 4), calls: s.times.length });
+    const side = (s, p50, p99) => ({
+      label: s.label,
+      text: `p50 ${ms(p50)}, p99 ${ms(p99)}`,
+      p50Ms: round(p50, 4),
+      p99Ms: round(p99, 4),
+      calls: s.times.length,
+    });
     return {
       baseline: side(sides[0], local50, local99),
       candidate: side(sides[1], nats50, nats99),

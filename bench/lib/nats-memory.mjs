@@ -34,13 +34,23 @@ export async function measureAgentMemory({ quick }) {
     const caller = await nats.bus({ name: "bench-caller" });
     const registry = await AgentRegistry.open(bus.connection, { namespace: "bench" });
     const name = (i) => `agent-${String(i).padStart(5, "0")}`;
-    const model = scriptedClient(Object.fromEntries(Array.from({ length: count }, (_, i) => [name(i), [`${name(i)} done`]])));
+    const model = scriptedClient(
+      Object.fromEntries(Array.from({ length: count }, (_, i) => [name(i), [`${name(i)} done`]])),
+    );
     const before = await settledMemory();
 
-    const agents = Array.from({ length: count }, (_, i) => defineAgent({ name: name(i), description: `Handles part ${i}`, instructions: `You are agent ${i}. Do the part you are given.` }));
+    const agents = Array.from({ length: count }, (_, i) =>
+      defineAgent({
+        name: name(i),
+        description: `Handles part ${i}`,
+        instructions: `You are agent ${i}. Do the part you are given.`,
+      }),
+    );
     handles.push(...(await inWindows(count, 200, (i) => serveAgent(bus, agents[i], { model }))));
     const served = await settledMemory();
-    registrations.push(...(await inWindows(count, 200, (i) => registry.register({ name: agents[i].name, version: "1.0.0" }))));
+    registrations.push(
+      ...(await inWindows(count, 200, (i) => registry.register({ name: agents[i].name, version: "1.0.0" }))),
+    );
     const registered = await settledMemory();
 
     // every agent is live: all idle, all listed, and a few answer a call from another connection
@@ -49,13 +59,25 @@ export async function measureAgentMemory({ quick }) {
     const listed = (await registry.list()).length;
     if (listed !== count) throw new Error(`the registry lists ${listed} agents, expected ${count}`);
     for (const i of [0, Math.floor(count / 2), count - 1]) {
-      const result = await invokeAgent(caller, { runId: "bench-run", threadId: "bench-thread", agent: name(i), task: "go", messages: [], idempotencyKey: `k-${i}` });
+      const result = await invokeAgent(caller, {
+        runId: "bench-run",
+        threadId: "bench-thread",
+        agent: name(i),
+        task: "go",
+        messages: [],
+        idempotencyKey: `k-${i}`,
+      });
       if (result.output !== `${name(i)} done`) throw new Error(`${name(i)} answered ${JSON.stringify(result.output)}`);
     }
 
     const delta = registered.rss - before.rss;
     return {
-      baseline: { label: "process before", text: `${mb(before.rss)} RSS`, rssBytes: before.rss, heapUsedBytes: before.heapUsed },
+      baseline: {
+        label: "process before",
+        text: `${mb(before.rss)} RSS`,
+        rssBytes: before.rss,
+        heapUsedBytes: before.heapUsed,
+      },
       candidate: {
         label: `${count.toLocaleString("en-US")} agents served + registered`,
         text: `${mb(registered.rss)} RSS (+${mb(delta)}, ${(delta / count / 1024).toFixed(1)} KB/agent)`,
@@ -64,7 +86,11 @@ export async function measureAgentMemory({ quick }) {
       },
       agents: count,
       rssDeltaBytes: { served: served.rss - before.rss, registered: registered.rss - served.rss, total: delta },
-      heapDeltaBytes: { served: served.heapUsed - before.heapUsed, registered: registered.heapUsed - served.heapUsed, total: registered.heapUsed - before.heapUsed },
+      heapDeltaBytes: {
+        served: served.heapUsed - before.heapUsed,
+        registered: registered.heapUsed - served.heapUsed,
+        total: registered.heapUsed - before.heapUsed,
+      },
       bytesPerAgent: Math.round(delta / count),
       met: registered.rss < GOAL_BYTES,
       result: `${round(registered.rss / GOAL_BYTES, 2)} of 1 GB; serve ${((served.rss - before.rss) / count / 1024).toFixed(1)} KB + register ${((registered.rss - served.rss) / count / 1024).toFixed(1)} KB per agent`,

@@ -28,20 +28,47 @@ export function supervisorModel() {
       const content = [];
       if (request.agent === "worker") content.push({ type: "text", text: "worker did the part" });
       else {
-        const answered = request.messages.some((m) => m.role === "user" && m.content.some((b) => b.type === "tool_result"));
+        const answered = request.messages.some(
+          (m) => m.role === "user" && m.content.some((b) => b.type === "tool_result"),
+        );
         const call = (answered ? done : route).toolCalls[0];
         content.push({ type: "tool_use", id: `toolu_${++ids}`, name: call.name, input: call.input });
       }
-      return { content, stopReason: content[0].type === "tool_use" ? "tool_use" : "end_turn", usage: { inputTokens: 10, outputTokens: 5, costUsd: 0 }, model: model.id };
+      return {
+        content,
+        stopReason: content[0].type === "tool_use" ? "tool_use" : "end_turn",
+        usage: { inputTokens: 10, outputTokens: 5, costUsd: 0 },
+        model: model.id,
+      };
     },
   };
   return model;
 }
 
 function teamOf(model, extra) {
-  const lead = defineAgent({ name: "lead", description: "Routes the work", instructions: "Route the request to the worker, then finish." });
-  const worker = defineAgent({ name: "worker", description: "Does one part", instructions: "Do the part you are given." });
-  return { lead, worker, team: supervisor({ name: "bench-concurrent", lead, workers: [worker], limits: { maxTurns: 6 }, model, store: memoryStore(), ...extra }) };
+  const lead = defineAgent({
+    name: "lead",
+    description: "Routes the work",
+    instructions: "Route the request to the worker, then finish.",
+  });
+  const worker = defineAgent({
+    name: "worker",
+    description: "Does one part",
+    instructions: "Do the part you are given.",
+  });
+  return {
+    lead,
+    worker,
+    team: supervisor({
+      name: "bench-concurrent",
+      lead,
+      workers: [worker],
+      limits: { maxTurns: 6 },
+      model,
+      store: memoryStore(),
+      ...extra,
+    }),
+  };
 }
 
 /** Starts `count` runs at once; counts the ones that completed with the expected answer and steps. */
@@ -49,13 +76,27 @@ async function burst(team, count, tag, serverCpu) {
   const c0 = process.cpuUsage();
   const s0 = serverCpu();
   const t0 = performance.now();
-  const settled = await Promise.allSettled(Array.from({ length: count }, (_, i) => team.run(`request ${i}`, { threadId: `${tag}-${i}` })));
+  const settled = await Promise.allSettled(
+    Array.from({ length: count }, (_, i) => team.run(`request ${i}`, { threadId: `${tag}-${i}` })),
+  );
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(c0);
   const server = s0 === undefined ? undefined : serverCpu() - s0;
-  const completed = settled.filter((s) => s.status === "fulfilled" && s.value.status === "completed" && s.value.output === ANSWER && s.value.steps.length === STEPS).length;
+  const completed = settled.filter(
+    (s) =>
+      s.status === "fulfilled" &&
+      s.value.status === "completed" &&
+      s.value.output === ANSWER &&
+      s.value.steps.length === STEPS,
+  ).length;
   const failure = settled.find((s) => s.status === "rejected");
-  return { seconds, completed, cpuSeconds: (cpu.user + cpu.system) / 1e6, serverCpuSeconds: server, ...(failure ? { firstError: String(failure.reason?.message ?? failure.reason) } : {}) };
+  return {
+    seconds,
+    completed,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    serverCpuSeconds: server,
+    ...(failure ? { firstError: String(failure.reason?.message ?? failure.reason) } : {}),
+  };
 }
 
 /** @param {{ quick: boolean }} options */
@@ -78,11 +119,19 @@ export async function measureConcurrentRuns({ quick }) {
     ];
     for (const side of sides) {
       const warm = await burst(side.team, WARMUP, `warm-${side.label}`, nats.serverCpuSeconds);
-      if (warm.completed !== WARMUP) throw new Error(`${side.label}: ${warm.completed} of ${WARMUP} warm-up runs completed${warm.firstError ? `; first error: ${warm.firstError}` : ""}`);
+      if (warm.completed !== WARMUP)
+        throw new Error(
+          `${side.label}: ${warm.completed} of ${WARMUP} warm-up runs completed${warm.firstError ? `; first error: ${warm.firstError}` : ""}`,
+        );
     }
     // one measured burst per side (a burst takes seconds; the suite's time budget allows one each)
     const summary = async (side) => {
-      const { seconds, completed, cpuSeconds, serverCpuSeconds, firstError } = await burst(side.team, count, `${side.label}-measured`, nats.serverCpuSeconds);
+      const { seconds, completed, cpuSeconds, serverCpuSeconds, firstError } = await burst(
+        side.team,
+        count,
+        `${side.label}-measured`,
+        nats.serverCpuSeconds,
+      );
       return {
         label: side.label,
         text: `${completed}/${count} in ${seconds.toFixed(2)} s (${Math.round(count / seconds)} runs/s)`,

@@ -9,7 +9,15 @@ import { inWindows, natsFixture, perSecond, round } from "./nats-fixture.mjs";
 
 /** A small run event (about 190 bytes of JSON), as an agent node emits them. */
 function eventOf(runId, i) {
-  return { type: "agent.started", agent: "worker", task: `part ${i}`, turn: i, runId, threadId: `thread-${runId}`, at: new Date().toISOString() };
+  return {
+    type: "agent.started",
+    agent: "worker",
+    task: `part ${i}`,
+    turn: i,
+    runId,
+    threadId: `thread-${runId}`,
+    at: new Date().toISOString(),
+  };
 }
 
 /** @param {{ quick: boolean }} options */
@@ -35,7 +43,8 @@ export async function measureEventThroughput({ quick }) {
       return seqs.flat();
     };
     const publishAll = async (count) => {
-      for (let i = 0; i < count; i++) await core.publish(runEventsTopic(runIds[i % runs]), eventOf(runIds[i % runs], i));
+      for (let i = 0; i < count; i++)
+        await core.publish(runEventsTopic(runIds[i % runs]), eventOf(runIds[i % runs], i));
       await core.connection.flush();
     };
     /** JetStream's own client, pipelined the same way, without the log's per-run order and deduplication ids. */
@@ -43,7 +52,8 @@ export async function measureEventThroughput({ quick }) {
     const rawAll = async (count) => {
       const per = count / runs;
       await inWindows(runs, runs, async (r) => {
-        for (let i = 0; i < per; i++) await js.publish(`troupe.bench.run.${runIds[r]}.events`, JSON.stringify(eventOf(runIds[r], i)));
+        for (let i = 0; i < per; i++)
+          await js.publish(`troupe.bench.run.${runIds[r]}.events`, JSON.stringify(eventOf(runIds[r], i)));
       });
     };
 
@@ -56,7 +66,14 @@ export async function measureEventThroughput({ quick }) {
       const seconds = (performance.now() - t0) / 1000;
       const c = process.cpuUsage(c0);
       const server = s0 === undefined ? undefined : nats.serverCpuSeconds() - s0;
-      return { seconds, out, cpuUsPerEvent: { client: round((c.user + c.system) / count, 1), ...(server === undefined ? {} : { server: round((server * 1e6) / count, 1) }) } };
+      return {
+        seconds,
+        out,
+        cpuUsPerEvent: {
+          client: round((c.user + c.system) / count, 1),
+          ...(server === undefined ? {} : { server: round((server * 1e6) / count, 1) }),
+        },
+      };
     };
     const core1 = await timed(publishAll, events);
     const appended = await timed(appendAll, events);
@@ -64,12 +81,24 @@ export async function measureEventThroughput({ quick }) {
     const raw = await timed(rawAll, events / 2);
 
     const seqs = new Set(appended.out);
-    if (seqs.size !== events) throw new Error(`${events} appends came back with ${seqs.size} distinct stream sequences`);
+    if (seqs.size !== events)
+      throw new Error(`${events} appends came back with ${seqs.size} distinct stream sequences`);
     const rate = events / appended.seconds;
     const coreRate = events / Math.min(core1.seconds, core2.seconds);
     return {
-      baseline: { label: "core NATS publish", text: `${perSecond(coreRate)} (no ack)`, eventsPerSecond: Math.round(coreRate), cpuUsPerEvent: core2.cpuUsPerEvent },
-      candidate: { label: "RunEventLog.append", text: `${perSecond(rate)} (${(events / 1000).toFixed(0)}k events, ${runs} runs at once)`, eventsPerSecond: Math.round(rate), seconds: round(appended.seconds, 2), cpuUsPerEvent: appended.cpuUsPerEvent },
+      baseline: {
+        label: "core NATS publish",
+        text: `${perSecond(coreRate)} (no ack)`,
+        eventsPerSecond: Math.round(coreRate),
+        cpuUsPerEvent: core2.cpuUsPerEvent,
+      },
+      candidate: {
+        label: "RunEventLog.append",
+        text: `${perSecond(rate)} (${(events / 1000).toFixed(0)}k events, ${runs} runs at once)`,
+        eventsPerSecond: Math.round(rate),
+        seconds: round(appended.seconds, 2),
+        cpuUsPerEvent: appended.cpuUsPerEvent,
+      },
       events,
       concurrentRuns: runs,
       rawJetStreamPublish: { eventsPerSecond: Math.round(events / 2 / raw.seconds), cpuUsPerEvent: raw.cpuUsPerEvent },

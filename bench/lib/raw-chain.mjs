@@ -27,7 +27,10 @@ export function rawChain(spec, model, checkpointer) {
       const task = i === 0 ? state.input : String(state.outputs[order[i - 1]]);
       const messages = [{ role: "user", content: [{ type: "text", text: task }] }];
       const response = await model.generate({ agent, system: spec.agents[agent].instructions, messages, tools: [] });
-      const text = response.content.filter((b) => b.type === "text").map((b) => b.text).join("");
+      const text = response.content
+        .filter((b) => b.type === "text")
+        .map((b) => b.text)
+        .join("");
       return {
         transcripts: { [agent]: [...messages, { role: "assistant", content: response.content }] },
         outputs: { [agent]: text },

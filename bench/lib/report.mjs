@@ -8,7 +8,10 @@ export function tableOf(rows) {
     "| benchmark | baseline | Troupe | ratio (p25–p75) | CPU-time ratio | goal | result |",
     "|---|---|---|---|---|---|---|",
   ];
-  for (const r of rows) lines.push(`| ${[r.title, base(r), troupe(r), ratio(r), r.cpuRatio?.toFixed(2) ?? "—", goal(r), result(r)].join(" | ")} |`);
+  for (const r of rows)
+    lines.push(
+      `| ${[r.title, base(r), troupe(r), ratio(r), r.cpuRatio?.toFixed(2) ?? "—", goal(r), result(r)].join(" | ")} |`,
+    );
   return lines.join("\n");
 }
 
@@ -52,7 +55,8 @@ function result(r) {
   const parts = [];
   if (r.goal?.maxMs !== undefined) parts.push(`${r.status} (${r.goalFraction.toFixed(2)} of goal)`);
   else if (r.goal?.maxRatio !== undefined) parts.push(r.status);
-  if (r.overheadPerHopUs !== undefined) parts.push(`${r.overheadPerHopUs >= 0 ? "+" : ""}${Math.round(r.overheadPerHopUs)} µs/hop`);
+  if (r.overheadPerHopUs !== undefined)
+    parts.push(`${r.overheadPerHopUs >= 0 ? "+" : ""}${Math.round(r.overheadPerHopUs)} µs/hop`);
   return parts.join(", ") || "—";
 }
 

@@ -52,7 +52,13 @@ const gc = vm.runInNewContext("gc");
 /** Runs one case; returns its result row (never throws: a broken case becomes an "error" row). */
 export async function runCase(c, options = {}) {
   const scale = options.quick ? 0.34 : 1;
-  const base = { id: c.id, title: c.title, kind: c.kind, ...(c.goal ? { goal: c.goal } : {}), ...(c.note ? { note: c.note } : {}) };
+  const base = {
+    id: c.id,
+    title: c.title,
+    kind: c.kind,
+    ...(c.goal ? { goal: c.goal } : {}),
+    ...(c.note ? { note: c.note } : {}),
+  };
   if (c.kind === "pending") return { ...base, status: "pending", pending: c.pending };
   if (c.measure) return measured(c, base, options);
   const runs = Math.max(3, Math.round((c.runs ?? 15) * scale));
@@ -79,8 +85,19 @@ export async function runCase(c, options = {}) {
     }
     // and once more after: the scripted models must still be in step with the runs
     await checkEquivalent(pair);
-    const row = { ...base, runs, warmup, batch, ...(calls ? { modelCallsPerRun: calls } : {}), seconds: round((performance.now() - started) / 1000, 1) };
-    const sideSummary = (side) => ({ label: side.label, ...msSummary(wall.get(side)), cpuMedianMs: round(summary(cpu.get(side)).median, 4) });
+    const row = {
+      ...base,
+      runs,
+      warmup,
+      batch,
+      ...(calls ? { modelCallsPerRun: calls } : {}),
+      seconds: round((performance.now() - started) / 1000, 1),
+    };
+    const sideSummary = (side) => ({
+      label: side.label,
+      ...msSummary(wall.get(side)),
+      cpuMedianMs: round(summary(cpu.get(side)).median, 4),
+    });
     const candidate = sideSummary(sides.candidate);
     const out = { ...row, candidate };
     if (sides.baseline) {
@@ -94,7 +111,12 @@ export async function runCase(c, options = {}) {
         ...(c.hops ? { overheadPerHopUs: round(((candidate.medianMs - baseline.medianMs) * 1000) / c.hops, 1) } : {}),
       });
     }
-    const fraction = c.goal?.maxMs !== undefined ? candidate.medianMs / c.goal.maxMs : c.goal?.maxRatio !== undefined ? out.ratio / c.goal.maxRatio : undefined;
+    const fraction =
+      c.goal?.maxMs !== undefined
+        ? candidate.medianMs / c.goal.maxMs
+        : c.goal?.maxRatio !== undefined
+          ? out.ratio / c.goal.maxRatio
+          : undefined;
     if (fraction === undefined) return { ...out, status: "info" };
     return { ...out, goalFraction: round(fraction, 3), status: fraction <= 1 ? "ok" : "over" };
   } catch (error) {
@@ -128,7 +150,9 @@ async function checkEquivalent(pair) {
     counts.push((side.calls?.() ?? 0) - before);
   }
   if (pair.length === 2 && pair.every((s) => s.calls) && counts[0] !== counts[1]) {
-    throw new Error(`the sides did different work: ${pair[0].label} made ${counts[0]} model calls, ${pair[1].label} made ${counts[1]}`);
+    throw new Error(
+      `the sides did different work: ${pair[0].label} made ${counts[0]} model calls, ${pair[1].label} made ${counts[1]}`,
+    );
   }
   return counts[counts.length - 1];
 }

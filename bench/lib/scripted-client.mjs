@@ -21,7 +21,8 @@ export function scriptedClient(scripts) {
       if (typeof turn === "string") content.push({ type: "text", text: turn });
       else {
         if (turn.text) content.push({ type: "text", text: turn.text });
-        for (const call of turn.toolCalls ?? []) content.push({ type: "tool_use", id: `toolu_${++ids}`, name: call.name, input: call.input });
+        for (const call of turn.toolCalls ?? [])
+          content.push({ type: "tool_use", id: `toolu_${++ids}`, name: call.name, input: call.input });
       }
       return {
         content,

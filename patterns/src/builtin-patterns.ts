@@ -7,4 +7,11 @@ import { swarmPattern } from "./swarm/swarm-pattern.js";
 import { customPattern } from "./custom/custom-pattern.js";
 
 /** Every pattern Troupe ships, by name. */
-export const builtinPatterns: readonly AnyPattern[] = [supervisorPattern, networkPattern, handoffPattern, swarmPattern, customPattern, createHierarchicalPattern(() => builtinPatterns)];
+export const builtinPatterns: readonly AnyPattern[] = [
+  supervisorPattern,
+  networkPattern,
+  handoffPattern,
+  swarmPattern,
+  customPattern,
+  createHierarchicalPattern(() => builtinPatterns),
+];

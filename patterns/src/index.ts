@@ -8,11 +8,28 @@ export { handoffPattern, HandoffOptions } from "./handoff/handoff-pattern.js";
 export { handoff, type HandoffTeamOptions } from "./handoff/handoff.js";
 export { swarmPattern, SwarmOptions } from "./swarm/swarm-pattern.js";
 export { swarm, type SwarmTeamOptions } from "./swarm/swarm.js";
-export { createHierarchicalPattern, withSubTeamPatterns, HierarchicalOptions } from "./hierarchical/hierarchical-pattern.js";
-export { hierarchical, type HierarchicalTeamOptions, type SubTeamOptions, type PatternSubTeamOptions } from "./hierarchical/hierarchical.js";
+export {
+  createHierarchicalPattern,
+  withSubTeamPatterns,
+  HierarchicalOptions,
+} from "./hierarchical/hierarchical-pattern.js";
+export {
+  hierarchical,
+  type HierarchicalTeamOptions,
+  type SubTeamOptions,
+  type PatternSubTeamOptions,
+} from "./hierarchical/hierarchical.js";
 export { resolveSubTeams } from "./hierarchical/resolve-sub-teams.js";
 export { customPattern } from "./custom/custom-pattern.js";
-export { CustomOptions, GraphSpec, GraphNode, GraphEdge, GraphCondition, GRAPH_END, type CustomSpec } from "./custom/custom-spec.js";
+export {
+  CustomOptions,
+  GraphSpec,
+  GraphNode,
+  GraphEdge,
+  GraphCondition,
+  GRAPH_END,
+  type CustomSpec,
+} from "./custom/custom-spec.js";
 export { custom, type CustomTeamOptions } from "./custom/custom.js";
 export { builtinPatterns } from "./builtin-patterns.js";
 export { loadTeam, validateTeam, readTeamSource, type LoadTeamOptions } from "./load-team.js";

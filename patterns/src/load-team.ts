@@ -1,4 +1,13 @@
-import { loadTeam as loadWith, readSpecFile, resolveSpec, type AnyPattern, type BuildOptions, type SpecSource, type Team, type TeamSpec } from "@troupe/core";
+import {
+  loadTeam as loadWith,
+  readSpecFile,
+  resolveSpec,
+  type AnyPattern,
+  type BuildOptions,
+  type SpecSource,
+  type Team,
+  type TeamSpec,
+} from "@troupe/core";
 import { builtinPatterns } from "./builtin-patterns.js";
 import { withSubTeamPatterns } from "./hierarchical/hierarchical-pattern.js";
 import { resolveSubTeams } from "./hierarchical/resolve-sub-teams.js";
@@ -46,9 +55,22 @@ export async function loadTeam(source: string | SpecSource, options: LoadTeamOpt
  * @example
  * const spec = await validateTeam("examples/research-team/team.yaml");
  */
-export async function validateTeam(source: string | SpecSource, options: { patterns?: Iterable<AnyPattern>; allowImports?: readonly string[] } = {}): Promise<TeamSpec> {
+export async function validateTeam(
+  source: string | SpecSource,
+  options: { patterns?: Iterable<AnyPattern>; allowImports?: readonly string[] } = {},
+): Promise<TeamSpec> {
   const { raw, baseDir, file } = readTeamSource(source);
-  return (await resolveSpec(raw, baseDir, { patterns: patternsWith(options.patterns), ...(options.allowImports ? { allowImports: options.allowImports } : {}) }, file)).spec;
+  return (
+    await resolveSpec(
+      raw,
+      baseDir,
+      {
+        patterns: patternsWith(options.patterns),
+        ...(options.allowImports ? { allowImports: options.allowImports } : {}),
+      },
+      file,
+    )
+  ).spec;
 }
 
 function patternsWith(extra: Iterable<AnyPattern> = []): AnyPattern[] {

@@ -1,4 +1,11 @@
-import { appendUser, unansweredToolUses, type ChatMessage, type TeamSpec, type TeamStateValue, type ToolUseBlock } from "@troupe/core";
+import {
+  appendUser,
+  unansweredToolUses,
+  type ChatMessage,
+  type TeamSpec,
+  type TeamStateValue,
+  type ToolUseBlock,
+} from "@troupe/core";
 import { FINISH_TOOL, stepsOfLatestTurn, usageOf, type AgentResult } from "@troupe/core";
 import type { z } from "zod";
 import type { Agent, AgentSpecSchema } from "@troupe/core";
@@ -27,7 +34,8 @@ export function appendMessages(base: readonly ChatMessage[], more: readonly Chat
   for (const message of more) {
     const last = out.at(-1);
     if (message.role === "user") out = appendUser(out, message.content);
-    else if (last?.role === "assistant") out = [...out.slice(0, -1), { role: "assistant", content: [...last.content, ...message.content] }];
+    else if (last?.role === "assistant")
+      out = [...out.slice(0, -1), { role: "assistant", content: [...last.content, ...message.content] }];
     else out.push(message);
   }
   return out;
@@ -51,7 +59,10 @@ export function conversationOf(state: Pick<TeamStateValue, "messages">, from = 0
  * @example
  * closeDangling(answerOpenCalls(transcript, (use) => (use.name === "transfer_to_billing" ? "billing took over" : undefined)));
  */
-export function answerOpenCalls(messages: readonly ChatMessage[], noteFor: (use: ToolUseBlock) => string | undefined): ChatMessage[] {
+export function answerOpenCalls(
+  messages: readonly ChatMessage[],
+  noteFor: (use: ToolUseBlock) => string | undefined,
+): ChatMessage[] {
   const results = unansweredToolUses(messages).flatMap((use) => {
     const note = noteFor(use);
     return note === undefined ? [] : [{ type: "tool_result" as const, toolUseId: use.id, content: note }];
@@ -77,7 +88,10 @@ export function calledFinish(result: Pick<AgentResult, "messages">): boolean {
  * @example
  * if (runTokens(state, result) >= budget) return finishOutcome(result.output);
  */
-export function runTokens(state: Pick<TeamStateValue, "steps" | "userTurn">, result?: Pick<AgentResult, "usage">): number {
+export function runTokens(
+  state: Pick<TeamStateValue, "steps" | "userTurn">,
+  result?: Pick<AgentResult, "usage">,
+): number {
   const usage = usageOf(stepsOfLatestTurn(state));
   return usage.inputTokens + usage.outputTokens + (result ? result.usage.inputTokens + result.usage.outputTokens : 0);
 }

@@ -1,4 +1,16 @@
-import { buildTeam, checkSpec, specError, type Agent, type AnyPattern, type BuildOptions, type Limits, type ResilienceInput, type StepDefinition, type Team, type Tool } from "@troupe/core";
+import {
+  buildTeam,
+  checkSpec,
+  specError,
+  type Agent,
+  type AnyPattern,
+  type BuildOptions,
+  type Limits,
+  type ResilienceInput,
+  type StepDefinition,
+  type Team,
+  type Tool,
+} from "@troupe/core";
 
 /** Options every TypeScript pattern builder takes. */
 export interface BuilderOptions extends Omit<BuildOptions, "patterns" | "agents" | "tools"> {
@@ -21,7 +33,13 @@ export interface NodeSources {
  * Turns agents defined in code plus pattern options into a validated spec and builds the team,
  * so a TypeScript team and a YAML team are the same thing underneath.
  */
-export function teamFromAgents(pattern: AnyPattern, agents: Agent[], patternOptions: Record<string, unknown>, options: BuilderOptions, sources: NodeSources = {}): Team {
+export function teamFromAgents(
+  pattern: AnyPattern,
+  agents: Agent[],
+  patternOptions: Record<string, unknown>,
+  options: BuilderOptions,
+  sources: NodeSources = {},
+): Team {
   const spec = {
     name: options.name,
     ...(options.description ? { description: options.description } : {}),
@@ -44,7 +62,11 @@ export function teamFromAgents(pattern: AnyPattern, agents: Agent[], patternOpti
   };
   const patterns = [pattern, ...(options.patterns ?? [])];
   const tools = [...agents.flatMap((a) => a.tools), ...(sources.tools ?? [])];
-  const { spec: valid, problems } = checkSpec(spec, { patterns, tools: tools.map((t) => t.name), models: Object.keys(options.models ?? {}) });
+  const { spec: valid, problems } = checkSpec(spec, {
+    patterns,
+    tools: tools.map((t) => t.name),
+    models: Object.keys(options.models ?? {}),
+  });
   if (!valid) throw specError(problems, `team ${options.name}`);
   return buildTeam(valid, { ...options, patterns, agents, tools, ...(sources.steps ? { steps: sources.steps } : {}) });
 }

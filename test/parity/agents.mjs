@@ -10,7 +10,8 @@ const org = entries("./org.yaml");
 const custom = entries("./custom.yaml");
 const saga = entries("./saga.yaml");
 
-const agent = (entry, name, tools = []) => defineAgent({ name, description: entry[name].description, instructions: entry[name].instructions, tools });
+const agent = (entry, name, tools = []) =>
+  defineAgent({ name, description: entry[name].description, instructions: entry[name].instructions, tools });
 
 export const ceo = agent(org, "ceo");
 export const summary = agent(org, "summary");

@@ -7,13 +7,18 @@ import { z } from "zod";
 import { defineTool, TroupeError } from "@troupe/core";
 
 function record(entry) {
-  if (process.env.PARITY_LEDGER) appendFileSync(process.env.PARITY_LEDGER, `${JSON.stringify({ ...entry, pid: process.pid })}\n`);
+  if (process.env.PARITY_LEDGER)
+    appendFileSync(process.env.PARITY_LEDGER, `${JSON.stringify({ ...entry, pid: process.pid })}\n`);
 }
 
 function attemptsOf(key) {
   const file = process.env.PARITY_LEDGER;
   if (!file || !existsSync(file)) return 0;
-  return readFileSync(file, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l)).filter((e) => e.action === "attempt" && e.key === key).length;
+  return readFileSync(file, "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l))
+    .filter((e) => e.action === "attempt" && e.key === key).length;
 }
 
 export const countWords = defineTool({
@@ -31,7 +36,8 @@ export const holdStock = defineTool({
   run: async ({ order }, ctx) => {
     const before = attemptsOf(ctx.idempotencyKey);
     record({ action: "attempt", key: ctx.idempotencyKey });
-    if (before < Number(process.env.PARITY_HOLD_FAILURES ?? 0)) throw new TroupeError("TOOL_TRANSIENT", `the warehouse is busy (attempt ${before + 1})`);
+    if (before < Number(process.env.PARITY_HOLD_FAILURES ?? 0))
+      throw new TroupeError("TOOL_TRANSIENT", `the warehouse is busy (attempt ${before + 1})`);
     record({ action: "hold", key: ctx.idempotencyKey });
     return { held: order };
   },

@@ -19,7 +19,12 @@ async function desk(store: TeamStore, clock: ReturnType<typeof fakeClock>) {
 }
 
 function refundsIn(events: TroupeEvent[]) {
-  return events.filter((e) => e.type === "tool.called" && e.tool === "issue_refund" && (e.output as { refunded?: boolean } | undefined)?.refunded);
+  return events.filter(
+    (e) =>
+      e.type === "tool.called" &&
+      e.tool === "issue_refund" &&
+      (e.output as { refunded?: boolean } | undefined)?.refunded,
+  );
 }
 
 describe("examples/approval", () => {
@@ -38,7 +43,10 @@ describe("examples/approval", () => {
     const events: TroupeEvent[] = [];
     for await (const ev of team.stream("Refund $250 for order 42", { threadId: "big" })) events.push(ev);
     const requested = events.find((e) => e.type === "approval.requested");
-    expect(requested).toMatchObject({ approver: "support_lead", deadline: new Date(clock.now() + 4 * HOUR).toISOString() });
+    expect(requested).toMatchObject({
+      approver: "support_lead",
+      deadline: new Date(clock.now() + 4 * HOUR).toISOString(),
+    });
     expect((await team.result("big"))?.status).toBe("interrupted");
     expect(refundsIn(events)).toHaveLength(0);
 

@@ -15,7 +15,9 @@ export function issuedRefunds(): ReadonlyArray<{ order: string; amountUsd: numbe
 
 /** Reads "$250" and "order 42" out of a free-text request. */
 export function parseRefund(request: string): { order: string; amountUsd: number } {
-  const amount = Number(/\$\s*(\d+(?:\.\d+)?)/.exec(request)?.[1] ?? /(\d+(?:\.\d+)?)\s*(?:usd|dollars)/i.exec(request)?.[1] ?? NaN);
+  const amount = Number(
+    /\$\s*(\d+(?:\.\d+)?)/.exec(request)?.[1] ?? /(\d+(?:\.\d+)?)\s*(?:usd|dollars)/i.exec(request)?.[1] ?? NaN,
+  );
   const order = /order\s*#?\s*(\w+)/i.exec(request)?.[1] ?? "unknown";
   return { order, amountUsd: amount };
 }
@@ -28,11 +30,16 @@ export const issueRefund = defineTool({
   approval: ({ request }) => {
     const { amountUsd, order } = parseRefund(request);
     if (!(amountUsd > APPROVAL_THRESHOLD_USD)) return undefined;
-    return { reason: `refund of $${amountUsd} for order ${order} is over $${APPROVAL_THRESHOLD_USD}`, approvers: ["support_lead", "manager"], slaMs: APPROVAL_SLA_MS };
+    return {
+      reason: `refund of $${amountUsd} for order ${order} is over $${APPROVAL_THRESHOLD_USD}`,
+      approvers: ["support_lead", "manager"],
+      slaMs: APPROVAL_SLA_MS,
+    };
   },
   run: ({ request }) => {
     const refund = parseRefund(request);
-    if (!Number.isFinite(refund.amountUsd)) return { refunded: false, reason: "no amount in the request; ask the customer for it" };
+    if (!Number.isFinite(refund.amountUsd))
+      return { refunded: false, reason: "no amount in the request; ask the customer for it" };
     issued.push(refund);
     return { refunded: true, ...refund };
   },

@@ -38,5 +38,8 @@ export function repeatsPath(file = ledgerPath()): string {
 
 export function readLedger(file = ledgerPath()): LedgerEntry[] {
   if (!existsSync(file)) return [];
-  return readFileSync(file, "utf8").split("\n").filter(Boolean).map((line) => JSON.parse(line) as LedgerEntry);
+  return readFileSync(file, "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as LedgerEntry);
 }

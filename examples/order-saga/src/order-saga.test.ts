@@ -37,8 +37,15 @@ describe("examples/order-saga", () => {
     expect(state?.status).toBe("failed");
     expect(state?.error?.code).toBe("TOOL_FAILED");
     expect(ledger).toEqual(["reserve", "charge", "refund", "release"]);
-    const saga = events.filter((e) => e.type.startsWith("saga.")).map((e) => `${e.type}:${(e as { tool: string }).tool}`);
-    expect(saga).toEqual(["saga.compensating:charge_payment", "saga.compensated:charge_payment", "saga.compensating:reserve_inventory", "saga.compensated:reserve_inventory"]);
+    const saga = events
+      .filter((e) => e.type.startsWith("saga."))
+      .map((e) => `${e.type}:${(e as { tool: string }).tool}`);
+    expect(saga).toEqual([
+      "saga.compensating:charge_payment",
+      "saga.compensated:charge_payment",
+      "saga.compensating:reserve_inventory",
+      "saga.compensated:reserve_inventory",
+    ]);
     expect(Object.values(state!.compensations)).toEqual(["compensated", "compensated"]);
     expect((await team.status("order-1"))?.state).toBe("failed");
     const letters = await team.deadLetters.list();
@@ -61,6 +68,8 @@ describe("examples/order-saga", () => {
     const error = await team.run("Order 1 map to Atlantis").catch((e: unknown) => e);
     expect(isTroupeError(error, "TOOL_FAILED")).toBe(true);
     const result = (error as { details: { result: { steps: { agent: string }[] } } }).details.result;
-    expect(result.steps.map((s) => s.agent)).toEqual(["order_desk", "inventory", "order_desk", "payments", "order_desk", "shipping"].slice(0, result.steps.length));
+    expect(result.steps.map((s) => s.agent)).toEqual(
+      ["order_desk", "inventory", "order_desk", "payments", "order_desk", "shipping"].slice(0, result.steps.length),
+    );
   });
 });

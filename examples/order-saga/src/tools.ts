@@ -7,7 +7,8 @@ const Order = z.object({ order: z.string().min(1).describe("The order, e.g. '3 l
 
 /** Makes one step fail (ORDER_FAIL_AT=reserve|charge|ship), to watch the saga undo the others. */
 function maybeFail(action: string, order: string): void {
-  if (process.env.ORDER_FAIL_AT === action) throw new TroupeError("TOOL_FAILED", `${action} failed for "${order}" (ORDER_FAIL_AT=${action})`);
+  if (process.env.ORDER_FAIL_AT === action)
+    throw new TroupeError("TOOL_FAILED", `${action} failed for "${order}" (ORDER_FAIL_AT=${action})`);
 }
 
 /** Slows a step down so tests can kill the process in the middle of it (ORDER_SLOW_<ACTION>_MS); a cancel aborts the wait. */
@@ -71,7 +72,8 @@ export const shipOrder = defineTool({
   run: async ({ order }, ctx) => {
     await maybeSlow("ship", ctx.signal);
     maybeFail("ship", order);
-    if (/atlantis/i.test(order)) throw new TroupeError("TOOL_FAILED", `no carrier delivers to the destination of "${order}"`);
+    if (/atlantis/i.test(order))
+      throw new TroupeError("TOOL_FAILED", `no carrier delivers to the destination of "${order}"`);
     record({ action: "ship", order, key: ctx.idempotencyKey });
     await maybeHang("ship");
     return { shipped: true, order };

@@ -21,8 +21,15 @@ describe("examples/research-team", () => {
 
   it("runs with a scripted model in place of Claude, the same wiring", async () => {
     const model = new ScriptedModel({
-      lead: [delegate("researcher", "find facts on circuit breakers"), delegate("writer", "brief from the facts"), finish("Breakers fail fast.")],
-      researcher: [callTool("search_notes", { query: "circuit breaker half-open" }), "Breakers open on failures (circuit-breakers.md)"],
+      lead: [
+        delegate("researcher", "find facts on circuit breakers"),
+        delegate("writer", "brief from the facts"),
+        finish("Breakers fail fast."),
+      ],
+      researcher: [
+        callTool("search_notes", { query: "circuit breaker half-open" }),
+        "Breakers open on failures (circuit-breakers.md)",
+      ],
       writer: ["Breakers fail fast (circuit-breakers.md)"],
     });
     const team = await loadTeam(SPEC, { store: memoryStore(), model });

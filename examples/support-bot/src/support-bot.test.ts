@@ -14,7 +14,10 @@ describe("examples/support-bot", () => {
     const file = join(mkdtempSync(join(tmpdir(), "support-")), "store.sqlite");
     const first = await loadTeam(SPEC, { store: sqliteStore(file), env: {} });
     const billing = await first.run("The invoice for order 1042 shows the wrong amount", { threadId: "ada" });
-    expect(billing.steps.map((s) => [s.agent, s.directive])).toEqual([["triage", "handoff"], ["billing", "finish"]]);
+    expect(billing.steps.map((s) => [s.agent, s.directive])).toEqual([
+      ["triage", "handoff"],
+      ["billing", "finish"],
+    ]);
     expect(billing.output).toContain("overcharged $9.00");
     await first.close();
 
@@ -36,7 +39,11 @@ describe("examples/support-bot", () => {
 
   it("with a scripted model: a desk hands back to triage, a refused transfer is a tool error, every request is valid", async () => {
     const model = new ScriptedModel({
-      triage: [transfer("technical", "lamp will not turn on", "technical problem"), transfer("billing", "check invoice of order 1043", "billing question"), "All sorted."],
+      triage: [
+        transfer("technical", "lamp will not turn on", "technical problem"),
+        transfer("billing", "check invoice of order 1043", "billing question"),
+        "All sorted.",
+      ],
       technical: [
         transfer("billing", "they asked about money", "billing"), // not allowed from technical: refused
         callTool("search_help", { problem: "lamp will not turn on" }),
@@ -45,7 +52,9 @@ describe("examples/support-bot", () => {
       billing: [callTool("lookup_order", { order: "1043" }), "Order 1043 was invoiced correctly: $420."],
     });
     const team = await loadTeam(SPEC, { store: memoryStore(), model });
-    const result = await team.run("My lamp will not turn on, and is my invoice for order 1043 right?", { threadId: "g" });
+    const result = await team.run("My lamp will not turn on, and is my invoice for order 1043 right?", {
+      threadId: "g",
+    });
     expect(result.steps.map((s) => s.agent)).toEqual(["triage", "technical", "triage", "billing"]);
     expect(result.output).toBe("Order 1043 was invoiced correctly: $420.");
     const refused = model.callsBy("technical")[1]!.messages.at(-1)!.content[0];

@@ -38,7 +38,10 @@ export const lookupOrder = defineTool({
     const found = orderIn(order);
     if (!found) return { found: false, note: `no order matches "${order}"; ask the customer for the order number` };
     const mismatch = found.invoicedUsd !== found.amountUsd;
-    return { title: `order ${found.id}`, status: `${found.status}; paid $${found.amountUsd}, invoiced $${found.invoicedUsd}${mismatch ? ` (overcharged $${(found.invoicedUsd - found.amountUsd).toFixed(2)})` : ""}` };
+    return {
+      title: `order ${found.id}`,
+      status: `${found.status}; paid $${found.amountUsd}, invoiced $${found.invoicedUsd}${mismatch ? ` (overcharged $${(found.invoicedUsd - found.amountUsd).toFixed(2)})` : ""}`,
+    };
   },
 });
 
@@ -49,9 +52,21 @@ export const searchHelp = defineTool({
   input: z.object({ problem: z.string().min(1) }),
   idempotent: true,
   run: ({ problem }) => {
-    const words = new Set(problem.toLowerCase().split(/[^a-z]+/).filter((w) => w.length > 3));
-    const hits = articles.filter((a) => `${a.title} ${a.text}`.toLowerCase().split(/[^a-z]+/).some((w) => words.has(w)));
-    return hits.length ? hits.map((a) => ({ title: a.title, text: a.text, source: a.id })) : [{ title: "no article", text: "no help article matches; collect the model and symptoms" }];
+    const words = new Set(
+      problem
+        .toLowerCase()
+        .split(/[^a-z]+/)
+        .filter((w) => w.length > 3),
+    );
+    const hits = articles.filter((a) =>
+      `${a.title} ${a.text}`
+        .toLowerCase()
+        .split(/[^a-z]+/)
+        .some((w) => words.has(w)),
+    );
+    return hits.length
+      ? hits.map((a) => ({ title: a.title, text: a.text, source: a.id }))
+      : [{ title: "no article", text: "no help article matches; collect the model and symptoms" }];
   },
 });
 
@@ -64,9 +79,15 @@ export const checkRefund = defineTool({
   run: ({ order }) => {
     const found = orderIn(order);
     if (!found) return { eligible: false, status: `no order matches "${order}"` };
-    if (!found.deliveredOn) return { title: `order ${found.id}`, status: "not delivered yet: it can be cancelled instead of refunded" };
+    if (!found.deliveredOn)
+      return { title: `order ${found.id}`, status: "not delivered yet: it can be cancelled instead of refunded" };
     const days = Math.floor((Date.parse("2026-11-21") - Date.parse(found.deliveredOn)) / 86_400_000);
     const eligible = days <= RETURN_WINDOW_DAYS;
-    return { title: `order ${found.id}`, status: eligible ? `eligible for a $${found.invoicedUsd} refund (delivered ${days} days ago)` : `not eligible: delivered ${days} days ago, over the ${RETURN_WINDOW_DAYS}-day window` };
+    return {
+      title: `order ${found.id}`,
+      status: eligible
+        ? `eligible for a $${found.invoicedUsd} refund (delivered ${days} days ago)`
+        : `not eligible: delivered ${days} days ago, over the ${RETURN_WINDOW_DAYS}-day window`,
+    };
   },
 });

@@ -14,5 +14,8 @@ export interface ImportFlags {
  * loadTeam(file, { allowImports: allowedImports(dirname(file), flags, io) });
  */
 export function allowedImports(specDir: string | undefined, flags: ImportFlags, io: CliIO): string[] {
-  return [...(specDir === undefined ? [] : [specDir]), ...(flags["allow-imports"] ?? []).map((dir) => resolve(io.cwd, dir))];
+  return [
+    ...(specDir === undefined ? [] : [specDir]),
+    ...(flags["allow-imports"] ?? []).map((dir) => resolve(io.cwd, dir)),
+  ];
 }

@@ -18,11 +18,20 @@ describe("troupe CLI", () => {
 
   it("runs a team with live progress and a --json last line, then lists history and replays it", async () => {
     const io = capture(dir);
-    const code = await main(["run", SPEC, "--input", "Brief me on saga compensation", "--thread", "cli-1", "--json"], io);
+    const code = await main(
+      ["run", SPEC, "--input", "Brief me on saga compensation", "--thread", "cli-1", "--json"],
+      io,
+    );
     expect(code).toBe(0);
     const result = JSON.parse(io.stdout.at(-1)!);
     expect(result).toMatchObject({ threadId: "cli-1", status: "completed" });
-    expect(result.steps.map((s: { agent: string }) => s.agent)).toEqual(["lead", "researcher", "lead", "writer", "lead"]);
+    expect(result.steps.map((s: { agent: string }) => s.agent)).toEqual([
+      "lead",
+      "researcher",
+      "lead",
+      "writer",
+      "lead",
+    ]);
     expect(result.output).toContain("saga-compensation.md");
     expect(io.stderr.some((l) => l.includes("researcher → search_notes"))).toBe(true);
     expect(io.stderr.some((l) => l.includes("offline demo model"))).toBe(true);
@@ -36,7 +45,9 @@ describe("troupe CLI", () => {
     expect(await main(["replay", "cli-1", "--from", checkpoints[3]!.checkpointId, "--json"], replay)).toBe(0);
     const replayed = JSON.parse(replay.stdout.at(-1)!);
     expect(replayed.output).toBe(result.output);
-    expect(replayed.steps.map((s: { agent: string }) => s.agent)).toEqual(result.steps.map((s: { agent: string }) => s.agent));
+    expect(replayed.steps.map((s: { agent: string }) => s.agent)).toEqual(
+      result.steps.map((s: { agent: string }) => s.agent),
+    );
     expect(replay.stderr.join("\n")).toContain("(recorded)");
   });
 
@@ -46,7 +57,10 @@ describe("troupe CLI", () => {
     expect(ok.stdout.join("\n")).toContain('team "research-team"');
 
     const bad = join(dir, "bad.yaml");
-    writeFileSync(bad, "name: t\npattern: supervisor\nsupervisor: boss\nagents:\n  lead: { description: d, instructions: i, tools: [serch_notes] }\n  w: { description: d, instructions: i }\n");
+    writeFileSync(
+      bad,
+      "name: t\npattern: supervisor\nsupervisor: boss\nagents:\n  lead: { description: d, instructions: i, tools: [serch_notes] }\n  w: { description: d, instructions: i }\n",
+    );
     const io = capture(dir);
     expect(await main(["validate", bad], io)).toBe(1);
     const text = io.stderr.join("\n");
@@ -71,7 +85,10 @@ describe("troupe CLI", () => {
     [["frobnicate"], /unknown command "frobnicate"/],
     [["history"], /needs a thread id/],
     [["graph", SPEC, "--json"], /does not take --json/],
-    [["worker", "--agents", "agents.js", "--nats", "nats://127.0.0.1:1"], /troupe worker needs --store <url>: pass the store the orchestrators/],
+    [
+      ["worker", "--agents", "agents.js", "--nats", "nats://127.0.0.1:1"],
+      /troupe worker needs --store <url>: pass the store the orchestrators/,
+    ],
   ])("bad input %j exits non-zero with one clear line", async (argv, pattern) => {
     const io = capture(dir);
     const code = await main(argv as string[], io);

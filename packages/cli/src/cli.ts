@@ -6,8 +6,23 @@ import { historyCommand } from "./commands/history-command.js";
 import { printRun, runCommand, waitOption } from "./commands/run-command.js";
 import { validateCommand } from "./commands/validate-command.js";
 import { openAnyThread, openLetterThread, openSpec, openThread } from "./open-team.js";
-import { cancelCommand, decideCommand, dlqCommand, pauseCommand, resumeCommand, statusCommand } from "./commands/lifecycle-commands.js";
-import { agentsCommand, natsDlqCommand, orchestratorCommand, runOverNatsCommand, submitCommand, watchCommand, workerCommand } from "./commands/nats-commands.js";
+import {
+  cancelCommand,
+  decideCommand,
+  dlqCommand,
+  pauseCommand,
+  resumeCommand,
+  statusCommand,
+} from "./commands/lifecycle-commands.js";
+import {
+  agentsCommand,
+  natsDlqCommand,
+  orchestratorCommand,
+  runOverNatsCommand,
+  submitCommand,
+  watchCommand,
+  workerCommand,
+} from "./commands/nats-commands.js";
 import { natsConfigCommand } from "./commands/nats-config-command.js";
 import { openStore } from "./open-store.js";
 
@@ -106,7 +121,19 @@ const ALLOWED: Record<string, readonly (keyof typeof OPTIONS)[]> = {
   reject: ["store", "as", "comment", "json", "id", "wait", "allow-imports"],
   dlq: ["store", "json", "nats", "namespace", "nkey", "creds", "wait", "allow-imports"],
   worker: ["agents", "nats", "namespace", "nkey", "creds", "model", "store"],
-  orchestrator: ["nats", "namespace", "nkey", "creds", "store", "model", "remote-agents", "ack-wait", "max-deliver", "allow-imports", "team"],
+  orchestrator: [
+    "nats",
+    "namespace",
+    "nkey",
+    "creds",
+    "store",
+    "model",
+    "remote-agents",
+    "ack-wait",
+    "max-deliver",
+    "allow-imports",
+    "team",
+  ],
   submit: ["input", "thread", "nats", "namespace", "nkey", "creds", "allow-imports", "team"],
   watch: ["nats", "namespace", "nkey", "creds", "json"],
   agents: ["nats", "namespace", "nkey", "creds", "json"],
@@ -135,16 +162,24 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     const allowed = ALLOWED[command];
     if (!allowed) throw new UsageError(`unknown command "${command}"; run troupe help`);
     for (const flag of Object.keys(values)) {
-      if (flag !== "help" && !allowed.includes(flag as keyof typeof OPTIONS)) throw new UsageError(`troupe ${command} does not take --${flag}`);
+      if (flag !== "help" && !allowed.includes(flag as keyof typeof OPTIONS))
+        throw new UsageError(`troupe ${command} does not take --${flag}`);
     }
     if (command === "nats") {
-      if (target !== "config" || extra.length) throw new UsageError("troupe nats needs config: troupe nats config --namespace <ns> [--namespace <ns>...] [--out <dir>]");
+      if (target !== "config" || extra.length)
+        throw new UsageError(
+          "troupe nats needs config: troupe nats config --namespace <ns> [--namespace <ns>...] [--out <dir>]",
+        );
       return await natsConfigCommand(parsed, io);
     }
-    if (namespaces && namespaces.length > 1) throw new UsageError(`troupe ${command} takes one --namespace (got ${namespaces.join(", ")}); only troupe nats config takes several`);
+    if (namespaces && namespaces.length > 1)
+      throw new UsageError(
+        `troupe ${command} takes one --namespace (got ${namespaces.join(", ")}); only troupe nats config takes several`,
+      );
     if (command === "dlq") {
       if (target !== "list" && target !== "redrive") throw new UsageError("troupe dlq needs list or redrive <id>");
-      if (target === "redrive" && !extra[0]) throw new UsageError("troupe dlq redrive needs a dead-letter id (see troupe dlq list)");
+      if (target === "redrive" && !extra[0])
+        throw new UsageError("troupe dlq redrive needs a dead-letter id (see troupe dlq list)");
       if (values.nats) return await natsDlqCommand(target, extra[0], values, io);
       team = target === "redrive" ? await openLetterThread(extra[0]!, values, io) : await openAnyThread(values, io);
       return await dlqCommand(team, target, extra[0], values, io);
@@ -156,8 +191,9 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     };
     switch (command) {
       case "run": {
-        const spec = needs("a spec file: troupe run team.yaml --input \"...\"");
-        if (values.input === undefined || values.input.trim() === "") throw new UsageError('troupe run needs --input "<what to ask the team>"');
+        const spec = needs('a spec file: troupe run team.yaml --input "..."');
+        if (values.input === undefined || values.input.trim() === "")
+          throw new UsageError('troupe run needs --input "<what to ask the team>"');
         if (values.nats) return await runOverNatsCommand(spec, values, io);
         team = await openSpec(spec, values, io);
         return await runCommand(team, values.input, values, io);
@@ -187,7 +223,8 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
       case "replay": {
         const thread = needs("a thread id (see troupe threads)");
         // a plain replay calls no model, so the offline notice would only confuse
-        if (values["live-tools"] && !values.live) throw new UsageError("--live-tools only applies with --live (a plain replay runs no tool)");
+        if (values["live-tools"] && !values.live)
+          throw new UsageError("--live-tools only applies with --live (a plain replay runs no tool)");
         team = await openThread(thread, values, io, values.live === true);
         if (values.live) {
           io.err(
@@ -243,7 +280,9 @@ function parseFlags(argv: string[]) {
   try {
     return parseArgs({ args: withWaitValue(argv), options: OPTIONS, allowPositionals: true, strict: true });
   } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message.split("\n")[0]!.replace(/\. To specify.*$/, "") : String(error));
+    throw new UsageError(
+      error instanceof Error ? error.message.split("\n")[0]!.replace(/\. To specify.*$/, "") : String(error),
+    );
   }
 }
 

@@ -4,7 +4,9 @@ import type { TroupeEvent } from "@troupe/core";
 export function formatEvent(event: TroupeEvent, replaying = false): string | undefined {
   switch (event.type) {
     case "run.started":
-      return event.mode === "replay" ? `↺ replaying thread ${event.threadId}${event.from ? ` from ${event.from}` : ""} (recorded answers, no model calls)` : `▶ thread ${event.threadId}`;
+      return event.mode === "replay"
+        ? `↺ replaying thread ${event.threadId}${event.from ? ` from ${event.from}` : ""} (recorded answers, no model calls)`
+        : `▶ thread ${event.threadId}`;
     case "agent.started":
       return `● ${event.agent} (turn ${event.turn})${event.task ? `: ${clip(event.task, 80)}` : ""}`;
     case "tool.called":
@@ -14,7 +16,8 @@ export function formatEvent(event: TroupeEvent, replaying = false): string | und
     case "agent.completed":
       return `  ✓ ${event.agent} ${event.directive.type === "finish" ? "answered" : "done"} · ${event.usage.inputTokens + event.usage.outputTokens} tokens${event.replayed ? " (recorded)" : ""}`;
     case "run.completed":
-      if (replaying) return `■ replay completed · 0 model calls now (the recorded run used ${event.usage.modelCalls}, ${event.usage.inputTokens + event.usage.outputTokens} tokens)`;
+      if (replaying)
+        return `■ replay completed · 0 model calls now (the recorded run used ${event.usage.modelCalls}, ${event.usage.inputTokens + event.usage.outputTokens} tokens)`;
       return `■ completed · ${event.usage.modelCalls} model calls · ${event.usage.inputTokens + event.usage.outputTokens} tokens · $${event.usage.costUsd.toFixed(4)}`;
     case "run.failed":
       return `✗ failed [${event.error.code}] ${event.error.message}`;

@@ -36,11 +36,20 @@ export async function openThread(threadId: string, flags: StoreFlags, io: CliIO,
   const info = await store.threads.getThread(threadId);
   if (!info) {
     await store.close();
-    throw new TroupeError("THREAD_UNKNOWN", `unknown thread "${threadId}" in ${path}; list threads with: troupe threads${flags.store ? ` --store ${flags.store}` : ""}`);
+    throw new TroupeError(
+      "THREAD_UNKNOWN",
+      `unknown thread "${threadId}" in ${path}; list threads with: troupe threads${flags.store ? ` --store ${flags.store}` : ""}`,
+    );
   }
   return loadTeam(
     { raw: info.spec, baseDir: info.baseDir },
-    { store, env: io.env, allowImports: allowedImports(info.baseDir, flags, io), ...(flags.model ? { model: flags.model } : {}), ...(notice ? { onNotice: (m: string) => io.err(`note: ${m}`) } : {}) },
+    {
+      store,
+      env: io.env,
+      allowImports: allowedImports(info.baseDir, flags, io),
+      ...(flags.model ? { model: flags.model } : {}),
+      ...(notice ? { onNotice: (m: string) => io.err(`note: ${m}`) } : {}),
+    },
   );
 }
 
@@ -52,7 +61,8 @@ export async function openAnyThread(flags: StoreFlags, io: CliIO): Promise<Team>
   const store = openStore(flags.store, io);
   const [latest] = await store.threads.listThreads();
   await store.close();
-  if (!latest) throw new TroupeError("THREAD_UNKNOWN", `no threads in ${storePath(flags, io)}; nothing has run with this store`);
+  if (!latest)
+    throw new TroupeError("THREAD_UNKNOWN", `no threads in ${storePath(flags, io)}; nothing has run with this store`);
   return openThread(latest.threadId, flags, io);
 }
 
@@ -61,6 +71,10 @@ export async function openLetterThread(id: string, flags: StoreFlags, io: CliIO)
   const store = openStore(flags.store, io);
   const letter = await new DeadLetters(store.docs).get(id);
   await store.close();
-  if (!letter) throw new TroupeError("DEAD_LETTER_UNKNOWN", `no dead letter "${id}" in ${storePath(flags, io)}; list them with troupe dlq list`);
+  if (!letter)
+    throw new TroupeError(
+      "DEAD_LETTER_UNKNOWN",
+      `no dead letter "${id}" in ${storePath(flags, io)}; list them with troupe dlq list`,
+    );
   return openThread(letter.threadId, flags, io);
 }

@@ -15,7 +15,11 @@ import { UsageError, type CliIO } from "./cli-io.js";
  * const teams = await registeredTeams(["examples/order-saga/team.yaml"], flags, io);
  * // [{ name: "order-saga", version: "3f2a…", source: { raw, baseDir, file } }]
  */
-export async function registeredTeams(files: readonly string[], flags: ImportFlags, io: CliIO): Promise<RegisteredTeam[]> {
+export async function registeredTeams(
+  files: readonly string[],
+  flags: ImportFlags,
+  io: CliIO,
+): Promise<RegisteredTeam[]> {
   const teams: RegisteredTeam[] = [];
   for (const file of files) {
     const path = resolve(io.cwd, file);
@@ -37,6 +41,9 @@ export function parseTeamRef(value: string): TeamRef {
   const at = value.lastIndexOf("@");
   const name = (at < 0 ? value : value.slice(0, at)).trim();
   const version = at < 0 ? undefined : value.slice(at + 1).trim();
-  if (!name || version === "") throw new UsageError(`--team takes <name> or <name>@<version> (as troupe orchestrator --team prints them), got "${value}"`);
+  if (!name || version === "")
+    throw new UsageError(
+      `--team takes <name> or <name>@<version> (as troupe orchestrator --team prints them), got "${value}"`,
+    );
   return version === undefined ? { name } : { name, version };
 }

@@ -1,4 +1,13 @@
-import { AgentRequestSchema, AgentResultSchema, SagaStepSchema, agentService, compensateService, type AgentRequest, type AgentResult, type ParsedAgentRequest } from "./agent-protocol.js";
+import {
+  AgentRequestSchema,
+  AgentResultSchema,
+  SagaStepSchema,
+  agentService,
+  compensateService,
+  type AgentRequest,
+  type AgentResult,
+  type ParsedAgentRequest,
+} from "./agent-protocol.js";
 import { startAgentLifecycle, type AgentLifecycleState } from "./agent-lifecycle.js";
 import { ReplySchema, type Bus, type Reply, type Subscription } from "./bus.js";
 import type { BreakerRegistry, BreakerScope, BreakerState } from "./circuit-breakers.js";
@@ -79,7 +88,9 @@ export async function serveAgent(bus: Bus, agent: Agent, options: ServeAgentOpti
   const lifecycle = startAgentLifecycle((state) => {
     current = state;
     options.onState?.(state);
-    void bus.publish("agents.lifecycle", { agent: agent.name, state, at: new Date().toISOString() }).catch(() => undefined);
+    void bus
+      .publish("agents.lifecycle", { agent: agent.name, state, at: new Date().toISOString() })
+      .catch(() => undefined);
   });
   let draining: (() => void) | undefined;
   const drained = new Promise<void>((resolve) => (draining = resolve));
@@ -87,15 +98,33 @@ export async function serveAgent(bus: Bus, agent: Agent, options: ServeAgentOpti
 
   const invoke = await bus.serve(agentService(agent.name), async (payload, { signal }): Promise<Reply> => {
     if (current === "draining" || current === "stopped") {
-      return { ok: false, error: new TroupeError("AGENT_UNAVAILABLE", `agent ${agent.name} is draining; send the request to another worker`).toInfo() };
+      return {
+        ok: false,
+        error: new TroupeError(
+          "AGENT_UNAVAILABLE",
+          `agent ${agent.name} is draining; send the request to another worker`,
+        ).toInfo(),
+      };
     }
     const parsed = AgentRequestSchema.safeParse(payload);
     if (!parsed.success) {
-      return { ok: false, error: new TroupeError("BUS_MESSAGE_INVALID", `bad request for agent ${agent.name}: ${formatZodIssues(parsed.error)}`).toInfo() };
+      return {
+        ok: false,
+        error: new TroupeError(
+          "BUS_MESSAGE_INVALID",
+          `bad request for agent ${agent.name}: ${formatZodIssues(parsed.error)}`,
+        ).toInfo(),
+      };
     }
     const request = parsed.data;
     if (request.deadline !== undefined && request.deadline <= Date.now()) {
-      return { ok: false, error: new TroupeError("AGENT_TIMEOUT", `agent ${agent.name}: the caller's deadline passed before the request started; it was not run`).toInfo() };
+      return {
+        ok: false,
+        error: new TroupeError(
+          "AGENT_TIMEOUT",
+          `agent ${agent.name}: the caller's deadline passed before the request started; it was not run`,
+        ).toInfo(),
+      };
     }
     const served = options.forRequest?.(request) ?? options;
     const emit = runEmitter(bus, request.runId, request.threadId);
@@ -115,9 +144,22 @@ export async function serveAgent(bus: Bus, agent: Agent, options: ServeAgentOpti
         signal,
         ...(records ? { records } : {}),
         ...(journal ? { saga: sagaSink(journal, request.threadId) } : {}),
-        guardTool: toolGuard({ ...(served.breakers ? { breakers: served.breakers } : {}), ...(served.retry ? { retry: served.retry } : {}), emit, onBreaker, signal }),
+        guardTool: toolGuard({
+          ...(served.breakers ? { breakers: served.breakers } : {}),
+          ...(served.retry ? { retry: served.retry } : {}),
+          emit,
+          onBreaker,
+          signal,
+        }),
         ...(served.toolTimeoutMs ? { toolTimeoutMs: served.toolTimeoutMs } : {}),
-        ...(request.replay && served.records ? { replay: { records: scoped(served.records, request.replay.recordsThreadId), liveTools: request.replay.liveTools } } : {}),
+        ...(request.replay && served.records
+          ? {
+              replay: {
+                records: scoped(served.records, request.replay.recordsThreadId),
+                liveTools: request.replay.liveTools,
+              },
+            }
+          : {}),
       });
       return { ok: true, value };
     } catch (error) {
@@ -130,21 +172,41 @@ export async function serveAgent(bus: Bus, agent: Agent, options: ServeAgentOpti
 
   const compensate = await bus.serve(compensateService(agent.name), async (payload): Promise<Reply> => {
     const parsed = CompensateRequestSchema.safeParse(payload);
-    if (!parsed.success) return { ok: false, error: new TroupeError("BUS_MESSAGE_INVALID", `bad compensation request: ${formatZodIssues(parsed.error)}`).toInfo() };
+    if (!parsed.success)
+      return {
+        ok: false,
+        error: new TroupeError(
+          "BUS_MESSAGE_INVALID",
+          `bad compensation request: ${formatZodIssues(parsed.error)}`,
+        ).toInfo(),
+      };
     const { runId, threadId } = parsed.data;
     const records = options.records ? scoped(options.records, threadId) : undefined;
     try {
       // only a step this thread journaled, as it was journaled: a forged request undoes nothing
-      const step = options.sagaJournal ? await journaledStep(options.sagaJournal, threadId, parsed.data.step.key) : undefined;
+      const step = options.sagaJournal
+        ? await journaledStep(options.sagaJournal, threadId, parsed.data.step.key)
+        : undefined;
       if (!step || step.tool !== parsed.data.step.tool || step.agent !== agent.name) {
         throw new TroupeError(
           "COMPENSATION_REFUSED",
           `agent ${agent.name}: no journaled ${parsed.data.step.tool} step "${parsed.data.step.key}" of thread "${threadId}"${options.sagaJournal ? "" : " (this host keeps no saga journal: serve it with the team's store)"}; only steps a run of the thread made are undone`,
         );
       }
-      return { ok: true, value: await undoWithTool(agent.tools.find((t) => t.name === step.tool), step, records, { runId, threadId }) };
+      return {
+        ok: true,
+        value: await undoWithTool(
+          agent.tools.find((t) => t.name === step.tool),
+          step,
+          records,
+          { runId, threadId },
+        ),
+      };
     } catch (error) {
-      return { ok: false, error: toTroupeError(error, "COMPENSATION_FAILED", `compensating ${parsed.data.step.tool}`).toInfo() };
+      return {
+        ok: false,
+        error: toTroupeError(error, "COMPENSATION_FAILED", `compensating ${parsed.data.step.tool}`).toInfo(),
+      };
     }
   });
 
@@ -168,29 +230,54 @@ export async function serveAgent(bus: Bus, agent: Agent, options: ServeAgentOpti
 }
 
 /** Calls an agent over a bus and returns its validated result, or throws its typed error. */
-export async function invokeAgent(bus: Bus, request: AgentRequest, options: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<AgentResult> {
+export async function invokeAgent(
+  bus: Bus,
+  request: AgentRequest,
+  options: { signal?: AbortSignal; timeoutMs?: number } = {},
+): Promise<AgentResult> {
   const payload = AgentRequestSchema.parse(request);
   return parseReply(request.agent, await bus.request(agentService(request.agent), payload, options), AgentResultSchema);
 }
 
 /** Asks an agent's host to undo one saga step. */
-export async function invokeCompensation(bus: Bus, request: CompensateRequest, options: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<void> {
-  await parseReply(request.step.agent, await bus.request(compensateService(request.step.agent), request, options), z.unknown());
+export async function invokeCompensation(
+  bus: Bus,
+  request: CompensateRequest,
+  options: { signal?: AbortSignal; timeoutMs?: number } = {},
+): Promise<void> {
+  await parseReply(
+    request.step.agent,
+    await bus.request(compensateService(request.step.agent), request, options),
+    z.unknown(),
+  );
 }
 
 function parseReply<T extends z.ZodType>(agent: string, raw: unknown, schema: T): z.output<T> {
   const reply = ReplySchema.safeParse(raw);
-  if (!reply.success) throw new TroupeError("BUS_MESSAGE_INVALID", `agent ${agent} sent a malformed reply: ${formatZodIssues(reply.error)}`);
+  if (!reply.success)
+    throw new TroupeError(
+      "BUS_MESSAGE_INVALID",
+      `agent ${agent} sent a malformed reply: ${formatZodIssues(reply.error)}`,
+    );
   if (!reply.data.ok) throw TroupeError.fromInfo(reply.data.error);
   const result = schema.safeParse(reply.data.value);
-  if (!result.success) throw new TroupeError("BUS_MESSAGE_INVALID", `agent ${agent} sent a malformed result: ${formatZodIssues(result.error)}`);
+  if (!result.success)
+    throw new TroupeError(
+      "BUS_MESSAGE_INVALID",
+      `agent ${agent} sent a malformed result: ${formatZodIssues(result.error)}`,
+    );
   return result.data;
 }
 
-function guardModel(options: ServeAgentOptions, emit: EventSink, onBreaker: (scope: BreakerScope, name: string, state: BreakerState) => void): ModelClient {
+function guardModel(
+  options: ServeAgentOptions,
+  emit: EventSink,
+  onBreaker: (scope: BreakerScope, name: string, state: BreakerState) => void,
+): ModelClient {
   const { model, fallbackModel, breakers, modelRetry } = options;
   if (!breakers && !fallbackModel && !modelRetry) return model;
-  const once = (request: Parameters<ModelClient["generate"]>[0]) => (breakers ? breakers.call("model", model.id, () => model.generate(request), onBreaker) : model.generate(request));
+  const once = (request: Parameters<ModelClient["generate"]>[0]) =>
+    breakers ? breakers.call("model", model.id, () => model.generate(request), onBreaker) : model.generate(request);
   return {
     id: model.id,
     async generate(request) {
@@ -199,7 +286,15 @@ function guardModel(options: ServeAgentOptions, emit: EventSink, onBreaker: (sco
         return await withRetry(
           () => once(request),
           modelRetry,
-          (r) => emit({ type: "retry", scope: "model", name: model.id, attempt: r.attempt, delayMs: r.delayMs, error: toTroupeError(r.error).toInfo() }),
+          (r) =>
+            emit({
+              type: "retry",
+              scope: "model",
+              name: model.id,
+              attempt: r.attempt,
+              delayMs: r.delayMs,
+              error: toTroupeError(r.error).toInfo(),
+            }),
           request.signal,
         );
       } catch (error) {
@@ -236,12 +331,27 @@ export function scoped(records: RecordStore, threadId: string): ScopedRecords {
  * The lease on one request's idempotency key, held while it runs: a duplicate waits (until its
  * deadline, or 5 minutes) for the first to finish, then answers from its records.
  */
-async function requestLease(leases: LeaseStore, agent: string, request: ParsedAgentRequest, signal: AbortSignal): Promise<HeldLease> {
+async function requestLease(
+  leases: LeaseStore,
+  agent: string,
+  request: ParsedAgentRequest,
+  signal: AbortSignal,
+): Promise<HeldLease> {
   const waitMs = request.deadline !== undefined ? Math.max(0, request.deadline - Date.now()) : 300_000;
   try {
-    return await takeLease(leases, `request:${request.idempotencyKey}`, { owner: randomUUID(), purpose: `agent ${agent}`, settings: leaseSettings(), waitMs, signal });
+    return await takeLease(leases, `request:${request.idempotencyKey}`, {
+      owner: randomUUID(),
+      purpose: `agent ${agent}`,
+      settings: leaseSettings(),
+      waitMs,
+      signal,
+    });
   } catch (error) {
     if (!isTroupeError(error, "THREAD_BUSY")) throw error;
-    throw new TroupeError("AGENT_UNAVAILABLE", `agent ${agent} is still answering another delivery of request ${request.idempotencyKey}; try again once it is done`, { cause: error });
+    throw new TroupeError(
+      "AGENT_UNAVAILABLE",
+      `agent ${agent} is still answering another delivery of request ${request.idempotencyKey}; try again once it is done`,
+      { cause: error },
+    );
   }
 }

@@ -5,7 +5,13 @@ function lifecycle() {
   const seen: AgentLifecycleState[] = [];
   const actor = startAgentLifecycle((state) => seen.push(state));
   const state = () => String(actor.getSnapshot().value);
-  return { actor, seen, state, send: (...types: Array<"READY" | "REQUEST" | "DONE" | "DEGRADE" | "RECOVER" | "DRAIN">) => types.forEach((type) => actor.send({ type })) };
+  return {
+    actor,
+    seen,
+    state,
+    send: (...types: Array<"READY" | "REQUEST" | "DONE" | "DEGRADE" | "RECOVER" | "DRAIN">) =>
+      types.forEach((type) => actor.send({ type })),
+  };
 }
 
 describe("agent lifecycle", () => {

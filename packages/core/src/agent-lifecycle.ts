@@ -44,10 +44,7 @@ export const agentLifecycleMachine = setup({
     busy: {
       on: {
         REQUEST: { actions: "begin" },
-        DONE: [
-          { guard: "lastOneDone", target: "idle", actions: "end" },
-          { actions: "end" },
-        ],
+        DONE: [{ guard: "lastOneDone", target: "idle", actions: "end" }, { actions: "end" }],
         DEGRADE: { target: "degraded", actions: "markDegraded" },
         DRAIN: "draining",
       },

@@ -55,7 +55,10 @@ export interface AgentNodePlan<S extends TeamStateValue = TeamStateValue> {
   commit(state: S, result: AgentResult, call: AgentCall): Outcome;
 }
 
-export type AgentNodeFn<S extends TeamStateValue = TeamStateValue> = (state: S, config: LangGraphRunnableConfig) => Promise<Command>;
+export type AgentNodeFn<S extends TeamStateValue = TeamStateValue> = (
+  state: S,
+  config: LangGraphRunnableConfig,
+) => Promise<Command>;
 
 export interface AgentNodeDeps {
   bus: Bus;
@@ -84,7 +87,11 @@ export const RUN_ID_KEY = "troupe_run_id";
  * from the records on replay, records live answers, and turns failures into a failed state with
  * the partial result kept (the run never crashes halfway through a checkpoint).
  */
-export function createAgentNode<S extends TeamStateValue>(deps: AgentNodeDeps, agent: string, plan: AgentNodePlan<S>): AgentNodeFn<S> {
+export function createAgentNode<S extends TeamStateValue>(
+  deps: AgentNodeDeps,
+  agent: string,
+  plan: AgentNodePlan<S>,
+): AgentNodeFn<S> {
   return async (state, config) => {
     const run = runOf(deps.runs, config);
     const prepared = plan.prepare(state);
@@ -106,7 +113,9 @@ export function createAgentNode<S extends TeamStateValue>(deps: AgentNodeDeps, a
       offers: call.offers ?? [],
       idempotencyKey: `${run.threadId}:${state.userTurn}:${turn}:${agent}${callSlot(config, agent)}${run.keySuffix}`,
       userTurn: state.userTurn,
-      ...(run.liveReplay ? { replay: { recordsThreadId: run.recordsThreadId, liveTools: run.liveReplay.liveTools } } : {}),
+      ...(run.liveReplay
+        ? { replay: { recordsThreadId: run.recordsThreadId, liveTools: run.liveReplay.liveTools } }
+        : {}),
       stream: run.stream,
       resilience: hostResilience(deps.resilience),
       ...(deps.limits.agentTimeoutMs ? { deadline: Date.now() + deps.limits.agentTimeoutMs } : {}),
@@ -118,7 +127,10 @@ export function createAgentNode<S extends TeamStateValue>(deps: AgentNodeDeps, a
       if (run.mode === "replay") {
         const recorded = (await deps.records.get(run.recordsThreadId, key)) as AgentResult | undefined;
         if (!recorded) {
-          throw new TroupeError("REPLAY_MISS", `no recorded answer for agent ${agent} at turn ${turn}; the thread diverged from what was recorded, replay with live: true (--live) to call the model`);
+          throw new TroupeError(
+            "REPLAY_MISS",
+            `no recorded answer for agent ${agent} at turn ${turn}; the thread diverged from what was recorded, replay with live: true (--live) to call the model`,
+          );
         }
         result = recorded;
         replayed = true;
@@ -130,7 +142,14 @@ export function createAgentNode<S extends TeamStateValue>(deps: AgentNodeDeps, a
       // the run was stopped (cancel, run timeout): not the agent's failure, nothing to dead-letter
       if (isRunStop(typed) || run.signal.aborted) throw typed;
       if (run.mode !== "replay") {
-        const letter = await deps.deadLetters.add({ kind: "agent", threadId: run.threadId, runId: run.runId, subject: agent, error: typed.toInfo(), input: request });
+        const letter = await deps.deadLetters.add({
+          kind: "agent",
+          threadId: run.threadId,
+          runId: run.runId,
+          subject: agent,
+          error: typed.toInfo(),
+          input: request,
+        });
         run.emit({ type: "dlq.added", id: letter.id, kind: "agent", error: typed.toInfo() });
       }
       return failed(typed.toInfo(), { activeAgent: agent });
@@ -139,9 +158,22 @@ export function createAgentNode<S extends TeamStateValue>(deps: AgentNodeDeps, a
       // the agent stopped before a tool call that needs a person: ask, wait, then run it again
       const { approval, created } = await deps.approvals.open(result.approval, run, deps.now());
       if (created) {
-        run.emit({ type: "approval.requested", approvalId: approval.id, tool: approval.tool, approver: approval.assignee, deadline: approval.deadline, reason: approval.reason });
+        run.emit({
+          type: "approval.requested",
+          approvalId: approval.id,
+          tool: approval.tool,
+          approver: approval.assignee,
+          deadline: approval.deadline,
+          reason: approval.reason,
+        });
       }
-      const decision = interrupt({ kind: "approval", approvalId: approval.id, tool: approval.tool, input: approval.input, reason: approval.reason }) as ApprovalDecision;
+      const decision = interrupt({
+        kind: "approval",
+        approvalId: approval.id,
+        tool: approval.tool,
+        input: approval.input,
+        reason: approval.reason,
+      }) as ApprovalDecision;
       run.emit({ type: "approval.decided", approvalId: approval.id, approved: decision.approved, by: decision.by });
       await deps.records.put(run.threadId, `approval:${result.approval.key}`, decision);
       try {
@@ -152,7 +184,14 @@ export function createAgentNode<S extends TeamStateValue>(deps: AgentNodeDeps, a
     }
     if (run.mode !== "replay") await deps.records.put(run.threadId, key, result);
 
-    run.emit({ type: "agent.completed", agent, output: result.output, usage: result.usage, directive: result.directive, replayed });
+    run.emit({
+      type: "agent.completed",
+      agent,
+      output: result.output,
+      usage: result.usage,
+      directive: result.directive,
+      replayed,
+    });
     const step: Step = {
       userTurn: state.userTurn,
       turn,
@@ -164,7 +203,13 @@ export function createAgentNode<S extends TeamStateValue>(deps: AgentNodeDeps, a
       usage: result.usage,
     };
     if (result.directive.type !== "finish") {
-      run.emit({ type: "handoff", from: agent, to: result.directive.to, task: result.directive.task, kind: result.directive.type });
+      run.emit({
+        type: "handoff",
+        from: agent,
+        to: result.directive.to,
+        task: result.directive.task,
+        kind: result.directive.type,
+      });
     }
     const base: TeamStateUpdate = {
       transcripts: { [agent]: result.messages },
@@ -183,7 +228,12 @@ export function createAgentNode<S extends TeamStateValue>(deps: AgentNodeDeps, a
 }
 
 /** Calls an agent with retries, its circuit breaker and, when it still fails, its fallback agent. */
-async function callResilient(deps: AgentNodeDeps, run: RunContext, agent: string, request: AgentRequest): Promise<AgentResult> {
+async function callResilient(
+  deps: AgentNodeDeps,
+  run: RunContext,
+  agent: string,
+  request: AgentRequest,
+): Promise<AgentResult> {
   const policy = deps.resilience.agents[agent] ?? {};
   const timeoutMs = policy.timeoutMs ?? deps.limits.agentTimeoutMs;
   const listener = breakerListener(run.emit);
@@ -197,13 +247,26 @@ async function callResilient(deps: AgentNodeDeps, run: RunContext, agent: string
           () =>
             invokeAgent(
               deps.bus,
-              { ...request, agent: name, ...(name === agent ? {} : { idempotencyKey: `${request.idempotencyKey}:fallback-${name}` }), ...(timeoutMs ? { deadline: Date.now() + timeoutMs } : {}) },
+              {
+                ...request,
+                agent: name,
+                ...(name === agent ? {} : { idempotencyKey: `${request.idempotencyKey}:fallback-${name}` }),
+                ...(timeoutMs ? { deadline: Date.now() + timeoutMs } : {}),
+              },
               { signal: run.signal, ...(timeoutMs ? { timeoutMs } : {}) },
             ),
           listener,
         ),
       policy.retry ?? deps.resilience.retry,
-      (r) => run.emit({ type: "retry", scope: "agent", name, attempt: r.attempt, delayMs: r.delayMs, error: toTroupeError(r.error).toInfo() }),
+      (r) =>
+        run.emit({
+          type: "retry",
+          scope: "agent",
+          name,
+          attempt: r.attempt,
+          delayMs: r.delayMs,
+          error: toTroupeError(r.error).toInfo(),
+        }),
       run.signal,
     );
   try {
@@ -240,7 +303,11 @@ export function sendIndex(config: LangGraphRunnableConfig): number | undefined {
 export function runOf(runs: ReadonlyMap<string, RunContext>, config: LangGraphRunnableConfig): RunContext {
   const id = config.configurable?.[RUN_ID_KEY];
   const run = typeof id === "string" ? runs.get(id) : undefined;
-  if (!run) throw new TroupeError("INTERNAL", "graph node ran outside a Troupe run; call team.run or team.stream, not the graph directly");
+  if (!run)
+    throw new TroupeError(
+      "INTERNAL",
+      "graph node ran outside a Troupe run; call team.run or team.stream, not the graph directly",
+    );
   return run;
 }
 
@@ -249,7 +316,12 @@ export function finishOutcome(output: unknown, update: TeamStateUpdate = {}): Ou
   const text = typeof output === "string" ? output : JSON.stringify(output);
   return {
     goto: END,
-    update: { ...update, status: "completed", output, messages: [{ role: "assistant", content: [{ type: "text", text: text || "(empty answer)" }] }] },
+    update: {
+      ...update,
+      status: "completed",
+      output,
+      messages: [{ role: "assistant", content: [{ type: "text", text: text || "(empty answer)" }] }],
+    },
   };
 }
 
@@ -263,24 +335,50 @@ function toCommand(outcome: Outcome): Command {
 
 function checkTurnLimit(state: TeamStateValue, limits: Limits): ErrorInfo | undefined {
   if (state.turn < limits.maxTurns) return undefined;
-  return new TroupeError("MAX_TURNS_EXCEEDED", `the team used all ${limits.maxTurns} turns (limits.maxTurns) without finishing; raise the limit or narrow the task`, {
-    details: { maxTurns: limits.maxTurns },
-  }).toInfo();
+  return new TroupeError(
+    "MAX_TURNS_EXCEEDED",
+    `the team used all ${limits.maxTurns} turns (limits.maxTurns) without finishing; raise the limit or narrow the task`,
+    {
+      details: { maxTurns: limits.maxTurns },
+    },
+  ).toInfo();
 }
 
 function checkBudget(steps: Step[], limits: Limits): ErrorInfo | undefined {
   const usage = usageOf(steps);
   const tokens = usage.inputTokens + usage.outputTokens;
   if (limits.maxTokens !== undefined && tokens > limits.maxTokens) {
-    return new TroupeError("BUDGET_EXCEEDED", `the run used ${tokens} tokens, over limits.maxTokens ${limits.maxTokens}`, { details: { tokens, maxTokens: limits.maxTokens } }).toInfo();
+    return new TroupeError(
+      "BUDGET_EXCEEDED",
+      `the run used ${tokens} tokens, over limits.maxTokens ${limits.maxTokens}`,
+      { details: { tokens, maxTokens: limits.maxTokens } },
+    ).toInfo();
   }
   if (limits.maxCostUsd !== undefined && usage.costUsd > limits.maxCostUsd) {
-    return new TroupeError("BUDGET_EXCEEDED", `the run cost $${usage.costUsd}, over limits.maxCostUsd $${limits.maxCostUsd}`, { details: { costUsd: usage.costUsd, maxCostUsd: limits.maxCostUsd } }).toInfo();
+    return new TroupeError(
+      "BUDGET_EXCEEDED",
+      `the run cost $${usage.costUsd}, over limits.maxCostUsd $${limits.maxCostUsd}`,
+      { details: { costUsd: usage.costUsd, maxCostUsd: limits.maxCostUsd } },
+    ).toInfo();
   }
   return undefined;
 }
 
-function recordKey(userTurn: number, turn: number, request: { agent: string; task: string; messages: unknown; input?: unknown; offers?: unknown }, slot: string): string {
-  const body = JSON.stringify([userTurn, turn, request.agent, request.task, request.messages, request.input ?? null, request.offers, ...(slot ? [slot] : [])]);
+function recordKey(
+  userTurn: number,
+  turn: number,
+  request: { agent: string; task: string; messages: unknown; input?: unknown; offers?: unknown },
+  slot: string,
+): string {
+  const body = JSON.stringify([
+    userTurn,
+    turn,
+    request.agent,
+    request.task,
+    request.messages,
+    request.input ?? null,
+    request.offers,
+    ...(slot ? [slot] : []),
+  ]);
   return `agent:${createHash("sha256").update(body).digest("hex")}`;
 }

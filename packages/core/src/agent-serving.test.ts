@@ -35,17 +35,41 @@ async function host() {
   const bus = new InProcessBus();
   const store = memoryStore();
   const breakers = new PolicyBreakers();
-  const agent = defineAgent({ name: "stock", description: "Holds stock", instructions: "Hold the goods.", tools: [tool] });
+  const agent = defineAgent({
+    name: "stock",
+    description: "Holds stock",
+    instructions: "Hold the goods.",
+    tools: [tool],
+  });
   // a worker's defaults: it knows no team, so a request without a policy gets defaultResilience()
-  await serveAgent(bus, agent, agentServingOptions({ model: offlineModel(), resolveModel: () => offlineModel(), store, resilience: defaultResilience(), breakers: (r) => breakers.for(r) }));
-  const request = (threadId: string): AgentRequest => ({ runId: "r", threadId, agent: "stock", task: "Order 2 lamps", messages: [], idempotencyKey: `${threadId}:1:1:stock` });
+  await serveAgent(
+    bus,
+    agent,
+    agentServingOptions({
+      model: offlineModel(),
+      resolveModel: () => offlineModel(),
+      store,
+      resilience: defaultResilience(),
+      breakers: (r) => breakers.for(r),
+    }),
+  );
+  const request = (threadId: string): AgentRequest => ({
+    runId: "r",
+    threadId,
+    agent: "stock",
+    task: "Order 2 lamps",
+    messages: [],
+    idempotencyKey: `${threadId}:1:1:stock`,
+  });
   return { bus, store, attempts, breakers, request };
 }
 
 describe("agentServingOptions", () => {
   it("serves a request by the caller's policy it carries: the tool's own retry policy applies to a non-idempotent tool", async () => {
     const { bus, store, attempts, breakers, request } = await host();
-    const policy = hostResilience(ResilienceSchema.parse({ tools: { hold: { retry: { maxRetries: 2, baseDelayMs: 1, maxDelayMs: 2 } } } }));
+    const policy = hostResilience(
+      ResilienceSchema.parse({ tools: { hold: { retry: { maxRetries: 2, baseDelayMs: 1, maxDelayMs: 2 } } } }),
+    );
     const result = await invokeAgent(bus, { ...request("t1"), resilience: policy });
     expect([...attempts.values()]).toEqual([3]);
     expect(result.saga.map((s) => [s.tool, s.output])).toEqual([["hold", { held: "Order 2 lamps" }]]);

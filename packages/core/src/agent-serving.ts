@@ -44,7 +44,10 @@ export function agentServingOptions(deps: AgentServingDeps): ServeAgentOptions {
     }
     return options;
   };
-  return { ...forPolicy(deps.resilience), forRequest: (request) => (request.resilience ? forPolicy(request.resilience) : undefined) };
+  return {
+    ...forPolicy(deps.resilience),
+    forRequest: (request) => (request.resilience ? forPolicy(request.resilience) : undefined),
+  };
 }
 
 function policyOptions(deps: AgentServingDeps, resilience: HostResilience): ServeAgentOptions {

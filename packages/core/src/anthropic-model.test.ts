@@ -38,19 +38,44 @@ const weatherTool = defineTool({
   run: ({ city }) => ({ city, sky: "sunny", tempC: 21 }),
 });
 
-const ask = (text: string, extra: Partial<ModelRequest> = {}): ModelRequest => ({ agent: "tester", system: "Be brief.", messages: [userText(text)], tools: [], ...extra });
+const ask = (text: string, extra: Partial<ModelRequest> = {}): ModelRequest => ({
+  agent: "tester",
+  system: "Be brief.",
+  messages: [userText(text)],
+  tools: [],
+  ...extra,
+});
 const retriesOf = () => {
   const seen: Array<{ attempt: number; delayMs: number; error: TroupeError }> = [];
   return { seen, onRetry: (info: (typeof seen)[number]) => seen.push(info) };
 };
-const rejection = (work: Promise<unknown>) => work.then(() => expect.unreachable("expected a rejection"), (e: unknown) => e as TroupeError);
+const rejection = (work: Promise<unknown>) =>
+  work.then(
+    () => expect.unreachable("expected a rejection"),
+    (e: unknown) => e as TroupeError,
+  );
 const contentOf = (r: RecordedRequest, i: number) => r.body.messages?.[i]?.content as Array<Record<string, unknown>>;
 
 describe("anthropic() against the mocked Messages API", () => {
   it("runs a tool-use round trip through runAgent and answers the tool call by id", async () => {
-    mock.enqueue(replyToolUse("get_weather", { city: "Paris" }, { text: "Let me check." }), replyText("Sunny and 21°C in Paris."));
-    const agent = defineAgent({ name: "forecaster", description: "Weather", instructions: "Answer weather questions.", tools: [weatherTool] });
-    const request = AgentRequestSchema.parse({ runId: "r1", threadId: "t1", agent: "forecaster", task: "Weather in Paris?", messages: [], idempotencyKey: "k1" });
+    mock.enqueue(
+      replyToolUse("get_weather", { city: "Paris" }, { text: "Let me check." }),
+      replyText("Sunny and 21°C in Paris."),
+    );
+    const agent = defineAgent({
+      name: "forecaster",
+      description: "Weather",
+      instructions: "Answer weather questions.",
+      tools: [weatherTool],
+    });
+    const request = AgentRequestSchema.parse({
+      runId: "r1",
+      threadId: "t1",
+      agent: "forecaster",
+      task: "Weather in Paris?",
+      messages: [],
+      idempotencyKey: "k1",
+    });
     const events: EventBody[] = [];
     const result = await runAgent(agent, request, { model: mockedClaude(mock), emit: (e) => events.push(e) });
 
@@ -61,21 +86,44 @@ describe("anthropic() against the mocked Messages API", () => {
     expect(first!.body).toMatchObject({
       system: "Answer weather questions.",
       messages: [{ role: "user", content: [{ type: "text", text: "Weather in Paris?" }] }],
-      tools: [{ name: "get_weather", description: "Current weather for a city", input_schema: { type: "object", properties: { city: { type: "string" } } } }],
+      tools: [
+        {
+          name: "get_weather",
+          description: "Current weather for a city",
+          input_schema: { type: "object", properties: { city: { type: "string" } } },
+        },
+      ],
       tool_choice: { type: "auto" },
     });
     const toolUse = contentOf(second!, 1).find((b) => b.type === "tool_use")!;
-    expect(toolUse).toMatchObject({ name: "get_weather", input: { city: "Paris" }, id: expect.stringMatching(/^toolu_mock_/) });
-    expect(contentOf(second!, 2)).toEqual([{ type: "tool_result", tool_use_id: toolUse.id, content: JSON.stringify({ city: "Paris", sky: "sunny", tempC: 21 }) }]);
+    expect(toolUse).toMatchObject({
+      name: "get_weather",
+      input: { city: "Paris" },
+      id: expect.stringMatching(/^toolu_mock_/),
+    });
+    expect(contentOf(second!, 2)).toEqual([
+      {
+        type: "tool_result",
+        tool_use_id: toolUse.id,
+        content: JSON.stringify({ city: "Paris", sky: "sunny", tempC: 21 }),
+      },
+    ]);
     expect(events).toMatchObject([{ type: "tool.called", tool: "get_weather", input: { city: "Paris" } }]);
-    expect(mock.requests.map((r) => [r.stream, r.problems])).toEqual([[false, []], [false, []]]);
+    expect(mock.requests.map((r) => [r.stream, r.problems])).toEqual([
+      [false, []],
+      [false, []],
+    ]);
     mock.assertDone();
   });
 
   it("streams text and tool-input deltas in order, and the final content equals their concatenation", async () => {
-    mock.enqueue(replyToolUse("get_weather", { city: "Paris", days: 3 }, { text: "Checking the three-day forecast for Paris." }));
+    mock.enqueue(
+      replyToolUse("get_weather", { city: "Paris", days: 3 }, { text: "Checking the three-day forecast for Paris." }),
+    );
     const deltas: ModelDelta[] = [];
-    const response = await mockedClaude(mock).generate(ask("Forecast?", { tools: [weatherTool.spec], onDelta: (d) => deltas.push(d) }));
+    const response = await mockedClaude(mock).generate(
+      ask("Forecast?", { tools: [weatherTool.spec], onDelta: (d) => deltas.push(d) }),
+    );
 
     expect(mock.requests[0]!.stream).toBe(true);
     const kinds = deltas.map((d) => d.type);
@@ -86,7 +134,12 @@ describe("anthropic() against the mocked Messages API", () => {
     expect(json.length).toBeGreaterThan(1);
     const [textBlock, toolBlock] = response.content;
     expect(textBlock).toEqual({ type: "text", text: text.join("") });
-    expect(toolBlock).toEqual({ type: "tool_use", id: json[0]!.toolUseId, name: "get_weather", input: JSON.parse(json.map((d) => d.partialJson).join("")) });
+    expect(toolBlock).toEqual({
+      type: "tool_use",
+      id: json[0]!.toolUseId,
+      name: "get_weather",
+      input: JSON.parse(json.map((d) => d.partialJson).join("")),
+    });
     expect(toolBlock).toMatchObject({ input: { city: "Paris", days: 3 } });
     expect(json.every((d) => d.toolUseId === json[0]!.toolUseId && d.name === "get_weather")).toBe(true);
     expect(response.stopReason).toBe("tool_use");
@@ -97,12 +150,18 @@ describe("anthropic() against the mocked Messages API", () => {
     mock.enqueue(replyError(429, { retryAfter: 0 }), replyText("ok after a wait"));
     const retries = retriesOf();
     const client = new Anthropic({ apiKey: "test", baseURL: mock.baseURL, maxRetries: 0 });
-    const response = await anthropic({ client, retry: { baseDelayMs: 1 }, onRetry: retries.onRetry }).generate(ask("hi"));
+    const response = await anthropic({ client, retry: { baseDelayMs: 1 }, onRetry: retries.onRetry }).generate(
+      ask("hi"),
+    );
 
     expect(response.content).toEqual([{ type: "text", text: "ok after a wait" }]);
     expect(mock.requests.map((r) => r.status)).toEqual([429, 200]);
     expect(retries.seen).toHaveLength(1);
-    expect(retries.seen[0]).toMatchObject({ attempt: 1, delayMs: 0, error: { code: "MODEL_RATE_LIMITED", retryable: true } });
+    expect(retries.seen[0]).toMatchObject({
+      attempt: 1,
+      delayMs: 0,
+      error: { code: "MODEL_RATE_LIMITED", retryable: true },
+    });
     mock.assertDone();
   });
 
@@ -110,18 +169,25 @@ describe("anthropic() against the mocked Messages API", () => {
     mock.enqueue(replyError(529, { retryAfter: new Date(Date.now() - 5_000).toUTCString() }), replyText("streamed"));
     const retries = retriesOf();
     const deltas: ModelDelta[] = [];
-    const response = await mockedClaude(mock, { onRetry: retries.onRetry }).generate(ask("hi", { onDelta: (d) => deltas.push(d) }));
+    const response = await mockedClaude(mock, { onRetry: retries.onRetry }).generate(
+      ask("hi", { onDelta: (d) => deltas.push(d) }),
+    );
 
     expect(response.content).toEqual([{ type: "text", text: "streamed" }]);
     expect(deltas).toEqual([{ type: "text", text: "streamed" }]);
-    expect(mock.requests.map((r) => [r.stream, r.status])).toEqual([[true, 529], [true, 200]]);
+    expect(mock.requests.map((r) => [r.stream, r.status])).toEqual([
+      [true, 529],
+      [true, 200],
+    ]);
     expect(retries.seen).toMatchObject([{ attempt: 1, delayMs: 0, error: { code: "MODEL_OVERLOADED" } }]);
   });
 
   it("does not retry a 400 and fails with MODEL_BAD_REQUEST", async () => {
     mock.enqueue(replyError(400, { message: "max_tokens: 999999 > 64000, the maximum for this model" }));
     const retries = retriesOf();
-    const error = await rejection(mockedClaude(mock, { model: "claude-sonnet-4-6", onRetry: retries.onRetry }).generate(ask("hi")));
+    const error = await rejection(
+      mockedClaude(mock, { model: "claude-sonnet-4-6", onRetry: retries.onRetry }).generate(ask("hi")),
+    );
 
     expect(isTroupeError(error, "MODEL_BAD_REQUEST")).toBe(true);
     expect(error.retryable).toBe(false);
@@ -144,7 +210,9 @@ describe("anthropic() against the mocked Messages API", () => {
   it("retries a 500 up to the policy, then fails with MODEL_SERVER_ERROR", async () => {
     mock.enqueue(replyError(500), replyError(500), replyError(500), replyText("never reached"));
     const retries = retriesOf();
-    const error = await rejection(mockedClaude(mock, { retry: { maxRetries: 2, baseDelayMs: 1 }, onRetry: retries.onRetry }).generate(ask("hi")));
+    const error = await rejection(
+      mockedClaude(mock, { retry: { maxRetries: 2, baseDelayMs: 1 }, onRetry: retries.onRetry }).generate(ask("hi")),
+    );
 
     expect(isTroupeError(error, "MODEL_SERVER_ERROR")).toBe(true);
     expect(error.retryable).toBe(true);
@@ -176,7 +244,11 @@ describe("anthropic() against the mocked Messages API", () => {
   });
 
   it("counts cached input tokens, billing cache reads at 0.1x and cache writes at 1.25x", async () => {
-    mock.enqueue(replyText("cached", { usage: { inputTokens: 1000, outputTokens: 100, cacheReadInputTokens: 10_000, cacheCreationInputTokens: 2000 } }));
+    mock.enqueue(
+      replyText("cached", {
+        usage: { inputTokens: 1000, outputTokens: 100, cacheReadInputTokens: 10_000, cacheCreationInputTokens: 2000 },
+      }),
+    );
     const response = await mockedClaude(mock, { model: "claude-sonnet-4-6" }).generate(ask("hi"));
     expect(response.usage.inputTokens).toBe(13_000);
     expect(response.usage.costUsd).toBeCloseTo(((1000 + 10_000 * 0.1 + 2000 * 1.25) * 3 + 100 * 15) / 1e6, 12);
@@ -215,10 +287,32 @@ describe("anthropic() against the mocked Messages API", () => {
       run: ({ query }) => [{ title: "sagas", snippet: `notes on ${query}: compensate completed steps in reverse` }],
     });
     const model = mockedClaude(mock, { model: "claude-sonnet-4-6" });
-    const lead = defineAgent({ name: "lead", description: "Leads the team", instructions: "You lead the team.", model });
-    const researcher = defineAgent({ name: "researcher", description: "Finds facts", instructions: "You find facts.", tools: [notes], model });
-    const writer = defineAgent({ name: "writer", description: "Writes briefs", instructions: "You write briefs.", model });
-    const team = supervisor({ name: "research", lead, workers: [researcher, writer], limits: { maxTurns: 8 }, store: memoryStore() });
+    const lead = defineAgent({
+      name: "lead",
+      description: "Leads the team",
+      instructions: "You lead the team.",
+      model,
+    });
+    const researcher = defineAgent({
+      name: "researcher",
+      description: "Finds facts",
+      instructions: "You find facts.",
+      tools: [notes],
+      model,
+    });
+    const writer = defineAgent({
+      name: "writer",
+      description: "Writes briefs",
+      instructions: "You write briefs.",
+      model,
+    });
+    const team = supervisor({
+      name: "research",
+      lead,
+      workers: [researcher, writer],
+      limits: { maxTurns: 8 },
+      store: memoryStore(),
+    });
     mock.enqueue(
       to("You lead", replyToolUse("delegate", { agent: "researcher", task: "find facts on sagas" })),
       to("You find", replyToolUse("search_notes", { query: "sagas" })),
@@ -250,7 +344,9 @@ describe("anthropic() against the mocked Messages API", () => {
     expect(completed).toMatchObject({ usage: { inputTokens: 60, outputTokens: 30, modelCalls: 6 } });
     expect((completed as { usage: { costUsd: number } }).usage.costUsd).toBeCloseTo((6 * (10 * 3 + 5 * 15)) / 1e6, 9);
     expect(events.some((e) => e.type === "model.delta" && e.agent === "writer")).toBe(true);
-    expect(events.filter((e) => e.type === "tool.called").map((e) => (e as { tool: string }).tool)).toEqual(["search_notes"]);
+    expect(events.filter((e) => e.type === "tool.called").map((e) => (e as { tool: string }).tool)).toEqual([
+      "search_notes",
+    ]);
     mock.assertDone();
   });
 });
@@ -259,6 +355,10 @@ describe("anthropic() against the mocked Messages API", () => {
 function to(instructions: string, reply: MockMessage): MockReply {
   return (request) => {
     const system = typeof request.body.system === "string" ? request.body.system : "";
-    return system.startsWith(instructions) ? reply : replyError(400, { message: `expected a request from the agent told "${instructions}", got "${system.slice(0, 40)}"` });
+    return system.startsWith(instructions)
+      ? reply
+      : replyError(400, {
+          message: `expected a request from the agent told "${instructions}", got "${system.slice(0, 40)}"`,
+        });
   };
 }

@@ -8,10 +8,30 @@ export const DEFAULT_CLAUDE_MODEL = "claude-sonnet-4-6";
 
 /** Claude model names this version knows (from the SDK); newer ones work as "anthropic:<name>". */
 export const KNOWN_CLAUDE_MODELS: readonly string[] = [
-  "claude-fable-5-2", "claude-mythos-5-2", "claude-haiku-5-5", "claude-sonnet-5-5", "claude-fable-5-1", "claude-opus-5-5",
-  "claude-mythos-5-1", "claude-sonnet-5", "claude-fable-5", "claude-mythos-5", "claude-opus-5", "claude-opus-4-8",
-  "claude-opus-4-7", "claude-mythos-preview", "claude-opus-4-6", "claude-sonnet-4-6", "claude-haiku-4-5", "claude-opus-4-5",
-  "claude-sonnet-4-5", "claude-opus-4-1", "claude-opus-4-0", "claude-sonnet-4-0", "claude-3-7-sonnet-latest", "claude-3-5-haiku-latest",
+  "claude-fable-5-2",
+  "claude-mythos-5-2",
+  "claude-haiku-5-5",
+  "claude-sonnet-5-5",
+  "claude-fable-5-1",
+  "claude-opus-5-5",
+  "claude-mythos-5-1",
+  "claude-sonnet-5",
+  "claude-fable-5",
+  "claude-mythos-5",
+  "claude-opus-5",
+  "claude-opus-4-8",
+  "claude-opus-4-7",
+  "claude-mythos-preview",
+  "claude-opus-4-6",
+  "claude-sonnet-4-6",
+  "claude-haiku-4-5",
+  "claude-opus-4-5",
+  "claude-sonnet-4-5",
+  "claude-opus-4-1",
+  "claude-opus-4-0",
+  "claude-sonnet-4-0",
+  "claude-3-7-sonnet-latest",
+  "claude-3-5-haiku-latest",
 ];
 
 /** A Claude name this version knows, with or without a date suffix (claude-opus-4-5-20251101). */
@@ -93,13 +113,19 @@ async function generateOnce(
     messages: request.messages.map(toAnthropicMessage),
     ...(request.tools.length
       ? {
-          tools: request.tools.map((t) => ({ name: t.name, description: t.description, input_schema: t.inputSchema as Anthropic.Tool.InputSchema })),
+          tools: request.tools.map((t) => ({
+            name: t.name,
+            description: t.description,
+            input_schema: t.inputSchema as Anthropic.Tool.InputSchema,
+          })),
           tool_choice: { type: request.toolChoice ?? "auto" },
         }
       : {}),
   };
   try {
-    const message = request.onDelta ? await streamMessage(client, params, request) : await client.messages.create(params, { signal: request.signal ?? null });
+    const message = request.onDelta
+      ? await streamMessage(client, params, request)
+      : await client.messages.create(params, { signal: request.signal ?? null });
     const content = message.content.flatMap(fromAnthropicBlock);
     const cacheRead = message.usage.cache_read_input_tokens ?? 0;
     const cacheWrite = message.usage.cache_creation_input_tokens ?? 0;
@@ -118,7 +144,11 @@ async function generateOnce(
   }
 }
 
-async function streamMessage(client: Anthropic, params: Anthropic.MessageCreateParamsNonStreaming, request: ModelRequest): Promise<Anthropic.Message> {
+async function streamMessage(
+  client: Anthropic,
+  params: Anthropic.MessageCreateParamsNonStreaming,
+  request: ModelRequest,
+): Promise<Anthropic.Message> {
   const stream = client.messages.stream(params, { signal: request.signal ?? null });
   const toolIds = new Map<number, { id: string; name: string }>();
   for await (const event of stream) {
@@ -128,7 +158,13 @@ async function streamMessage(client: Anthropic, params: Anthropic.MessageCreateP
       if (event.delta.type === "text_delta") request.onDelta?.({ type: "text", text: event.delta.text });
       else if (event.delta.type === "input_json_delta") {
         const tool = toolIds.get(event.index);
-        if (tool) request.onDelta?.({ type: "tool_input", toolUseId: tool.id, name: tool.name, partialJson: event.delta.partial_json });
+        if (tool)
+          request.onDelta?.({
+            type: "tool_input",
+            toolUseId: tool.id,
+            name: tool.name,
+            partialJson: event.delta.partial_json,
+          });
       }
     }
   }
@@ -141,14 +177,22 @@ function toAnthropicMessage(message: ChatMessage): Anthropic.MessageParam {
     content: message.content.map((block): Anthropic.ContentBlockParam => {
       if (block.type === "text") return { type: "text", text: block.text };
       if (block.type === "tool_use") return { type: "tool_use", id: block.id, name: block.name, input: block.input };
-      return { type: "tool_result", tool_use_id: block.toolUseId, content: block.content, ...(block.isError ? { is_error: true } : {}) };
+      return {
+        type: "tool_result",
+        tool_use_id: block.toolUseId,
+        content: block.content,
+        ...(block.isError ? { is_error: true } : {}),
+      };
     }),
   };
 }
 
 function fromAnthropicBlock(block: Anthropic.ContentBlock): ContentBlock[] {
   if (block.type === "text") return block.text ? [{ type: "text", text: block.text }] : [];
-  if (block.type === "tool_use") return [{ type: "tool_use", id: block.id, name: block.name, input: (block.input ?? {}) as Record<string, unknown> }];
+  if (block.type === "tool_use")
+    return [
+      { type: "tool_use", id: block.id, name: block.name, input: (block.input ?? {}) as Record<string, unknown> },
+    ];
   return [];
 }
 
@@ -156,28 +200,46 @@ function fromAnthropicBlock(block: Anthropic.ContentBlock): ContentBlock[] {
 export function mapAnthropicError(error: unknown, model: string): TroupeError {
   if (error instanceof TroupeError) return error;
   const where = `Claude (${model})`;
-  if (error instanceof Anthropic.APIUserAbortError) return new TroupeError("ABORTED", `${where}: request aborted`, { cause: error });
-  if (error instanceof Anthropic.APIConnectionTimeoutError) return new TroupeError("MODEL_TIMEOUT", `${where}: request timed out`, { cause: error });
+  if (error instanceof Anthropic.APIUserAbortError)
+    return new TroupeError("ABORTED", `${where}: request aborted`, { cause: error });
+  if (error instanceof Anthropic.APIConnectionTimeoutError)
+    return new TroupeError("MODEL_TIMEOUT", `${where}: request timed out`, { cause: error });
   if (error instanceof Anthropic.APIConnectionError) {
-    return new TroupeError("MODEL_CONNECTION", `${where}: cannot reach the API (${error.message}); check the network or ANTHROPIC_BASE_URL`, { cause: error });
+    return new TroupeError(
+      "MODEL_CONNECTION",
+      `${where}: cannot reach the API (${error.message}); check the network or ANTHROPIC_BASE_URL`,
+      { cause: error },
+    );
   }
   if (error instanceof Anthropic.APIError && typeof error.status === "number") {
     const status = error.status;
     const retryAfter = retryAfterMs(error.headers);
     const details = { status, ...(retryAfter === undefined ? {} : { retryAfterMs: retryAfter }) };
     const code: ErrorCode =
-      status === 429 ? "MODEL_RATE_LIMITED"
-      : status === 529 ? "MODEL_OVERLOADED"
-      : status === 408 ? "MODEL_TIMEOUT"
-      : status >= 500 ? "MODEL_SERVER_ERROR"
-      : status === 401 || status === 403 ? "MODEL_AUTH"
-      : "MODEL_BAD_REQUEST";
-    const hint = code === "MODEL_AUTH" ? "; check ANTHROPIC_API_KEY" : code === "MODEL_BAD_REQUEST" ? "; the request was rejected and will not be retried" : "";
+      status === 429
+        ? "MODEL_RATE_LIMITED"
+        : status === 529
+          ? "MODEL_OVERLOADED"
+          : status === 408
+            ? "MODEL_TIMEOUT"
+            : status >= 500
+              ? "MODEL_SERVER_ERROR"
+              : status === 401 || status === 403
+                ? "MODEL_AUTH"
+                : "MODEL_BAD_REQUEST";
+    const hint =
+      code === "MODEL_AUTH"
+        ? "; check ANTHROPIC_API_KEY"
+        : code === "MODEL_BAD_REQUEST"
+          ? "; the request was rejected and will not be retried"
+          : "";
     // the SDK's own message embeds the raw JSON body; the API's message and type read better
     const said = error.apiMessage ? `${error.type ?? "error"}: ${error.apiMessage}` : error.message;
     return new TroupeError(code, `${where}: HTTP ${status} ${said}${hint}`, { cause: error, details });
   }
-  return new TroupeError("MODEL_UNKNOWN", `${where}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  return new TroupeError("MODEL_UNKNOWN", `${where}: ${error instanceof Error ? error.message : String(error)}`, {
+    cause: error,
+  });
 }
 
 /** The server's wait hint: retry-after-ms, or retry-after in seconds or as an HTTP date; undefined when absent. */

@@ -31,7 +31,11 @@ export class Approvals {
   constructor(private readonly docs: DocStore) {}
 
   /** Opens an approval for a request (once per request key). Returns it, and whether it is new. */
-  async open(request: ApprovalRequest, ids: { threadId: string; runId: string }, now: number): Promise<{ approval: Approval; created: boolean }> {
+  async open(
+    request: ApprovalRequest,
+    ids: { threadId: string; runId: string },
+    now: number,
+  ): Promise<{ approval: Approval; created: boolean }> {
     const existing = await this.get(request.key);
     if (existing) return { approval: existing, created: false };
     const approval: Approval = {
@@ -73,7 +77,13 @@ export class Approvals {
         level,
         assignee: approval.approvers[level]!,
         deadline: new Date(now + approval.slaMs).toISOString(),
-        history: [...approval.history, { at: new Date(now).toISOString(), what: `escalated from ${from} to ${approval.approvers[level]} (deadline passed)` }],
+        history: [
+          ...approval.history,
+          {
+            at: new Date(now).toISOString(),
+            what: `escalated from ${from} to ${approval.approvers[level]} (deadline passed)`,
+          },
+        ],
       };
       await this.save(next);
       moved.push({ approval: next, from });
@@ -82,20 +92,34 @@ export class Approvals {
   }
 
   /** Records a decision. Only the current assignee or someone later on the escalation path may decide. */
-  async decide(id: string, decision: { approved: boolean; by: string; comment?: string }, now: number): Promise<Approval> {
+  async decide(
+    id: string,
+    decision: { approved: boolean; by: string; comment?: string },
+    now: number,
+  ): Promise<Approval> {
     const approval = await this.get(id);
     if (!approval) throw new TroupeError("THREAD_UNKNOWN", `no approval "${id}"`);
-    if (approval.status !== "pending") throw new TroupeError("RUN_NOT_RESUMABLE", `approval ${id} was already ${approval.status} by ${approval.decidedBy}`);
+    if (approval.status !== "pending")
+      throw new TroupeError(
+        "RUN_NOT_RESUMABLE",
+        `approval ${id} was already ${approval.status} by ${approval.decidedBy}`,
+      );
     const allowed = approval.approvers.slice(approval.level);
     if (!allowed.includes(decision.by)) {
-      throw new TroupeError("APPROVAL_REJECTED", `${decision.by} may not decide this; it waits for ${approval.assignee}${allowed.length > 1 ? ` (or ${allowed.slice(1).join(", ")})` : ""}`);
+      throw new TroupeError(
+        "APPROVAL_REJECTED",
+        `${decision.by} may not decide this; it waits for ${approval.assignee}${allowed.length > 1 ? ` (or ${allowed.slice(1).join(", ")})` : ""}`,
+      );
     }
     const decided: Approval = {
       ...approval,
       status: decision.approved ? "approved" : "rejected",
       decidedBy: decision.by,
       ...(decision.comment ? { comment: decision.comment } : {}),
-      history: [...approval.history, { at: new Date(now).toISOString(), what: `${decision.approved ? "approved" : "rejected"} by ${decision.by}` }],
+      history: [
+        ...approval.history,
+        { at: new Date(now).toISOString(), what: `${decision.approved ? "approved" : "rejected"} by ${decision.by}` },
+      ],
     };
     await this.save(decided);
     return decided;
@@ -104,7 +128,11 @@ export class Approvals {
   /** Withdraws a thread's pending approvals (its run was cancelled). */
   async cancelPending(threadId: string, now: number): Promise<void> {
     for (const approval of await this.pending(threadId)) {
-      await this.save({ ...approval, status: "cancelled", history: [...approval.history, { at: new Date(now).toISOString(), what: "withdrawn: the run was cancelled" }] });
+      await this.save({
+        ...approval,
+        status: "cancelled",
+        history: [...approval.history, { at: new Date(now).toISOString(), what: "withdrawn: the run was cancelled" }],
+      });
     }
   }
 

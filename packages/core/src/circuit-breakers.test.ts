@@ -8,7 +8,11 @@ const serverError = () => new TroupeError("MODEL_SERVER_ERROR", "upstream 500");
 const badRequest = () => new TroupeError("MODEL_BAD_REQUEST", "400: bad input");
 
 /** Runs `work` through the breaker and returns what it settled with (value or error). */
-async function settle<T>(breakers: BreakerRegistry, work: () => Promise<T>, listener?: (scope: BreakerScope, name: string, state: BreakerState) => void): Promise<{ value?: T; error?: unknown }> {
+async function settle<T>(
+  breakers: BreakerRegistry,
+  work: () => Promise<T>,
+  listener?: (scope: BreakerScope, name: string, state: BreakerState) => void,
+): Promise<{ value?: T; error?: unknown }> {
   return breakers.call("agent", "worker", work, listener).then(
     (value) => ({ value }),
     (error: unknown) => ({ error }),
@@ -76,7 +80,8 @@ describe("BreakerRegistry", () => {
   it("goes half-open after resetTimeoutMs; a successful trial call closes it; the listener hears opened, half_open, closed", async () => {
     breakers = new BreakerRegistry({ volumeThreshold: 1, resetTimeoutMs: 50 });
     const heard: string[] = [];
-    const listener = (scope: BreakerScope, name: string, state: BreakerState) => heard.push(`${scope}:${name}:${state}`);
+    const listener = (scope: BreakerScope, name: string, state: BreakerState) =>
+      heard.push(`${scope}:${name}:${state}`);
     await settle(breakers, async () => Promise.reject(serverError()), listener);
     expect(breakers.state("agent", "worker")).toBe("opened");
     expect(heard).toEqual(["agent:worker:opened"]);
@@ -113,7 +118,9 @@ describe("BreakerRegistry", () => {
   });
 
   it("keeps one breaker per scope and name, applies overrides, and skips the breaker when the override is false", async () => {
-    breakers = new BreakerRegistry({ volumeThreshold: 1 }, (scope, name) => (scope === "tool" && name === "search" ? false : name === "sturdy" ? { volumeThreshold: 100 } : undefined));
+    breakers = new BreakerRegistry({ volumeThreshold: 1 }, (scope, name) =>
+      scope === "tool" && name === "search" ? false : name === "sturdy" ? { volumeThreshold: 100 } : undefined,
+    );
     await breakers.call("model", "flaky", async () => Promise.reject(serverError())).catch(() => undefined);
     expect(breakers.state("model", "flaky")).toBe("opened");
     expect(breakers.state("agent", "flaky")).toBeUndefined();
@@ -122,7 +129,8 @@ describe("BreakerRegistry", () => {
     await breakers.call("agent", "sturdy", async () => Promise.reject(serverError())).catch(() => undefined);
     expect(breakers.state("agent", "sturdy")).toBe("closed");
 
-    for (let i = 0; i < 3; i++) await breakers.call("tool", "search", async () => Promise.reject(serverError())).catch(() => undefined);
+    for (let i = 0; i < 3; i++)
+      await breakers.call("tool", "search", async () => Promise.reject(serverError())).catch(() => undefined);
     expect(breakers.state("tool", "search")).toBeUndefined();
     expect(await breakers.call("tool", "search", async () => "unguarded")).toBe("unguarded");
   });
@@ -140,6 +148,9 @@ describe("BreakerRegistry", () => {
     expect(breakerPolicy(resilience, "tool", "search")).toBe(false);
     // a tool's timeoutMs aborts the attempt in callTool; the breaker only counts the failure
     expect(breakerPolicy(resilience, "tool", "fetch_page")).toBeUndefined();
-    expect(breakerPolicy(resilience, "model", "anthropic:claude-sonnet-4-6")).toMatchObject({ volumeThreshold: 3, timeoutMs: 9000 });
+    expect(breakerPolicy(resilience, "model", "anthropic:claude-sonnet-4-6")).toMatchObject({
+      volumeThreshold: 3,
+      timeoutMs: 9000,
+    });
   });
 });

@@ -35,7 +35,8 @@ export class BreakerRegistry {
 
   constructor(
     private readonly defaults: BreakerOptions = {},
-    private readonly overrides: (scope: BreakerScope, name: string) => BreakerOptions | false | undefined = () => undefined,
+    private readonly overrides: (scope: BreakerScope, name: string) => BreakerOptions | false | undefined = () =>
+      undefined,
   ) {}
 
   /** Runs `work` through the named breaker; `listener` hears state changes this call causes. */
@@ -49,13 +50,21 @@ export class BreakerRegistry {
       return (await breaker.fire(work)) as T;
     } catch (error) {
       if ((error as { code?: string }).code === "EOPENBREAKER") {
-        throw new TroupeError("BREAKER_OPEN", `${scope} ${name} is failing and its circuit breaker is open; calls fail fast until a trial call succeeds`, {
-          cause: error,
-          details: { scope, name },
-        });
+        throw new TroupeError(
+          "BREAKER_OPEN",
+          `${scope} ${name} is failing and its circuit breaker is open; calls fail fast until a trial call succeeds`,
+          {
+            cause: error,
+            details: { scope, name },
+          },
+        );
       }
       if ((error as { code?: string }).code === "ETIMEDOUT") {
-        throw new TroupeError(scope === "agent" ? "AGENT_TIMEOUT" : scope === "model" ? "MODEL_TIMEOUT" : "TOOL_TRANSIENT", `${scope} ${name} timed out`, { cause: error });
+        throw new TroupeError(
+          scope === "agent" ? "AGENT_TIMEOUT" : scope === "model" ? "MODEL_TIMEOUT" : "TOOL_TRANSIENT",
+          `${scope} ${name} timed out`,
+          { cause: error },
+        );
       }
       throw error;
     }
@@ -85,7 +94,8 @@ export class BreakerRegistry {
       rollingCountTimeout: options.windowMs ?? 10_000,
       // final errors (validation, 4xx, budgets) say nothing about the dependency's health;
       // opossum's own timeout error is untyped but is a failure
-      errorFilter: (error: unknown) => (error as { code?: string }).code !== "ETIMEDOUT" && !toTroupeError(error).retryable,
+      errorFilter: (error: unknown) =>
+        (error as { code?: string }).code !== "ETIMEDOUT" && !toTroupeError(error).retryable,
     });
     const tell = (state: BreakerState) => this.listeners.get(key)?.(scope, name, state);
     breaker.on("open", () => tell("opened"));

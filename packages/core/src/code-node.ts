@@ -28,7 +28,11 @@ export interface CodeNodePlan<S extends TeamStateValue = TeamStateValue> {
  * `tool.called` event, records the result under the node's idempotency key (a resumed run re-uses
  * it; a replay answers from it without running the code), and turns a throw into a failed run.
  */
-export function createCodeNode<S extends TeamStateValue>(deps: AgentNodeDeps, id: string, plan: CodeNodePlan<S>): AgentNodeFn<S> {
+export function createCodeNode<S extends TeamStateValue>(
+  deps: AgentNodeDeps,
+  id: string,
+  plan: CodeNodePlan<S>,
+): AgentNodeFn<S> {
   return async (state: S, config: LangGraphRunnableConfig) => {
     if (state.status !== "running") return new Command({ goto: END });
     const run = runOf(deps.runs, config);
@@ -37,20 +41,43 @@ export function createCodeNode<S extends TeamStateValue>(deps: AgentNodeDeps, id
     const input = plan.input?.(state);
     const started = Date.now();
     try {
-      const recorded = (await deps.records.get(run.mode === "replay" ? run.recordsThreadId : run.threadId, recordKey)) as { output: unknown } | undefined;
+      const recorded = (await deps.records.get(
+        run.mode === "replay" ? run.recordsThreadId : run.threadId,
+        recordKey,
+      )) as { output: unknown } | undefined;
       if (!recorded && run.mode === "replay") {
-        throw new TroupeError("REPLAY_MISS", `no recorded result for graph node ${id}; replay with live: true (--live) to run it`);
+        throw new TroupeError(
+          "REPLAY_MISS",
+          `no recorded result for graph node ${id}; replay with live: true (--live) to run it`,
+        );
       }
-      const output = recorded ? recorded.output : await plan.run(state, { runId: run.runId, threadId: run.threadId, signal: run.signal, idempotencyKey });
+      const output = recorded
+        ? recorded.output
+        : await plan.run(state, { runId: run.runId, threadId: run.threadId, signal: run.signal, idempotencyKey });
       if (!recorded) await deps.records.put(run.threadId, recordKey, { output: output ?? null });
-      run.emit({ type: "tool.called", agent: id, tool: plan.label, input, output, durationMs: Date.now() - started, ...(recorded ? { reused: true } : {}) });
+      run.emit({
+        type: "tool.called",
+        agent: id,
+        tool: plan.label,
+        input,
+        output,
+        durationMs: Date.now() - started,
+        ...(recorded ? { reused: true } : {}),
+      });
       const outcome = plan.commit(state, output ?? null);
       const update = { ...outcome.update, scratch: { ...outcome.update?.scratch, [visitsKey]: visit } };
       return new Command({ goto: outcome.goto, update });
     } catch (error) {
       const typed = toTroupeError(error, "TOOL_FAILED", `${plan.label} (graph node ${id})`);
       if (isRunStop(typed) || run.signal.aborted) throw typed;
-      run.emit({ type: "tool.called", agent: id, tool: plan.label, input, error: typed.toInfo(), durationMs: Date.now() - started });
+      run.emit({
+        type: "tool.called",
+        agent: id,
+        tool: plan.label,
+        input,
+        error: typed.toInfo(),
+        durationMs: Date.now() - started,
+      });
       return new Command({ goto: END, update: { status: "failed", error: typed.toInfo() } });
     }
   };
@@ -61,9 +88,18 @@ export function createCodeNode<S extends TeamStateValue>(deps: AgentNodeDeps, id
  * node, visit and `Send` branch, plus the run's key suffix. The visit count is kept in state, not
  * LangGraph's step number, because replay forks shift step numbers.
  */
-export function nodeVisit(state: TeamStateValue, config: LangGraphRunnableConfig, run: RunContext, id: string): { visitsKey: string; visit: number; idempotencyKey: string } {
+export function nodeVisit(
+  state: TeamStateValue,
+  config: LangGraphRunnableConfig,
+  run: RunContext,
+  id: string,
+): { visitsKey: string; visit: number; idempotencyKey: string } {
   const visitsKey = `visits:${id}`;
   const visit = ((state.scratch[visitsKey] as number | undefined) ?? 0) + 1;
   const index = sendIndex(config);
-  return { visitsKey, visit, idempotencyKey: `${run.threadId}:${state.userTurn}:${id}#${visit}${index === undefined ? "" : `.${index}`}${run.keySuffix}` };
+  return {
+    visitsKey,
+    visit,
+    idempotencyKey: `${run.threadId}:${state.userTurn}:${id}#${visit}${index === undefined ? "" : `.${index}`}${run.keySuffix}`,
+  };
 }

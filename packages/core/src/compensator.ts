@@ -36,7 +36,6 @@ export interface CompensationSummary {
   deadLettered: number;
 }
 
-
 /**
  * Undoes a failed run's completed saga steps in reverse order (agent tool calls through their
  * agent's host, graph tool nodes with the team's own tool), with
@@ -46,7 +45,10 @@ export interface CompensationSummary {
 export async function compensate(deps: CompensationDeps): Promise<CompensationSummary> {
   const config: RunnableConfig = { configurable: { thread_id: deps.threadId } };
   const bare = deps.uncheckpointedTurn;
-  const state = bare === undefined ? ((await deps.graph.getState(config)).values as TeamStateValue) : { saga: [], compensations: {}, userTurn: bare };
+  const state =
+    bare === undefined
+      ? ((await deps.graph.getState(config)).values as TeamStateValue)
+      : { saga: [], compensations: {}, userTurn: bare };
   const mark = async (key: string, outcome: "compensated" | "dead_lettered") => {
     if (bare === undefined) await deps.graph.updateState(config, { compensations: { [key]: outcome } });
   };
@@ -58,14 +60,29 @@ export async function compensate(deps: CompensationDeps): Promise<CompensationSu
       await withRetry(
         () => deps.undo({ runId: deps.runId, threadId: deps.threadId, step }),
         deps.resilience.tools[step.tool]?.retry ?? deps.resilience.retry,
-        (r) => deps.emit({ type: "retry", scope: "compensation", name: step.tool, attempt: r.attempt, delayMs: r.delayMs, error: toTroupeError(r.error).toInfo() }),
+        (r) =>
+          deps.emit({
+            type: "retry",
+            scope: "compensation",
+            name: step.tool,
+            attempt: r.attempt,
+            delayMs: r.delayMs,
+            error: toTroupeError(r.error).toInfo(),
+          }),
       );
       await mark(step.key, "compensated");
       deps.emit({ type: "saga.compensated", ...where });
       summary.compensated++;
     } catch (error) {
       const info = toTroupeError(error, "COMPENSATION_FAILED", `compensating ${step.tool}`).toInfo();
-      const letter = await deps.deadLetters.add({ kind: "compensation", threadId: deps.threadId, runId: deps.runId, subject: step.tool, error: info, input: step });
+      const letter = await deps.deadLetters.add({
+        kind: "compensation",
+        threadId: deps.threadId,
+        runId: deps.runId,
+        subject: step.tool,
+        error: info,
+        input: step,
+      });
       await mark(step.key, "dead_lettered");
       deps.emit({ type: "saga.failed", ...where, error: info });
       deps.emit({ type: "dlq.added", id: letter.id, kind: "compensation", error: info });

@@ -30,7 +30,12 @@ export class DeadLetters {
   constructor(private readonly docs: DocStore) {}
 
   async add(entry: Omit<DeadLetter, "id" | "status" | "createdAt">): Promise<DeadLetter> {
-    const letter: DeadLetter = { ...entry, id: randomUUID().slice(0, 8), status: "open", createdAt: new Date().toISOString() };
+    const letter: DeadLetter = {
+      ...entry,
+      id: randomUUID().slice(0, 8),
+      status: "open",
+      createdAt: new Date().toISOString(),
+    };
     await this.docs.put(KIND, letter.id, letter.threadId, letter);
     return letter;
   }

@@ -4,7 +4,10 @@ import { SPEC_NAME } from "./spec-names.js";
 import type { ModelClient } from "./model-client.js";
 import type { Tool } from "./define-tool.js";
 
-export interface AgentConfig<I extends z.ZodType | undefined = z.ZodType | undefined, O extends z.ZodType | undefined = z.ZodType | undefined> {
+export interface AgentConfig<
+  I extends z.ZodType | undefined = z.ZodType | undefined,
+  O extends z.ZodType | undefined = z.ZodType | undefined,
+> {
   name: string;
   description: string;
   instructions: string;
@@ -19,13 +22,14 @@ export interface AgentConfig<I extends z.ZodType | undefined = z.ZodType | undef
   maxSteps?: number;
 }
 
-export interface Agent<I extends z.ZodType | undefined = z.ZodType | undefined, O extends z.ZodType | undefined = z.ZodType | undefined>
-  extends AgentConfig<I, O> {
+export interface Agent<
+  I extends z.ZodType | undefined = z.ZodType | undefined,
+  O extends z.ZodType | undefined = z.ZodType | undefined,
+> extends AgentConfig<I, O> {
   readonly kind: "troupe.agent";
   readonly tools: Tool[];
   readonly maxSteps: number;
 }
-
 
 /**
  * Defines an agent: instructions, a model, tools, and optional typed input and output.
@@ -41,12 +45,16 @@ export function defineAgent<I extends z.ZodType | undefined = undefined, O exten
   config: AgentConfig<I, O>,
 ): Agent<I, O> {
   if (!SPEC_NAME.test(config.name)) {
-    throw new TroupeError("SPEC_INVALID", `agent name "${config.name}" must start with a letter and use letters, digits, _ or - (max 64)`);
+    throw new TroupeError(
+      "SPEC_INVALID",
+      `agent name "${config.name}" must start with a letter and use letters, digits, _ or - (max 64)`,
+    );
   }
   const tools = config.tools ?? [];
   const seen = new Set<string>();
   for (const tool of tools) {
-    if (seen.has(tool.name)) throw new TroupeError("SPEC_INVALID", `agent ${config.name}: tool "${tool.name}" is listed twice`);
+    if (seen.has(tool.name))
+      throw new TroupeError("SPEC_INVALID", `agent ${config.name}: tool "${tool.name}" is listed twice`);
     seen.add(tool.name);
   }
   const maxSteps = config.maxSteps ?? 8;

@@ -60,7 +60,9 @@ export interface PatternDefinition<Options extends z.ZodObject = z.ZodObject> {
    * Agents the pattern itself adds (e.g. a model router), served like spec agents with the team's
    * model. Names must not clash with the spec's agents.
    */
-  syntheticAgents?(spec: TeamSpec & z.output<Options>): Array<{ name: string; description: string; instructions: string }>;
+  syntheticAgents?(
+    spec: TeamSpec & z.output<Options>,
+  ): Array<{ name: string; description: string; instructions: string }>;
 }
 
 /**
@@ -74,7 +76,9 @@ export interface PatternDefinition<Options extends z.ZodObject = z.ZodObject> {
  *   compile: (spec, ctx) => buildPipelineGraph(spec, ctx),
  * });
  */
-export function definePattern<Options extends z.ZodObject>(definition: PatternDefinition<Options>): PatternDefinition<Options> {
+export function definePattern<Options extends z.ZodObject>(
+  definition: PatternDefinition<Options>,
+): PatternDefinition<Options> {
   return definition;
 }
 

@@ -31,7 +31,6 @@ export interface StepDefinition extends StepConfig {
   readonly kind: "troupe.step";
 }
 
-
 /**
  * Defines a step: deterministic code a custom graph runs as a node, with no model call. It reads
  * the team state and returns what to change: `output` (stored as the node's output) and `scratch`
@@ -49,7 +48,10 @@ export interface StepDefinition extends StepConfig {
  */
 export function defineStep(config: StepConfig): StepDefinition {
   if (!SPEC_NAME.test(config.name)) {
-    throw new TroupeError("SPEC_INVALID", `step name "${config.name}" must match ${SPEC_NAME} (a letter, then letters, digits, _ or -)`);
+    throw new TroupeError(
+      "SPEC_INVALID",
+      `step name "${config.name}" must match ${SPEC_NAME} (a letter, then letters, digits, _ or -)`,
+    );
   }
   return { ...config, kind: "troupe.step" };
 }
@@ -74,15 +76,27 @@ export function isStep(value: unknown): value is StepDefinition {
 export function readStepUpdate(name: string, value: unknown): StepUpdate {
   if (value === undefined || value === null) return {};
   if (typeof value !== "object" || Array.isArray(value)) {
-    throw new TroupeError("TOOL_FAILED", `step ${name} returned ${Array.isArray(value) ? "a list" : typeof value}; return { output?, scratch? } or nothing`);
+    throw new TroupeError(
+      "TOOL_FAILED",
+      `step ${name} returned ${Array.isArray(value) ? "a list" : typeof value}; return { output?, scratch? } or nothing`,
+    );
   }
   const extra = Object.keys(value).filter((k) => k !== "output" && k !== "scratch");
   if (extra.length) {
-    throw new TroupeError("TOOL_FAILED", `step ${name} returned unknown key${extra.length > 1 ? "s" : ""} ${extra.map((k) => `"${k}"`).join(", ")}; a step may return only output and scratch`);
+    throw new TroupeError(
+      "TOOL_FAILED",
+      `step ${name} returned unknown key${extra.length > 1 ? "s" : ""} ${extra.map((k) => `"${k}"`).join(", ")}; a step may return only output and scratch`,
+    );
   }
   const { output, scratch } = value as { output?: unknown; scratch?: unknown };
   if (scratch !== undefined && (typeof scratch !== "object" || scratch === null || Array.isArray(scratch))) {
-    throw new TroupeError("TOOL_FAILED", `step ${name} returned a scratch that is not a mapping; return scratch: { key: value }`);
+    throw new TroupeError(
+      "TOOL_FAILED",
+      `step ${name} returned a scratch that is not a mapping; return scratch: { key: value }`,
+    );
   }
-  return { ...("output" in value ? { output } : {}), ...(scratch ? { scratch: scratch as Record<string, unknown> } : {}) };
+  return {
+    ...("output" in value ? { output } : {}),
+    ...(scratch ? { scratch: scratch as Record<string, unknown> } : {}),
+  };
 }

@@ -55,7 +55,6 @@ export interface Tool<I extends z.ZodType = z.ZodType, O = unknown> extends Tool
   invoke(input: unknown, ctx: ToolContext): Promise<O>;
 }
 
-
 /**
  * Defines a tool an agent can call. Input is validated with the zod schema before `run`.
  *
@@ -68,9 +67,16 @@ export interface Tool<I extends z.ZodType = z.ZodType, O = unknown> extends Tool
  */
 export function defineTool<I extends z.ZodType, O>(config: ToolConfig<I, O>): Tool<I, O> {
   if (!TOOL_NAME.test(config.name)) {
-    throw new TroupeError("SPEC_INVALID", `tool name "${config.name}" must match ${TOOL_NAME} (letters, digits, _ and -)`);
+    throw new TroupeError(
+      "SPEC_INVALID",
+      `tool name "${config.name}" must match ${TOOL_NAME} (letters, digits, _ and -)`,
+    );
   }
-  const spec: ToolSpec = { name: config.name, description: config.description, inputSchema: jsonSchemaOf(config.input) };
+  const spec: ToolSpec = {
+    name: config.name,
+    description: config.description,
+    inputSchema: jsonSchemaOf(config.input),
+  };
   return {
     ...config,
     kind: "troupe.tool",
@@ -82,7 +88,12 @@ export function defineTool<I extends z.ZodType, O>(config: ToolConfig<I, O>): To
           details: { tool: config.name },
         });
       }
-      return runAttempt(config.name, (signal) => config.run(parsed.data, { ...ctx, signal }), ctx.signal, config.timeoutMs);
+      return runAttempt(
+        config.name,
+        (signal) => config.run(parsed.data, { ...ctx, signal }),
+        ctx.signal,
+        config.timeoutMs,
+      );
     },
   };
 }
@@ -96,7 +107,12 @@ export function defineTool<I extends z.ZodType, O>(config: ToolConfig<I, O>): To
  * @example
  * await runAttempt("charge_card", (signal) => fetch(url, { signal }), run.signal, 5000);
  */
-export async function runAttempt<T>(name: string, work: (signal: AbortSignal) => Promise<T> | T, signal: AbortSignal | undefined, timeoutMs: number | undefined): Promise<T> {
+export async function runAttempt<T>(
+  name: string,
+  work: (signal: AbortSignal) => Promise<T> | T,
+  signal: AbortSignal | undefined,
+  timeoutMs: number | undefined,
+): Promise<T> {
   signal?.throwIfAborted();
   const attempt = new AbortController();
   const joined = signal ? AbortSignal.any([signal, attempt.signal]) : attempt.signal;
@@ -110,7 +126,11 @@ export async function runAttempt<T>(name: string, work: (signal: AbortSignal) =>
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      const error = new TroupeError("TOOL_TIMEOUT", `tool ${name} timed out after ${timeoutMs} ms; the attempt was aborted`, { details: { tool: name, timeoutMs } });
+      const error = new TroupeError(
+        "TOOL_TIMEOUT",
+        `tool ${name} timed out after ${timeoutMs} ms; the attempt was aborted`,
+        { details: { tool: name, timeoutMs } },
+      );
       attempt.abort(error);
       reject(error);
     }, timeoutMs);

@@ -36,11 +36,18 @@ export function directiveToolSpecs(offers: readonly DirectiveOffer[]): ToolSpec[
         inputSchema: jsonSchemaOf(delegateInput(names)),
       });
     } else if (offer.kind === "finish") {
-      specs.push({ name: FINISH_TOOL, description: "Finish the task with the final answer for the user.", inputSchema: jsonSchemaOf(FinishInput) });
+      specs.push({
+        name: FINISH_TOOL,
+        description: "Finish the task with the final answer for the user.",
+        inputSchema: jsonSchemaOf(FinishInput),
+      });
     } else {
       for (const target of offer.targets) {
         const schema = target.inputSchema
-          ? { ...jsonSchemaOf(HandoffInput), properties: { ...(jsonSchemaOf(HandoffInput).properties as object), input: target.inputSchema } }
+          ? {
+              ...jsonSchemaOf(HandoffInput),
+              properties: { ...(jsonSchemaOf(HandoffInput).properties as object), input: target.inputSchema },
+            }
           : jsonSchemaOf(HandoffInput.omit({ input: true }));
         specs.push({
           name: `${TRANSFER_PREFIX}${target.name}`,
@@ -60,10 +67,14 @@ export function readDirectiveCall(offers: readonly DirectiveOffer[], call: ToolU
     if (!route) return { kind: "error", message: "delegate is not available to you here" };
     const parsed = delegateInput(route.targets.map((t) => t.name)).safeParse(call.input);
     if (!parsed.success) return { kind: "error", message: `delegate: ${formatZodIssues(parsed.error)}` };
-    return { kind: "directive", directive: { type: "route", to: parsed.data.agent, task: parsed.data.task, toolUseId: call.id } };
+    return {
+      kind: "directive",
+      directive: { type: "route", to: parsed.data.agent, task: parsed.data.task, toolUseId: call.id },
+    };
   }
   if (call.name === FINISH_TOOL) {
-    if (!offers.some((o) => o.kind === "finish")) return { kind: "error", message: "finish is not available to you here" };
+    if (!offers.some((o) => o.kind === "finish"))
+      return { kind: "error", message: "finish is not available to you here" };
     const parsed = FinishInput.safeParse(call.input);
     if (!parsed.success) return { kind: "error", message: `finish: ${formatZodIssues(parsed.error)}` };
     return { kind: "directive", directive: { type: "finish" }, answer: parsed.data.answer };
@@ -81,7 +92,10 @@ export function readDirectiveCall(offers: readonly DirectiveOffer[], call: ToolU
     const parsed = HandoffInput.safeParse(call.input);
     if (!parsed.success) return { kind: "error", message: `${call.name}: ${formatZodIssues(parsed.error)}` };
     const { task, reason, input } = parsed.data;
-    return { kind: "directive", directive: { type: "handoff", to, task, reason, ...(input === undefined ? {} : { input }), toolUseId: call.id } };
+    return {
+      kind: "directive",
+      directive: { type: "handoff", to, task, reason, ...(input === undefined ? {} : { input }), toolUseId: call.id },
+    };
   }
   return { kind: "not-directive" };
 }

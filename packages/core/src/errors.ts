@@ -91,11 +91,20 @@ export class TroupeError extends Error {
   }
 
   toInfo(): ErrorInfo {
-    return { code: this.code, message: this.message, retryable: this.retryable, ...(this.details ? { details: this.details } : {}) };
+    return {
+      code: this.code,
+      message: this.message,
+      retryable: this.retryable,
+      ...(this.details ? { details: this.details } : {}),
+    };
   }
 
   static fromInfo(info: ErrorInfo): TroupeError {
-    return new TroupeError(info.code in ErrorCodes ? info.code : "INTERNAL", info.message, info.details ? { details: info.details } : {});
+    return new TroupeError(
+      info.code in ErrorCodes ? info.code : "INTERNAL",
+      info.message,
+      info.details ? { details: info.details } : {},
+    );
   }
 }
 
@@ -107,7 +116,8 @@ export function isTroupeError(error: unknown, code?: ErrorCode): error is Troupe
 /** Wraps anything thrown at an edge into a TroupeError, keeping TroupeErrors as they are. */
 export function toTroupeError(error: unknown, code: ErrorCode = "INTERNAL", context?: string): TroupeError {
   if (error instanceof TroupeError) return error;
-  if (isAbortError(error)) return new TroupeError("ABORTED", context ? `${context}: aborted` : "aborted", { cause: error });
+  if (isAbortError(error))
+    return new TroupeError("ABORTED", context ? `${context}: aborted` : "aborted", { cause: error });
   const text = error instanceof Error ? error.message : String(error);
   return new TroupeError(code, context ? `${context}: ${text}` : text, { cause: error });
 }

@@ -12,7 +12,8 @@ import { importSpecModules } from "./load-team.js";
 const root = mkdtempSync(join(tmpdir(), "troupe-imports-"));
 const team = join(root, "team");
 mkdirSync(team);
-const module = (marker: string) => `import { writeFileSync } from "node:fs";\nwriteFileSync(new URL("./${marker}", import.meta.url), "imported");\nexport const loaded = true;\n`;
+const module = (marker: string) =>
+  `import { writeFileSync } from "node:fs";\nwriteFileSync(new URL("./${marker}", import.meta.url), "imported");\nexport const loaded = true;\n`;
 writeFileSync(join(root, "outside.mjs"), module("outside.marker"));
 writeFileSync(join(team, "inside.mjs"), module("inside.marker"));
 symlinkSync(join(root, "outside.mjs"), join(team, "link.mjs"));
@@ -37,7 +38,9 @@ describe("spec imports load only from allowed directories", () => {
   });
 
   it("a symlink, a path that climbs out with .., and an absolute path are judged by where they really lead", async () => {
-    expect((await refusal(["./link.mjs"])).message).toMatch(/"\.\/link\.mjs" \(imports\[0\]\) resolves to .*outside\.mjs, outside the directories allowed/);
+    expect((await refusal(["./link.mjs"])).message).toMatch(
+      /"\.\/link\.mjs" \(imports\[0\]\) resolves to .*outside\.mjs, outside the directories allowed/,
+    );
     expect((await refusal(["./sub/../../outside.mjs"])).details?.resolved).toMatch(/outside\.mjs$/);
     await refusal([join(root, "outside.mjs")]);
     // a missing file outside is refused the same way, so a refusal tells nothing about what exists

@@ -12,7 +12,11 @@ import { TroupeError } from "./errors.js";
  * @example
  * const files = checkImports(["./dist/tools.js"], "/srv/team", ["/srv/team"]);
  */
-export function checkImports(imports: readonly unknown[], baseDir: string, allowed: readonly string[]): Map<number, string> {
+export function checkImports(
+  imports: readonly unknown[],
+  baseDir: string,
+  allowed: readonly string[],
+): Map<number, string> {
   const roots = allowed.map(realDir);
   const files = new Map<number, string>();
   for (const [i, entry] of imports.entries()) {
@@ -21,7 +25,9 @@ export function checkImports(imports: readonly unknown[], baseDir: string, allow
     // a missing file is checked by its normalised path, so a refusal does not reveal what exists
     const real = existsSync(target) ? realpathSync(target) : target;
     if (!roots.some((root) => real === root || real.startsWith(root.endsWith(sep) ? root : root + sep))) {
-      const where = roots.length ? `outside the directories allowed to load code (${roots.join(", ")})` : "but this process loads no spec code: no directory was allowed";
+      const where = roots.length
+        ? `outside the directories allowed to load code (${roots.join(", ")})`
+        : "but this process loads no spec code: no directory was allowed";
       throw new TroupeError(
         "IMPORT_NOT_ALLOWED",
         `spec import ${JSON.stringify(entry)} (imports[${i}]) resolves to ${real}, ${where}; nothing was imported. ` +

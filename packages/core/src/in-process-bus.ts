@@ -26,7 +26,10 @@ export class InProcessBus implements Bus {
     return {
       unsubscribe: () => {
         const current = this.services.get(service) ?? [];
-        this.services.set(service, current.filter((h) => h !== handler));
+        this.services.set(
+          service,
+          current.filter((h) => h !== handler),
+        );
       },
     };
   }
@@ -34,7 +37,10 @@ export class InProcessBus implements Bus {
   async request(service: string, payload: unknown, options: RequestOptions = {}): Promise<unknown> {
     const handlers = this.services.get(service);
     if (!handlers?.length) {
-      throw new TroupeError("AGENT_UNAVAILABLE", `nothing serves "${service}" on this bus; register the agent with the team or start a worker for it`);
+      throw new TroupeError(
+        "AGENT_UNAVAILABLE",
+        `nothing serves "${service}" on this bus; register the agent with the team or start a worker for it`,
+      );
     }
     const index = (this.cursor.get(service) ?? 0) % handlers.length;
     this.cursor.set(service, index + 1);

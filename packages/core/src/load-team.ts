@@ -105,7 +105,11 @@ export async function importSpecModules(
         else if (isStep(value)) steps.push(value);
       }
     } catch (error) {
-      const reason = existsSync(target) ? (error instanceof Error ? error.message.split("\n")[0] : String(error)) : "file not found (build the project first?)";
+      const reason = existsSync(target)
+        ? error instanceof Error
+          ? error.message.split("\n")[0]
+          : String(error)
+        : "file not found (build the project first?)";
       problems.push({ path: `imports[${i}]`, message: `cannot load ${JSON.stringify(entry)}: ${reason}` });
     }
   }
@@ -126,12 +130,21 @@ export async function loadTeam(source: string | SpecSource, options: BuildOption
 }
 
 /** Validates a spec and its imports; throws SPEC_INVALID listing every problem. */
-export async function resolveSpec(raw: unknown, baseDir: string, sources: Omit<TeamSources, "tools" | "agents"> & Partial<TeamSources>, file?: string) {
+export async function resolveSpec(
+  raw: unknown,
+  baseDir: string,
+  sources: Omit<TeamSources, "tools" | "agents"> & Partial<TeamSources>,
+  file?: string,
+) {
   const imported = await importSpecModules(raw, baseDir, sources.allowImports);
   const tools = [...(sources.tools ?? []), ...imported.tools];
   const agents = [...(sources.agents ?? []), ...imported.agents];
   const steps = [...(sources.steps ?? []), ...imported.steps];
-  const check = checkSpec(raw, { patterns: sources.patterns, tools: tools.map((t) => t.name), models: Object.keys(sources.models ?? {}) });
+  const check = checkSpec(raw, {
+    patterns: sources.patterns,
+    tools: tools.map((t) => t.name),
+    models: Object.keys(sources.models ?? {}),
+  });
   const problems = [...imported.problems, ...check.problems];
   if (!check.spec || problems.length) throw specError(problems, file);
   return { spec: check.spec, tools, agents, steps };
@@ -158,7 +171,11 @@ export function buildTeam(spec: TeamSpec, options: BuildOptions & { baseDir?: st
     agents.set(name, agent);
   }
   for (const extra of pattern.syntheticAgents?.(spec) ?? []) {
-    if (agents.has(extra.name)) throw new TroupeError("SPEC_INVALID", `pattern ${pattern.name} adds an agent named "${extra.name}", which the spec also defines; rename yours`);
+    if (agents.has(extra.name))
+      throw new TroupeError(
+        "SPEC_INVALID",
+        `pattern ${pattern.name} adds an agent named "${extra.name}", which the spec also defines; rename yours`,
+      );
     agents.set(extra.name, defineAgent(extra));
   }
   const resolveModel = createModelResolver({

@@ -37,18 +37,34 @@ export function memoryStore(): TeamStore {
   const docs = new Map<string, StoredDoc>();
   const docStore: DocStore = {
     async put(kind, id, threadId, body) {
-      docs.set(`${kind}\u0000${id}`, { kind, id, threadId, body: structuredClone(body), updatedAt: new Date().toISOString() });
+      docs.set(`${kind}\u0000${id}`, {
+        kind,
+        id,
+        threadId,
+        body: structuredClone(body),
+        updatedAt: new Date().toISOString(),
+      });
     },
     async get(kind, id) {
       const doc = docs.get(`${kind}\u0000${id}`);
       return doc && structuredClone(doc);
     },
     async list(kind, threadId) {
-      return [...docs.values()].filter((d) => d.kind === kind && (threadId === undefined || d.threadId === threadId)).map((d) => structuredClone(d));
+      return [...docs.values()]
+        .filter((d) => d.kind === kind && (threadId === undefined || d.threadId === threadId))
+        .map((d) => structuredClone(d));
     },
     async delete(kind, id) {
       docs.delete(`${kind}\u0000${id}`);
     },
   };
-  return { kind: "memory", checkpointer: new MemorySaver(), records: recordStore, threads: threadStore, docs: docStore, leases: memoryLeases(), async close() {} };
+  return {
+    kind: "memory",
+    checkpointer: new MemorySaver(),
+    records: recordStore,
+    threads: threadStore,
+    docs: docStore,
+    leases: memoryLeases(),
+    async close() {},
+  };
 }

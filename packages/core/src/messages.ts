@@ -14,7 +14,11 @@ export const ToolResultBlockSchema = z.object({
   content: z.string(),
   isError: z.boolean().optional(),
 });
-export const ContentBlockSchema = z.discriminatedUnion("type", [TextBlockSchema, ToolUseBlockSchema, ToolResultBlockSchema]);
+export const ContentBlockSchema = z.discriminatedUnion("type", [
+  TextBlockSchema,
+  ToolUseBlockSchema,
+  ToolResultBlockSchema,
+]);
 export const ChatMessageSchema = z.object({
   role: z.enum(["user", "assistant"]),
   content: z.array(ContentBlockSchema),
@@ -77,8 +81,14 @@ export function unansweredToolUses(messages: readonly ChatMessage[]): ToolUseBlo
  * Answers every tool call left open (a run that failed or was stopped mid-delegation) so the
  * transcript can continue as a valid conversation.
  */
-export function closeDangling(messages: readonly ChatMessage[], note = "not completed: the run ended before this call returned"): ChatMessage[] {
+export function closeDangling(
+  messages: readonly ChatMessage[],
+  note = "not completed: the run ended before this call returned",
+): ChatMessage[] {
   const open = unansweredToolUses(messages);
   if (!open.length) return [...messages];
-  return appendUser(messages, open.map((u) => ({ type: "tool_result" as const, toolUseId: u.id, content: note, isError: true })));
+  return appendUser(
+    messages,
+    open.map((u) => ({ type: "tool_result" as const, toolUseId: u.id, content: note, isError: true })),
+  );
 }

@@ -10,8 +10,7 @@ export interface ToolSpec {
 }
 
 export type ModelDelta =
-  | { type: "text"; text: string }
-  | { type: "tool_input"; toolUseId: string; name: string; partialJson: string };
+  { type: "text"; text: string } | { type: "tool_input"; toolUseId: string; name: string; partialJson: string };
 
 export interface ModelRequest {
   /** Which agent is asking; scripted models and logs use it. */
@@ -27,7 +26,14 @@ export interface ModelRequest {
   onDelta?: (delta: ModelDelta) => void;
 }
 
-export const StopReasonSchema = z.enum(["end_turn", "tool_use", "max_tokens", "stop_sequence", "refusal", "pause_turn"]);
+export const StopReasonSchema = z.enum([
+  "end_turn",
+  "tool_use",
+  "max_tokens",
+  "stop_sequence",
+  "refusal",
+  "pause_turn",
+]);
 
 export interface ModelResponse {
   content: ContentBlock[];

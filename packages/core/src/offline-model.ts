@@ -58,7 +58,8 @@ function decide(request: Pick<ModelRequest, "agent" | "messages" | "tools">): Co
       const context = results.length ? `\n\nWhat the team has so far:\n${results.at(-1)}` : "";
       return [callTool(request, DELEGATE_TOOL, { agent: next, task: `${ask}${context}` }, episode.calls.length)];
     }
-    if (tools.has(FINISH_TOOL)) return [callTool(request, FINISH_TOOL, { answer: results.at(-1) ?? ask }, episode.calls.length)];
+    if (tools.has(FINISH_TOOL))
+      return [callTool(request, FINISH_TOOL, { answer: results.at(-1) ?? ask }, episode.calls.length)];
   }
 
   const transfers = request.tools.filter((t) => t.name.startsWith(TRANSFER_PREFIX));
@@ -67,17 +68,29 @@ function decide(request: Pick<ModelRequest, "agent" | "messages" | "tools">): Co
   if (transfers.length && episode.calls.length === 0 && !handedOver) {
     const best = bestMatch(ask, transfers, request.agent);
     if (best) {
-      return [callTool(request, best.name, { task: ask, reason: `the request is about ${best.matched.join(", ")}` }, 0)];
+      return [
+        callTool(request, best.name, { task: ask, reason: `the request is about ${best.matched.join(", ")}` }, 0),
+      ];
     }
   }
 
-  const own = request.tools.filter((t) => ![DELEGATE_TOOL, FINISH_TOOL, RESPOND_TOOL].includes(t.name) && !t.name.startsWith(TRANSFER_PREFIX));
+  const own = request.tools.filter(
+    (t) => ![DELEGATE_TOOL, FINISH_TOOL, RESPOND_TOOL].includes(t.name) && !t.name.startsWith(TRANSFER_PREFIX),
+  );
   const unused = own.find((t) => !episode.calls.some((c) => c.name === t.name));
   if (unused) return [callTool(request, unused.name, inputFor(unused, ask), episode.calls.length)];
 
   const answer = compose(ask, episode.results);
   const respond = tools.get(RESPOND_TOOL);
-  if (respond) return [callTool(request, RESPOND_TOOL, valueFor(respond.inputSchema, answer) as Record<string, unknown>, episode.calls.length)];
+  if (respond)
+    return [
+      callTool(
+        request,
+        RESPOND_TOOL,
+        valueFor(respond.inputSchema, answer) as Record<string, unknown>,
+        episode.calls.length,
+      ),
+    ];
   if (tools.has(FINISH_TOOL)) return [callTool(request, FINISH_TOOL, { answer }, episode.calls.length)];
   return [{ type: "text", text: answer }];
 }
@@ -93,7 +106,14 @@ function currentEpisode(messages: ChatMessage[]): Episode {
   let start = 0;
   let ask = "";
   messages.forEach((m, i) => {
-    const text = m.role === "user" ? m.content.filter((b) => b.type === "text").map((b) => b.text).join("\n").trim() : "";
+    const text =
+      m.role === "user"
+        ? m.content
+            .filter((b) => b.type === "text")
+            .map((b) => b.text)
+            .join("\n")
+            .trim()
+        : "";
     if (text) {
       start = i;
       ask = text;
@@ -108,7 +128,11 @@ function currentEpisode(messages: ChatMessage[]): Episode {
 function compose(ask: string, results: ToolResultBlock[]): string {
   const firstLine = ask.split("\n")[0]!.trim();
   const found = results.flatMap((r) => (r.isError ? [`- could not complete: ${r.content}`] : linesOf(r.content)));
-  const given = ask.split("\n").slice(1).map((l) => l.trim()).filter((l) => l.startsWith("- "));
+  const given = ask
+    .split("\n")
+    .slice(1)
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith("- "));
   const points = [...found, ...given];
   if (!points.length) return `On "${firstLine}": nothing to add beyond the request itself.`;
   return `On "${firstLine}":\n${[...new Set(points)].slice(0, 8).join("\n")}`;
@@ -120,7 +144,11 @@ function linesOf(content: string): string[] {
   try {
     value = JSON.parse(content);
   } catch {
-    return content.split("\n").map((l) => l.trim()).filter(Boolean).map((l) => (l.startsWith("- ") ? l : `- ${l}`));
+    return content
+      .split("\n")
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .map((l) => (l.startsWith("- ") ? l : `- ${l}`));
   }
   const items = Array.isArray(value) ? value : [value];
   return items.map((item) => {
@@ -128,7 +156,12 @@ function linesOf(content: string): string[] {
       const rec = item as Record<string, unknown>;
       const title = rec.title ?? rec.name ?? rec.id;
       const known = rec.snippet ?? rec.text ?? rec.summary ?? rec.status;
-      const body = known ?? Object.entries(rec).filter(([k]) => !["title", "name", "id", "source"].includes(k)).map(([k, v]) => `${k}: ${typeof v === "string" ? v : JSON.stringify(v)}`).join(", ");
+      const body =
+        known ??
+        Object.entries(rec)
+          .filter(([k]) => !["title", "name", "id", "source"].includes(k))
+          .map(([k, v]) => `${k}: ${typeof v === "string" ? v : JSON.stringify(v)}`)
+          .join(", ");
       const source = rec.source ? ` (${String(rec.source)})` : "";
       return `- ${title ? `${String(title)}: ` : ""}${String(body)}${source}`.trim();
     }
@@ -147,9 +180,44 @@ function bestMatch(ask: string, transfers: ToolSpec[], self: string): { name: st
   return best;
 }
 
-const STOP = new Set(["the", "and", "for", "with", "that", "this", "your", "you", "are", "what", "from", "about", "have", "has", "was", "not", "but", "can", "who", "their", "they", "them", "control", "does", "come", "back", "unless", "hand", "transfer", "conversation"]);
+const STOP = new Set([
+  "the",
+  "and",
+  "for",
+  "with",
+  "that",
+  "this",
+  "your",
+  "you",
+  "are",
+  "what",
+  "from",
+  "about",
+  "have",
+  "has",
+  "was",
+  "not",
+  "but",
+  "can",
+  "who",
+  "their",
+  "they",
+  "them",
+  "control",
+  "does",
+  "come",
+  "back",
+  "unless",
+  "hand",
+  "transfer",
+  "conversation",
+]);
 function tokens(text: string): string[] {
-  return text.toLowerCase().split(/[^a-z0-9]+/).filter((w) => w.length > 2 && !STOP.has(w)).map((w) => w.replace(/s$/, ""));
+  return text
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter((w) => w.length > 2 && !STOP.has(w))
+    .map((w) => w.replace(/s$/, ""));
 }
 
 function enumOf(tool: ToolSpec, field: string): string[] {
@@ -163,7 +231,14 @@ function inputFor(tool: ToolSpec, ask: string): Record<string, unknown> {
 
 /** A value that fits a JSON Schema, filling text fields with `text`. */
 function valueFor(schema: unknown, text: string): unknown {
-  const s = (schema ?? {}) as { type?: string; properties?: Record<string, unknown>; required?: string[]; items?: unknown; enum?: unknown[]; minimum?: number };
+  const s = (schema ?? {}) as {
+    type?: string;
+    properties?: Record<string, unknown>;
+    required?: string[];
+    items?: unknown;
+    enum?: unknown[];
+    minimum?: number;
+  };
   if (s.enum?.length) return s.enum[0];
   switch (s.type) {
     case "object": {
@@ -175,7 +250,12 @@ function valueFor(schema: unknown, text: string): unknown {
       return out;
     }
     case "array":
-      return text.split("\n").map((l) => l.replace(/^- /, "").trim()).filter(Boolean).slice(0, 5).map((line) => valueFor(s.items, line));
+      return text
+        .split("\n")
+        .map((l) => l.replace(/^- /, "").trim())
+        .filter(Boolean)
+        .slice(0, 5)
+        .map((line) => valueFor(s.items, line));
     case "number":
     case "integer":
       return s.minimum ?? 1;
@@ -187,7 +267,15 @@ function valueFor(schema: unknown, text: string): unknown {
 }
 
 /** Tool-use ids are derived from the request, so the same request always gives the same answer. */
-function callTool(request: Pick<ModelRequest, "agent" | "messages">, name: string, input: Record<string, unknown>, n: number): ToolUseBlock {
-  const digest = createHash("sha256").update(JSON.stringify([request.agent, request.messages, name, input, n])).digest("hex").slice(0, 20);
+function callTool(
+  request: Pick<ModelRequest, "agent" | "messages">,
+  name: string,
+  input: Record<string, unknown>,
+  n: number,
+): ToolUseBlock {
+  const digest = createHash("sha256")
+    .update(JSON.stringify([request.agent, request.messages, name, input, n]))
+    .digest("hex")
+    .slice(0, 20);
   return { type: "tool_use", id: `toolu_off_${digest}`, name, input };
 }

@@ -12,14 +12,28 @@ import { SPEC_LIMITS, specLimitProblems } from "./spec-limits.js";
  * const { value, problems } = parseSpecText(readFileSync("team.yaml", "utf8"), "yaml");
  * if (problems.length) throw specError(problems, "team.yaml");
  */
-export function parseSpecText(text: string, format: "yaml" | "json" = "yaml"): { value?: unknown; problems: SpecProblem[] } {
+export function parseSpecText(
+  text: string,
+  format: "yaml" | "json" = "yaml",
+): { value?: unknown; problems: SpecProblem[] } {
   if (text.length > SPEC_LIMITS.maxFileBytes) {
-    return { problems: [{ path: "(root)", message: `the spec text is ${text.length} characters long, over the limit of ${SPEC_LIMITS.maxFileBytes}; a team spec is a few KB` }] };
+    return {
+      problems: [
+        {
+          path: "(root)",
+          message: `the spec text is ${text.length} characters long, over the limit of ${SPEC_LIMITS.maxFileBytes}; a team spec is a few KB`,
+        },
+      ],
+    };
   }
   const nul = text.indexOf("\0");
   if (nul >= 0) {
     const { line, column } = lineColumn(text, nul);
-    return { problems: [{ path: `line ${line}, column ${column}`, message: "a NUL character; a spec is text (is this a binary file?)" }] };
+    return {
+      problems: [
+        { path: `line ${line}, column ${column}`, message: "a NUL character; a spec is text (is this a binary file?)" },
+      ],
+    };
   }
   const parsed = format === "json" ? parseJson(text) : parseYaml(text);
   if (parsed.problems.length) return parsed;
@@ -53,7 +67,13 @@ function parseYamlDocument(text: string, lineCounter: LineCounter): Document.Par
     for (const next of composer.compose(tokens(), true, text.length)) {
       if (!doc) doc = next;
       else {
-        doc.errors.push(new YAMLParseError(next.range.slice(0, 2) as [number, number], "MULTIPLE_DOCS", "Source contains multiple documents"));
+        doc.errors.push(
+          new YAMLParseError(
+            next.range.slice(0, 2) as [number, number],
+            "MULTIPLE_DOCS",
+            "Source contains multiple documents",
+          ),
+        );
         break;
       }
     }
@@ -69,7 +89,14 @@ function parseYaml(text: string): { value?: unknown; problems: SpecProblem[] } {
   const doc = parseYamlDocument(text, lineCounter);
   if (doc instanceof TooDeep) {
     const { line, col } = lineCounter.linePos(doc.offset);
-    return { problems: [{ path: `line ${line}, column ${col}`, message: `bad YAML: nested deeper than ${SPEC_LIMITS.maxDepth} levels; a team spec needs a handful, flatten this value` }] };
+    return {
+      problems: [
+        {
+          path: `line ${line}, column ${col}`,
+          message: `bad YAML: nested deeper than ${SPEC_LIMITS.maxDepth} levels; a team spec needs a handful, flatten this value`,
+        },
+      ],
+    };
   }
   if (!doc.errors.length) return toValue(doc, lineCounter);
   const problems: SpecProblem[] = [];
@@ -77,7 +104,8 @@ function parseYaml(text: string): { value?: unknown; problems: SpecProblem[] } {
     const { line, col } = lineCounter.linePos(error.pos[0]);
     const path = `line ${line}, column ${col}`;
     // one mistake often trips several parser errors at the same spot; the first says most
-    if (!problems.some((p) => p.path === path)) problems.push({ path, message: `bad YAML: ${yamlMessage(error, text)}` });
+    if (!problems.some((p) => p.path === path))
+      problems.push({ path, message: `bad YAML: ${yamlMessage(error, text)}` });
   }
   return { problems };
 }
@@ -91,9 +119,10 @@ function toValue(doc: Document.Parsed, lineCounter: LineCounter): { value?: unkn
     let offset = 0;
     visit(doc, { Alias: (_key, node) => ((offset = node.range?.[0] ?? 0), visit.BREAK) });
     const { line, col } = lineCounter.linePos(offset);
-    const reason = error instanceof ReferenceError && /Excessive alias/.test(error.message)
-      ? `the aliases (*name) expand to too many values (budget ${SPEC_LIMITS.maxAliasCount}); write the values out or alias less`
-      : (error instanceof Error ? error.message : String(error)).split("\n")[0];
+    const reason =
+      error instanceof ReferenceError && /Excessive alias/.test(error.message)
+        ? `the aliases (*name) expand to too many values (budget ${SPEC_LIMITS.maxAliasCount}); write the values out or alias less`
+        : (error instanceof Error ? error.message : String(error)).split("\n")[0];
     return { problems: [{ path: `line ${line}, column ${col}`, message: `bad YAML: ${reason}` }] };
   }
 }
@@ -129,7 +158,14 @@ function parseJson(text: string): { value?: unknown; problems: SpecProblem[] } {
   const deep = jsonTooDeep(text);
   if (deep !== undefined) {
     const { line, column } = lineColumn(text, deep);
-    return { problems: [{ path: `line ${line}, column ${column}`, message: `bad JSON: nested deeper than ${SPEC_LIMITS.maxDepth} levels; a team spec needs a handful, flatten this value` }] };
+    return {
+      problems: [
+        {
+          path: `line ${line}, column ${column}`,
+          message: `bad JSON: nested deeper than ${SPEC_LIMITS.maxDepth} levels; a team spec needs a handful, flatten this value`,
+        },
+      ],
+    };
   }
   try {
     return { value: JSON.parse(text), problems: [] };
@@ -140,7 +176,10 @@ function parseJson(text: string): { value?: unknown; problems: SpecProblem[] } {
       return { problems: [{ path: `line ${line}, column ${column}`, message: `bad JSON: ${found.message}` }] };
     }
     // the scanner and JSON.parse disagree: keep JSON.parse's words without the echoed source text
-    const message = (error instanceof Error ? error.message : String(error)).replace(/,\s*".*" is not valid JSON$/s, "");
+    const message = (error instanceof Error ? error.message : String(error)).replace(
+      /,\s*".*" is not valid JSON$/s,
+      "",
+    );
     return { problems: [{ path: "(root)", message: `bad JSON: ${message}` }] };
   }
 }
@@ -186,7 +225,7 @@ function jsonError(text: string): JsonSyntax | undefined {
       if (c === "\\") {
         i++;
         if (text[i] === "u" && /^[0-9a-fA-F]{4}$/.test(text.slice(i + 1, i + 5))) i += 4;
-        else if (!'"\\/bfnrt'.includes(text[i] ?? "x")) fail("an escape such as \\n, \\\" or \\u00e9");
+        else if (!'"\\/bfnrt'.includes(text[i] ?? "x")) fail('an escape such as \\n, \\" or \\u00e9');
       }
       i++;
     }
@@ -203,7 +242,8 @@ function jsonError(text: string): JsonSyntax | undefined {
       for (;;) {
         space();
         if (c === "{") {
-          if (text[i] !== '"') fail('a "key" in double quotes', text[i] === close ? " (JSON allows no comma after the last item)" : "");
+          if (text[i] !== '"')
+            fail('a "key" in double quotes', text[i] === close ? " (JSON allows no comma after the last item)" : "");
           string();
           space();
           if (text[i] !== ":") fail('":" after the key');

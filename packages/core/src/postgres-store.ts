@@ -1,7 +1,14 @@
 import pg from "pg";
 import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
 import type { RunnableConfig } from "@langchain/core/runnables";
-import type { ChannelVersions, Checkpoint, CheckpointListOptions, CheckpointMetadata, CheckpointTuple, PendingWrite } from "@langchain/langgraph-checkpoint";
+import type {
+  ChannelVersions,
+  Checkpoint,
+  CheckpointListOptions,
+  CheckpointMetadata,
+  CheckpointTuple,
+  PendingWrite,
+} from "@langchain/langgraph-checkpoint";
 import { TroupeError } from "./errors.js";
 import type { DocStore, RecordStore, ThreadStore } from "./record-store.js";
 import type { TeamStore } from "./team-store.js";
@@ -35,7 +42,11 @@ const SETUP_LOCK = 7_306_011_512;
  */
 export function postgresStore(url: string, options: PostgresStoreOptions = {}): PostgresStore {
   const schema = options.schema ?? "public";
-  if (!SCHEMA.test(schema)) throw new TroupeError("INPUT_INVALID", `schema "${schema}" is not a plain PostgreSQL identifier; use lowercase letters, digits and "_"`);
+  if (!SCHEMA.test(schema))
+    throw new TroupeError(
+      "INPUT_INVALID",
+      `schema "${schema}" is not a plain PostgreSQL identifier; use lowercase letters, digits and "_"`,
+    );
   const shown = checkedUrl(url);
   const fault = (error: unknown) => postgresFault(error, shown);
   const pool = new pg.Pool({ connectionString: url, max: Math.max(2, options.maxConnections ?? 10) });
@@ -90,7 +101,10 @@ export function postgresStore(url: string, options: PostgresStoreOptions = {}): 
 
   const records: RecordStore = {
     async get(threadId, key) {
-      const [row] = await query<{ value: string }>(`SELECT value FROM ${t("troupe_records")} WHERE thread_id = $1 AND key = $2`, [threadId, key]);
+      const [row] = await query<{ value: string }>(
+        `SELECT value FROM ${t("troupe_records")} WHERE thread_id = $1 AND key = $2`,
+        [threadId, key],
+      );
       return row ? JSON.parse(row.value) : undefined;
     },
     async put(threadId, key, value) {
@@ -113,7 +127,9 @@ export function postgresStore(url: string, options: PostgresStoreOptions = {}): 
       );
     },
     async listThreads() {
-      return (await query<ThreadRow>(`SELECT * FROM ${t("troupe_threads")} ORDER BY updated_at DESC`, [])).map(threadOf);
+      return (await query<ThreadRow>(`SELECT * FROM ${t("troupe_threads")} ORDER BY updated_at DESC`, [])).map(
+        threadOf,
+      );
     },
   };
   const docs: DocStore = {
@@ -122,7 +138,7 @@ export function postgresStore(url: string, options: PostgresStoreOptions = {}): 
       const at = now();
       await inOrder(`${kind}\u0000${id}`, () =>
         query(
-        `INSERT INTO ${t("troupe_docs")} (kind, id, thread_id, body, updated_at) VALUES ($1, $2, $3, $4, $5)
+          `INSERT INTO ${t("troupe_docs")} (kind, id, thread_id, body, updated_at) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (kind, id) DO UPDATE SET thread_id = excluded.thread_id, body = excluded.body, updated_at = excluded.updated_at, touched = clock_timestamp()`,
           [kind, id, threadId, text, at],
         ),
@@ -138,11 +154,16 @@ export function postgresStore(url: string, options: PostgresStoreOptions = {}): 
       const rows =
         threadId === undefined
           ? await query<DocRow>(`SELECT * FROM ${t("troupe_docs")} WHERE kind = $1 ORDER BY touched`, [kind])
-          : await query<DocRow>(`SELECT * FROM ${t("troupe_docs")} WHERE kind = $1 AND thread_id = $2 ORDER BY touched`, [kind, threadId]);
+          : await query<DocRow>(
+              `SELECT * FROM ${t("troupe_docs")} WHERE kind = $1 AND thread_id = $2 ORDER BY touched`,
+              [kind, threadId],
+            );
       return rows.map(docOf);
     },
     async delete(kind, id) {
-      await inOrder(`${kind}\u0000${id}`, () => query(`DELETE FROM ${t("troupe_docs")} WHERE kind = $1 AND id = $2`, [kind, id]));
+      await inOrder(`${kind}\u0000${id}`, () =>
+        query(`DELETE FROM ${t("troupe_docs")} WHERE kind = $1 AND id = $2`, [kind, id]),
+      );
     },
   };
   let closed: Promise<void> | undefined;
@@ -182,9 +203,16 @@ class ReadyPostgresSaver extends PostgresSaver {
     }
   }
 
-  override async put(config: RunnableConfig, checkpoint: Checkpoint, metadata: CheckpointMetadata, newVersions: ChannelVersions): Promise<RunnableConfig> {
+  override async put(
+    config: RunnableConfig,
+    checkpoint: Checkpoint,
+    metadata: CheckpointMetadata,
+    newVersions: ChannelVersions,
+  ): Promise<RunnableConfig> {
     await this.ready();
-    return super.put(config, checkpoint, metadata, newVersions).catch((error: unknown) => Promise.reject(this.fault(error)));
+    return super
+      .put(config, checkpoint, metadata, newVersions)
+      .catch((error: unknown) => Promise.reject(this.fault(error)));
   }
 
   override async putWrites(config: RunnableConfig, writes: PendingWrite[], taskId: string): Promise<void> {
@@ -207,10 +235,17 @@ function checkedUrl(url: string): string {
   try {
     parsed = new URL(url);
   } catch (error) {
-    throw new TroupeError("STORE_INVALID", `store URL ${JSON.stringify(url.replace(/:[^:@/]*@/, ":***@"))} is not a valid URL; write it as postgres://user:password@host:5432/database`, { cause: error });
+    throw new TroupeError(
+      "STORE_INVALID",
+      `store URL ${JSON.stringify(url.replace(/:[^:@/]*@/, ":***@"))} is not a valid URL; write it as postgres://user:password@host:5432/database`,
+      { cause: error },
+    );
   }
   if (parsed.protocol !== "postgres:" && parsed.protocol !== "postgresql:") {
-    throw new TroupeError("STORE_INVALID", `store URL ${redact(url)} is not a PostgreSQL URL (it starts with ${parsed.protocol}); write it as postgres://user:password@host:5432/database`);
+    throw new TroupeError(
+      "STORE_INVALID",
+      `store URL ${redact(url)} is not a PostgreSQL URL (it starts with ${parsed.protocol}); write it as postgres://user:password@host:5432/database`,
+    );
   }
   return redact(url);
 }

@@ -16,7 +16,9 @@ import { SPEC_LIMITS } from "./spec-limits.js";
 export function readSpecText(file: string, shown = file): string {
   const refuse = (message: string, cause?: unknown) => {
     const error = specError([{ path: "(file)", message }], shown);
-    return cause === undefined ? error : new TroupeError(error.code, error.message, { cause, details: error.details ?? {} });
+    return cause === undefined
+      ? error
+      : new TroupeError(error.code, error.message, { cause, details: error.details ?? {} });
   };
   let stats: Stats | undefined;
   try {
@@ -41,7 +43,8 @@ export function readSpecText(file: string, shown = file): string {
     if (swapped) throw refuse(`is ${swapped}, not a regular file; name a .yaml or .json spec file`);
     const buffer = Buffer.alloc(Math.min(opened.size, SPEC_LIMITS.maxFileBytes) + 1);
     let length = 0;
-    for (let n = -1; n !== 0 && length < buffer.length; length += n) n = readSync(fd, buffer, length, buffer.length - length, null);
+    for (let n = -1; n !== 0 && length < buffer.length; length += n)
+      n = readSync(fd, buffer, length, buffer.length - length, null);
     if (length > SPEC_LIMITS.maxFileBytes) throw refuse(tooBig(`more than ${SPEC_LIMITS.maxFileBytes} bytes`));
     try {
       return new TextDecoder("utf-8", { fatal: true }).decode(buffer.subarray(0, length));

@@ -17,7 +17,11 @@ export const RetrySpecSchema = z
 
 export const BreakerSpecSchema = z
   .object({
-    errorThresholdPercentage: z.number().min(1, "must be between 1 and 100").max(100, "must be between 1 and 100").default(50),
+    errorThresholdPercentage: z
+      .number()
+      .min(1, "must be between 1 and 100")
+      .max(100, "must be between 1 and 100")
+      .default(50),
     volumeThreshold: z.int(POSITIVE).positive(POSITIVE).default(5),
     resetTimeoutMs: z.int(POSITIVE).positive(POSITIVE).default(30_000),
     timeoutMs: z.int(POSITIVE).positive(POSITIVE).optional(),
@@ -32,8 +36,18 @@ const PolicyShape = {
   timeoutMs: z.int(POSITIVE).positive(POSITIVE).optional(),
 };
 
-export const AgentPolicySchema = z.object({ ...PolicyShape, /** Agent that answers when this one fails or its breaker is open. */ fallback: z.string().optional() }).strict();
-export const ModelPolicySchema = z.object({ ...PolicyShape, /** Model that answers when this one fails or its breaker is open. */ fallback: z.string().optional() }).strict();
+export const AgentPolicySchema = z
+  .object({
+    ...PolicyShape,
+    /** Agent that answers when this one fails or its breaker is open. */ fallback: z.string().optional(),
+  })
+  .strict();
+export const ModelPolicySchema = z
+  .object({
+    ...PolicyShape,
+    /** Model that answers when this one fails or its breaker is open. */ fallback: z.string().optional(),
+  })
+  .strict();
 export const ToolPolicySchema = z.object(PolicyShape).strict();
 
 /**
@@ -45,7 +59,12 @@ export const ResilienceSchema = z
     /** Default retry policy for agent calls, tools and compensations. */
     retry: RetrySpecSchema.default({ maxRetries: 2, baseDelayMs: 200, maxDelayMs: 5000 }),
     /** Default breaker for every agent, tool and model. */
-    breaker: BreakerSpecSchema.default({ errorThresholdPercentage: 50, volumeThreshold: 5, resetTimeoutMs: 30_000, windowMs: 10_000 }),
+    breaker: BreakerSpecSchema.default({
+      errorThresholdPercentage: 50,
+      volumeThreshold: 5,
+      resetTimeoutMs: 30_000,
+      windowMs: 10_000,
+    }),
     agents: z.record(z.string(), AgentPolicySchema).default({}),
     tools: z.record(z.string(), ToolPolicySchema).default({}),
     models: z.record(z.string(), ModelPolicySchema).default({}),
@@ -96,7 +115,10 @@ export function toolRetryLookup(resilience: Pick<Resilience, "tools" | "retry">)
 }
 
 /** The policy for a model, by client id ("anthropic:claude-…") or bare name ("claude-…"). */
-export function modelPolicy(resilience: Pick<Resilience, "models">, id: string): Resilience["models"][string] | undefined {
+export function modelPolicy(
+  resilience: Pick<Resilience, "models">,
+  id: string,
+): Resilience["models"][string] | undefined {
   return resilience.models[id] ?? resilience.models[id.replace(/^anthropic:/, "")];
 }
 
@@ -109,9 +131,19 @@ export function modelPolicy(resilience: Pick<Resilience, "models">, id: string):
  * @example
  * const breakers = new BreakerRegistry(resilience.breaker, (scope, name) => breakerPolicy(resilience, scope, name));
  */
-export function breakerPolicy(resilience: Pick<Resilience, "tools" | "models"> & Partial<Pick<Resilience, "agents">>, scope: BreakerScope, name: string): BreakerOptions | false | undefined {
-  const policy = scope === "agent" ? resilience.agents?.[name] : scope === "tool" ? resilience.tools[name] : modelPolicy(resilience, name);
+export function breakerPolicy(
+  resilience: Pick<Resilience, "tools" | "models"> & Partial<Pick<Resilience, "agents">>,
+  scope: BreakerScope,
+  name: string,
+): BreakerOptions | false | undefined {
+  const policy =
+    scope === "agent"
+      ? resilience.agents?.[name]
+      : scope === "tool"
+        ? resilience.tools[name]
+        : modelPolicy(resilience, name);
   // an agent's timeoutMs is a deadline on its request; a tool's is enforced per attempt by the tool contract, which aborts the attempt
-  if (!policy || policy.breaker === false || scope !== "model" || policy.timeoutMs === undefined) return policy?.breaker;
+  if (!policy || policy.breaker === false || scope !== "model" || policy.timeoutMs === undefined)
+    return policy?.breaker;
   return { ...policy.breaker, timeoutMs: policy.breaker?.timeoutMs ?? policy.timeoutMs };
 }

@@ -15,21 +15,31 @@ export interface ModelResolution {
 }
 
 export function isKnownModelName(name: string, custom: ReadonlySet<string>): boolean {
-  return name === "offline" || isKnownClaudeModel(name) || (name.startsWith("anthropic:") && name.length > "anthropic:".length) || custom.has(name);
+  return (
+    name === "offline" ||
+    isKnownClaudeModel(name) ||
+    (name.startsWith("anthropic:") && name.length > "anthropic:".length) ||
+    custom.has(name)
+  );
 }
 
 /**
  * Picks the model for an agent: the agent's own, else the spec's, else `--model`, else Claude
  * when ANTHROPIC_API_KEY is set, else the offline demo model (with a one-line notice).
  */
-export function createModelResolver(options: ModelResolution = {}): (choice: string | ModelClient | undefined) => ModelClient {
+export function createModelResolver(
+  options: ModelResolution = {},
+): (choice: string | ModelClient | undefined) => ModelClient {
   const cache = new Map<string, ModelClient>();
   let noticed = false;
   // the key comes from the environment the caller passed (not only process.env)
   const apiKey = (model: string) => {
     const key = (options.env ?? process.env).ANTHROPIC_API_KEY;
     if (!key) {
-      throw new TroupeError("MODEL_AUTH", `model "${model}" is Claude and needs ANTHROPIC_API_KEY; set it, or choose --model offline to run without a key`);
+      throw new TroupeError(
+        "MODEL_AUTH",
+        `model "${model}" is Claude and needs ANTHROPIC_API_KEY; set it, or choose --model offline to run without a key`,
+      );
     }
     return { apiKey: key };
   };
@@ -46,7 +56,11 @@ export function createModelResolver(options: ModelResolution = {}): (choice: str
           : name.startsWith("claude-")
             ? anthropic({ model: name, ...apiKey(name) })
             : undefined);
-    if (!client) throw new TroupeError("SPEC_INVALID", `unknown model "${name}"; use "offline", a Claude model name, or pass it in models`);
+    if (!client)
+      throw new TroupeError(
+        "SPEC_INVALID",
+        `unknown model "${name}"; use "offline", a Claude model name, or pass it in models`,
+      );
     cache.set(name, client);
     return client;
   };

@@ -18,7 +18,10 @@ describe("withRetry", () => {
   afterEach(() => vi.restoreAllMocks());
 
   it("retries a rate limit (429) and server errors, then returns the answer; onRetry hears each retry", async () => {
-    const { work, attempts } = failing(new TroupeError("MODEL_RATE_LIMITED", "429"), new TroupeError("MODEL_SERVER_ERROR", "503"));
+    const { work, attempts } = failing(
+      new TroupeError("MODEL_RATE_LIMITED", "429"),
+      new TroupeError("MODEL_SERVER_ERROR", "503"),
+    );
     const retries: RetryInfo[] = [];
     expect(await withRetry(work, { maxRetries: 3, baseDelayMs: 1 }, (r) => retries.push(r))).toBe("done");
     expect(attempts).toEqual([0, 1, 2]);
@@ -28,7 +31,14 @@ describe("withRetry", () => {
     ]);
   });
 
-  it.each<ErrorCode>(["MODEL_BAD_REQUEST", "OUTPUT_INVALID", "BUDGET_EXCEEDED", "MODEL_AUTH", "TOOL_INPUT_INVALID", "BREAKER_OPEN"])("does not retry %s", async (code) => {
+  it.each<ErrorCode>([
+    "MODEL_BAD_REQUEST",
+    "OUTPUT_INVALID",
+    "BUDGET_EXCEEDED",
+    "MODEL_AUTH",
+    "TOOL_INPUT_INVALID",
+    "BREAKER_OPEN",
+  ])("does not retry %s", async (code) => {
     const { work, attempts } = failing(new TroupeError(code, "final"));
     const onRetry = vi.fn();
     const error = await withRetry(work, { maxRetries: 5, baseDelayMs: 1 }, onRetry).catch((e: unknown) => e);
@@ -63,12 +73,18 @@ describe("withRetry", () => {
     vi.spyOn(Math, "random").mockReturnValue(1);
     const errors = [1, 2, 3, 4].map(() => new TroupeError("MODEL_CONNECTION", "reset"));
     const delays: number[] = [];
-    await withRetry(failing(...errors).work, { maxRetries: 4, baseDelayMs: 2, maxDelayMs: 10 }, (r) => delays.push(r.delayMs));
+    await withRetry(failing(...errors).work, { maxRetries: 4, baseDelayMs: 2, maxDelayMs: 10 }, (r) =>
+      delays.push(r.delayMs),
+    );
     expect(delays).toEqual([2, 4, 8, 10]);
 
     vi.spyOn(Math, "random").mockReturnValue(0.5);
     const jittered: number[] = [];
-    await withRetry(failing(new TroupeError("MODEL_CONNECTION", "reset")).work, { maxRetries: 1, baseDelayMs: 8 }, (r) => jittered.push(r.delayMs));
+    await withRetry(
+      failing(new TroupeError("MODEL_CONNECTION", "reset")).work,
+      { maxRetries: 1, baseDelayMs: 8 },
+      (r) => jittered.push(r.delayMs),
+    );
     expect(jittered).toEqual([4]);
   });
 
@@ -92,7 +108,12 @@ describe("withRetry", () => {
     const controller = new AbortController();
     const { work, attempts } = failing(new TroupeError("MODEL_SERVER_ERROR", "500"));
     const started = Date.now();
-    const pending = withRetry(work, { baseDelayMs: 60_000, maxDelayMs: 60_000 }, () => setTimeout(() => controller.abort(new TroupeError("CANCELLED", "cancelled")), 10), controller.signal);
+    const pending = withRetry(
+      work,
+      { baseDelayMs: 60_000, maxDelayMs: 60_000 },
+      () => setTimeout(() => controller.abort(new TroupeError("CANCELLED", "cancelled")), 10),
+      controller.signal,
+    );
     const error = await pending.catch((e: unknown) => e);
     expect(isTroupeError(error, "CANCELLED")).toBe(true);
     expect(attempts).toEqual([0]);

@@ -40,7 +40,15 @@ export async function runAgent(agent: Agent, request: ParsedAgentRequest, deps: 
   const toolSpecs: ToolSpec[] = [
     ...agent.tools.map((t) => t.spec),
     ...directiveToolSpecs(request.offers),
-    ...(agent.output ? [{ name: RESPOND_TOOL, description: "Give your final answer in the required structure.", inputSchema: jsonSchemaOf(agent.output) }] : []),
+    ...(agent.output
+      ? [
+          {
+            name: RESPOND_TOOL,
+            description: "Give your final answer in the required structure.",
+            inputSchema: jsonSchemaOf(agent.output),
+          },
+        ]
+      : []),
   ];
   let messages: ChatMessage[] = request.messages;
   const taskText = taskWithInput(agent, request);
@@ -48,27 +56,40 @@ export async function runAgent(agent: Agent, request: ParsedAgentRequest, deps: 
   let usage: Usage = emptyUsage();
   let outputFailures = 0;
   const saga: SagaStep[] = [];
-  const done = (output: unknown, directive: Directive): AgentResult => ({ agent: agent.name, output, messages, usage, directive, saga });
+  const done = (output: unknown, directive: Directive): AgentResult => ({
+    agent: agent.name,
+    output,
+    messages,
+    usage,
+    directive,
+    saga,
+  });
 
   for (let step = 0; step < agent.maxSteps; step++) {
     signal?.throwIfAborted();
     const modelKey = `model:${request.idempotencyKey}:${step}`;
     const recorded = (await deps.records?.get(modelKey)) as ModelResponse | undefined;
-    const response = recorded ?? await deps.model
-      .generate({
-        agent: agent.name,
-        system: systemPrompt(agent, request),
-        messages,
-        tools: toolSpecs,
-        ...(signal ? { signal } : {}),
-        ...(request.stream ? { onDelta: (delta) => deps.emit({ type: "model.delta", agent: agent.name, delta }) } : {}),
-      })
-      .catch((error: unknown) => {
-        throw toTroupeError(error, "MODEL_UNKNOWN", `agent ${agent.name}: model ${deps.model.id}`);
-      });
+    const response =
+      recorded ??
+      (await deps.model
+        .generate({
+          agent: agent.name,
+          system: systemPrompt(agent, request),
+          messages,
+          tools: toolSpecs,
+          ...(signal ? { signal } : {}),
+          ...(request.stream
+            ? { onDelta: (delta) => deps.emit({ type: "model.delta", agent: agent.name, delta }) }
+            : {}),
+        })
+        .catch((error: unknown) => {
+          throw toTroupeError(error, "MODEL_UNKNOWN", `agent ${agent.name}: model ${deps.model.id}`);
+        }));
     if (!recorded) await deps.records?.put(modelKey, response);
     usage = addUsage(usage, { ...response.usage, modelCalls: 1 });
-    const content: ContentBlock[] = response.content.length ? response.content : [{ type: "text", text: "(no answer)" }];
+    const content: ContentBlock[] = response.content.length
+      ? response.content
+      : [{ type: "text", text: "(no answer)" }];
     messages = [...messages, { role: "assistant", content }];
     const calls = content.filter((b) => b.type === "tool_use");
 
@@ -78,7 +99,9 @@ export async function runAgent(agent: Agent, request: ParsedAgentRequest, deps: 
       const parsed = agent.output.safeParse(tryJson(textOf(messages.at(-1))));
       if (parsed.success) return done(parsed.data, { type: "finish" });
       outputFailures = failOutput(agent, outputFailures, formatZodIssues(parsed.error));
-      messages = appendUser(messages, [{ type: "text", text: `Answer with the ${RESPOND_TOOL} tool; ${formatZodIssues(parsed.error)}` }]);
+      messages = appendUser(messages, [
+        { type: "text", text: `Answer with the ${RESPOND_TOOL} tool; ${formatZodIssues(parsed.error)}` },
+      ]);
       continue;
     }
 
@@ -114,7 +137,12 @@ export async function runAgent(agent: Agent, request: ParsedAgentRequest, deps: 
           hasFinal = true;
         } else if (!parsed.success) {
           outputFailures = failOutput(agent, outputFailures, formatZodIssues(parsed.error));
-          results.push(errorResult(call.id, `invalid answer: ${formatZodIssues(parsed.error)}. Call ${RESPOND_TOOL} again with a corrected answer.`));
+          results.push(
+            errorResult(
+              call.id,
+              `invalid answer: ${formatZodIssues(parsed.error)}. Call ${RESPOND_TOOL} again with a corrected answer.`,
+            ),
+          );
         }
         continue;
       }
@@ -151,11 +179,22 @@ async function runToolCall(
 ): Promise<ToolOutcome> {
   const tool = tools.get(call.name);
   if (!tool) {
-    return { result: errorResult(call.id, `unknown tool "${call.name}"; available: ${[...tools.keys()].join(", ") || "none"}`) };
+    return {
+      result: errorResult(call.id, `unknown tool "${call.name}"; available: ${[...tools.keys()].join(", ") || "none"}`),
+    };
   }
   try {
     const outcome = await callTool(
-      { tool, input: call.input, caller: agent.name, runId: request.runId, threadId: request.threadId, userTurn: request.userTurn ?? 0, idempotencyKey: `${request.idempotencyKey}:${call.id}`, ...(signal ? { signal } : {}) },
+      {
+        tool,
+        input: call.input,
+        caller: agent.name,
+        runId: request.runId,
+        threadId: request.threadId,
+        userTurn: request.userTurn ?? 0,
+        idempotencyKey: `${request.idempotencyKey}:${call.id}`,
+        ...(signal ? { signal } : {}),
+      },
       {
         emit: deps.emit,
         ...(deps.records ? { records: deps.records } : {}),
@@ -167,7 +206,10 @@ async function runToolCall(
     );
     if (outcome.kind === "approval") return { approval: outcome.approval };
     if (outcome.kind === "refused") return { result: errorResult(call.id, outcome.error.message) };
-    return { result: { type: "tool_result", toolUseId: call.id, content: stringify(outcome.output) }, ...(outcome.saga ? { saga: outcome.saga } : {}) };
+    return {
+      result: { type: "tool_result", toolUseId: call.id, content: stringify(outcome.output) },
+      ...(outcome.saga ? { saga: outcome.saga } : {}),
+    };
   } catch (error) {
     const typed = toTroupeError(error, "TOOL_FAILED", `tool ${tool.name}`);
     if (isRunStop(typed) || tool.critical) throw typed;
@@ -177,9 +219,13 @@ async function runToolCall(
 
 function failOutput(agent: Agent, failures: number, issues: string): number {
   if (failures >= 1) {
-    throw new TroupeError("OUTPUT_INVALID", `agent ${agent.name} gave an answer that does not match its output schema twice: ${issues}`, {
-      details: { agent: agent.name },
-    });
+    throw new TroupeError(
+      "OUTPUT_INVALID",
+      `agent ${agent.name} gave an answer that does not match its output schema twice: ${issues}`,
+      {
+        details: { agent: agent.name },
+      },
+    );
   }
   return failures + 1;
 }
@@ -196,7 +242,9 @@ function taskWithInput(agent: Agent, request: ParsedAgentRequest): string {
   if (agent.input) {
     const parsed = agent.input.safeParse(request.input);
     if (!parsed.success) {
-      throw new TroupeError("INPUT_INVALID", `agent ${agent.name}: input ${formatZodIssues(parsed.error)}`, { details: { agent: agent.name } });
+      throw new TroupeError("INPUT_INVALID", `agent ${agent.name}: input ${formatZodIssues(parsed.error)}`, {
+        details: { agent: agent.name },
+      });
     }
   }
   return `${request.task}\n\nInput:\n${JSON.stringify(request.input, null, 2)}`;
@@ -209,7 +257,6 @@ function withDeadline(signal: AbortSignal | undefined, deadline: number | undefi
   const timer = AbortSignal.timeout(remaining);
   return signal ? AbortSignal.any([signal, timer]) : timer;
 }
-
 
 function errorResult(toolUseId: string, message: string): ToolResultBlock {
   return { type: "tool_result", toolUseId, content: message, isError: true };

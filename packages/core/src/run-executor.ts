@@ -13,7 +13,15 @@ import { userText } from "./messages.js";
 import type { Resilience } from "./resilience-spec.js";
 import type { RunResult } from "./run-result.js";
 import { settle, stateOf } from "./run-settle.js";
-import { lastStartedTurn, lifecycleState, openRunLifecycle, readRunStatus, takeControl, type RunLifecycleActor, type TurnInput } from "./run-lifecycle.js";
+import {
+  lastStartedTurn,
+  lifecycleState,
+  openRunLifecycle,
+  readRunStatus,
+  takeControl,
+  type RunLifecycleActor,
+  type TurnInput,
+} from "./run-lifecycle.js";
 import { takeLease, type HeldLease } from "./run-lease.js";
 import { describeHolder, type LeaseSettings } from "./thread-lease.js";
 import type { ApprovalDecision } from "./agent-node.js";
@@ -117,7 +125,10 @@ export function execute(deps: ExecutorDeps, work: Work, threadId: string, option
     const timer =
       runTimeoutMs && !replaying
         ? setTimeout(() => {
-            timedOut = new TroupeError("RUN_TIMEOUT", `the run took longer than limits.runTimeoutMs (${runTimeoutMs} ms); raise the limit or narrow the task`);
+            timedOut = new TroupeError(
+              "RUN_TIMEOUT",
+              `the run took longer than limits.runTimeoutMs (${runTimeoutMs} ms); raise the limit or narrow the task`,
+            );
             controller.abort(timedOut);
           }, runTimeoutMs)
         : undefined;
@@ -140,10 +151,26 @@ export function execute(deps: ExecutorDeps, work: Work, threadId: string, option
       if (work.kind === "run") await refuseNewTurn(deps, threadId, lease);
       await deps.serve();
       const mode = replaying ? "replay" : "live";
-      const keySuffix = work.kind === "replay" && work.live ? `:live-${runId.slice(0, 8)}` : work.kind === "redrive" ? work.keySuffix : "";
+      const keySuffix =
+        work.kind === "replay" && work.live
+          ? `:live-${runId.slice(0, 8)}`
+          : work.kind === "redrive"
+            ? work.keySuffix
+            : "";
       const recordsThreadId = work.kind === "replay" && work.recordsThreadId ? work.recordsThreadId : threadId;
-      const liveReplay = work.kind === "replay" && work.live ? { liveReplay: { liveTools: work.liveTools === true } } : {};
-      deps.runs.set(runId, { runId, threadId, mode, keySuffix, recordsThreadId, ...liveReplay, emit, signal: controller.signal, stream: true });
+      const liveReplay =
+        work.kind === "replay" && work.live ? { liveReplay: { liveTools: work.liveTools === true } } : {};
+      deps.runs.set(runId, {
+        runId,
+        threadId,
+        mode,
+        keySuffix,
+        recordsThreadId,
+        ...liveReplay,
+        emit,
+        signal: controller.signal,
+        stream: true,
+      });
       if (!replaying) {
         // a pause or cancel asked for before this run began is not meant for it
         if (work.kind === "run" || work.kind === "redrive") await takeControl(deps.store.docs, threadId);
@@ -157,24 +184,38 @@ export function execute(deps: ExecutorDeps, work: Work, threadId: string, option
       }
       const { input, checkpointId, turn } = await graphInput(deps, work, threadId, lifecycle, startedBefore);
       const resuming = work.kind === "resume" || work.kind === "approve";
-      if (lifecycle) lifecycle.send(resuming ? { type: "RESUME", runId } : { type: "START", runId, ...(turn ? { turn } : {}) });
-      emit({ type: "run.started", input: work.kind === "run" ? work.input : null, mode, ...(checkpointId ? { from: checkpointId } : {}) });
+      if (lifecycle)
+        lifecycle.send(resuming ? { type: "RESUME", runId } : { type: "START", runId, ...(turn ? { turn } : {}) });
+      emit({
+        type: "run.started",
+        input: work.kind === "run" ? work.input : null,
+        mode,
+        ...(checkpointId ? { from: checkpointId } : {}),
+      });
       if (resuming) emit({ type: "run.resumed" });
 
       let paused = false;
       if (!(lifecycle && lifecycleState(lifecycle) === "compensating")) {
         try {
           const stream = await deps.graph.stream(input, {
-            configurable: { thread_id: threadId, [RUN_ID_KEY]: runId, ...(checkpointId ? { checkpoint_id: checkpointId } : {}) },
+            configurable: {
+              thread_id: threadId,
+              [RUN_ID_KEY]: runId,
+              ...(checkpointId ? { checkpoint_id: checkpointId } : {}),
+            },
             streamMode: ["checkpoints"],
             signal: controller.signal,
             control,
             recursionLimit: deps.spec.limits.maxTurns * 4 + 20,
           });
           for await (const chunk of stream) {
-            const [kind, payload] = chunk as [string, { config?: { configurable?: { checkpoint_id?: string } }; metadata?: { step?: number } }];
+            const [kind, payload] = chunk as [
+              string,
+              { config?: { configurable?: { checkpoint_id?: string } }; metadata?: { step?: number } },
+            ];
             const id = payload.config?.configurable?.checkpoint_id;
-            if (kind === "checkpoints" && id) emit({ type: "checkpoint.saved", checkpointId: id, step: payload.metadata?.step ?? -1 });
+            if (kind === "checkpoints" && id)
+              emit({ type: "checkpoint.saved", checkpointId: id, step: payload.metadata?.step ?? -1 });
             if (!replaying) await checkControl();
           }
         } catch (error) {
@@ -182,7 +223,16 @@ export function execute(deps: ExecutorDeps, work: Work, threadId: string, option
           else if (!((cancelled || timedOut) && isRunStop(toTroupeError(error)))) throw error;
         }
       }
-      return await settle(deps, { lifecycle, emit, runId, threadId, paused, cancelled, replaying, ...(timedOut ? { timedOut } : {}) });
+      return await settle(deps, {
+        lifecycle,
+        emit,
+        runId,
+        threadId,
+        paused,
+        cancelled,
+        replaying,
+        ...(timedOut ? { timedOut } : {}),
+      });
     } catch (error) {
       const typed = toTroupeError(error, "INTERNAL", `team ${deps.name}`);
       emit({ type: "run.failed", error: typed.toInfo() });
@@ -222,7 +272,9 @@ async function refuseNewTurn(deps: ExecutorDeps, threadId: string, lease: HeldLe
       : status.state === "interrupted"
         ? `has an unfinished interrupted run`
         : `was left ${status.state} by ${lease.previous ? `${describeHolder(lease.previous)}, which stopped heartbeating at ${lease.previous.heartbeatAt}` : "a process that stopped"}`;
-  throw new TroupeError("THREAD_UNFINISHED", `thread "${threadId}" ${left}; ${how}`, { details: { state: status.state } });
+  throw new TroupeError("THREAD_UNFINISHED", `thread "${threadId}" ${left}; ${how}`, {
+    details: { state: status.state },
+  });
 }
 
 /** The graph input that starts a user turn. */
@@ -230,7 +282,13 @@ function turnStart({ input, userTurn }: TurnInput) {
   return { input, userTurn, turn: 0, status: "running", output: null, error: null, messages: [userText(input)] };
 }
 
-async function graphInput(deps: ExecutorDeps, work: Work, threadId: string, lifecycle: RunLifecycleActor | undefined, startedBefore = 0): Promise<{ input: unknown; checkpointId: string | undefined; turn?: TurnInput }> {
+async function graphInput(
+  deps: ExecutorDeps,
+  work: Work,
+  threadId: string,
+  lifecycle: RunLifecycleActor | undefined,
+  startedBefore = 0,
+): Promise<{ input: unknown; checkpointId: string | undefined; turn?: TurnInput }> {
   if (work.kind === "run") {
     await deps.store.threads.saveThread({ threadId, spec: deps.spec, baseDir: deps.baseDir });
     const prior = await stateOf(deps.graph, threadId);
@@ -241,23 +299,34 @@ async function graphInput(deps: ExecutorDeps, work: Work, threadId: string, life
   if (work.kind === "resume" || work.kind === "approve") {
     const state = lifecycle ? lifecycleState(lifecycle) : "created";
     if (state === "completed" || state === "failed" || state === "cancelled" || state === "created") {
-      throw new TroupeError("RUN_NOT_RESUMABLE", `thread "${threadId}" has nothing to resume (its last run is ${state}); start a new run, or redrive its dead letters`);
+      throw new TroupeError(
+        "RUN_NOT_RESUMABLE",
+        `thread "${threadId}" has nothing to resume (its last run is ${state}); start a new run, or redrive its dead letters`,
+      );
     }
     const snapshot = await stateOf(deps.graph, threadId);
     // the run's process died after the run started but before its input reached the checkpoints
     // (nothing of the turn ran yet): start the turn again, as it was started
     const turn = lifecycle?.getSnapshot().context.turn;
-    if (turn && (snapshot?.values.userTurn ?? 0) < turn.userTurn) return { input: turnStart(turn), checkpointId: undefined };
+    if (turn && (snapshot?.values.userTurn ?? 0) < turn.userTurn)
+      return { input: turnStart(turn), checkpointId: undefined };
     const interrupts = snapshot?.tasks.flatMap((t) => t.interrupts ?? []) ?? [];
-    if (work.kind === "approve") return { input: await approvalCommand(deps, threadId, work, interrupts), checkpointId: undefined };
+    if (work.kind === "approve")
+      return { input: await approvalCommand(deps, threadId, work, interrupts), checkpointId: undefined };
     if (interrupts.length && work.answer === undefined) {
-      throw new TroupeError("RUN_NOT_RESUMABLE", `thread "${threadId}" waits for an approval; answer it with troupe approve|reject ${threadId}`);
+      throw new TroupeError(
+        "RUN_NOT_RESUMABLE",
+        `thread "${threadId}" waits for an approval; answer it with troupe approve|reject ${threadId}`,
+      );
     }
     return { input: interrupts.length ? new Command({ resume: work.answer }) : null, checkpointId: undefined };
   }
   const from = work.kind === "cancel" ? undefined : work.from;
   if (from !== undefined && !(await hasCheckpoint(deps.graph, threadId, from))) {
-    throw new TroupeError("CHECKPOINT_UNKNOWN", `thread "${threadId}" has no checkpoint "${from}"; list them with troupe history ${threadId}`);
+    throw new TroupeError(
+      "CHECKPOINT_UNKNOWN",
+      `thread "${threadId}" has no checkpoint "${from}"; list them with troupe history ${threadId}`,
+    );
   }
   return { input: null, checkpointId: from ?? (await lastTurnStart(deps.graph, threadId)) };
 }
@@ -266,23 +335,37 @@ async function graphInput(deps: ExecutorDeps, work: Work, threadId: string, life
  * Records the decision on the approval it names and resumes exactly the interrupt that asked for it
  * (other branches waiting for their own approvals keep waiting).
  */
-async function approvalCommand(deps: ExecutorDeps, threadId: string, work: Extract<Work, { kind: "approve" }>, interrupts: Array<{ id?: string; value?: unknown }>): Promise<Command> {
+async function approvalCommand(
+  deps: ExecutorDeps,
+  threadId: string,
+  work: Extract<Work, { kind: "approve" }>,
+  interrupts: Array<{ id?: string; value?: unknown }>,
+): Promise<Command> {
   const pending = await deps.approvals.pending(threadId);
   const listing = pending.map((a) => `${a.id} (${a.tool}, from ${a.assignee})`).join(", ");
-  const target = work.approvalId ? pending.find((a) => a.id === work.approvalId) : pending.length === 1 ? pending[0] : undefined;
+  const target = work.approvalId
+    ? pending.find((a) => a.id === work.approvalId)
+    : pending.length === 1
+      ? pending[0]
+      : undefined;
   if (!target) {
     if (!pending.length) throw new TroupeError("RUN_NOT_RESUMABLE", `thread "${threadId}" has no pending approval`);
     throw new TroupeError(
       "RUN_NOT_RESUMABLE",
-      work.approvalId ? `thread "${threadId}" has no pending approval "${work.approvalId}"; pending: ${listing}` : `thread "${threadId}" waits for ${pending.length} approvals; choose one with --id: ${listing}`,
+      work.approvalId
+        ? `thread "${threadId}" has no pending approval "${work.approvalId}"; pending: ${listing}`
+        : `thread "${threadId}" waits for ${pending.length} approvals; choose one with --id: ${listing}`,
     );
   }
   const asked = interrupts.find((i) => (i.value as { approvalId?: unknown } | undefined)?.approvalId === target.id);
-  if (!asked) throw new TroupeError("RUN_NOT_RESUMABLE", `approval ${target.id} is pending but no call of thread "${threadId}" waits for it; cancel the thread with troupe cancel ${threadId}`);
+  if (!asked)
+    throw new TroupeError(
+      "RUN_NOT_RESUMABLE",
+      `approval ${target.id} is pending but no call of thread "${threadId}" waits for it; cancel the thread with troupe cancel ${threadId}`,
+    );
   await deps.approvals.decide(target.id, work.decision, deps.now());
   return new Command({ resume: asked.id && interrupts.length > 1 ? { [asked.id]: work.decision } : work.decision });
 }
-
 
 async function hasCheckpoint(graph: RunnableTeamGraph, threadId: string, checkpointId: string): Promise<boolean> {
   let any = false;
@@ -290,7 +373,8 @@ async function hasCheckpoint(graph: RunnableTeamGraph, threadId: string, checkpo
     any = true;
     if (snapshot.config.configurable?.checkpoint_id === checkpointId) return true;
   }
-  if (!any) throw new TroupeError("THREAD_UNKNOWN", `no checkpoints for thread "${threadId}"; check the thread id and --store`);
+  if (!any)
+    throw new TroupeError("THREAD_UNKNOWN", `no checkpoints for thread "${threadId}"; check the thread id and --store`);
   return false;
 }
 
@@ -306,6 +390,7 @@ async function lastTurnStart(graph: RunnableTeamGraph, threadId: string): Promis
       break;
     }
   }
-  if (!any) throw new TroupeError("THREAD_UNKNOWN", `no checkpoints for thread "${threadId}"; check the thread id and --store`);
+  if (!any)
+    throw new TroupeError("THREAD_UNKNOWN", `no checkpoints for thread "${threadId}"; check the thread id and --store`);
   return start ?? any;
 }

@@ -39,16 +39,29 @@ export async function takeLease(leases: LeaseStore, threadId: string, options: T
     options.signal?.throwIfAborted();
     const first = await leases.acquire(threadId, claim, options.settings.ttlMs);
     // a holder known to be dead (its pid is gone from this host) need not wait out its TTL
-    const outcome = first.acquired || leaseIsLive(first.holder) ? first : await leases.acquire(threadId, claim, options.settings.ttlMs, first.holder.owner);
+    const outcome =
+      first.acquired || leaseIsLive(first.holder)
+        ? first
+        : await leases.acquire(threadId, claim, options.settings.ttlMs, first.holder.owner);
     if (outcome.acquired) break;
     if (Date.now() >= until) throw busyError(threadId, outcome.holder);
-    await sleep(Math.min(250, options.settings.heartbeatMs), undefined, options.signal ? { signal: options.signal } : {});
+    await sleep(
+      Math.min(250, options.settings.heartbeatMs),
+      undefined,
+      options.signal ? { signal: options.signal } : {},
+    );
   }
   const lost = new AbortController();
   const beat = setInterval(() => {
     leases.renew(threadId, options.owner, options.settings.ttlMs).then(
       (held) => {
-        if (!held) lost.abort(new TroupeError("LEASE_LOST", `this process lost thread "${threadId}" to another owner (it stalled past the lease TTL); the other owner carries on`));
+        if (!held)
+          lost.abort(
+            new TroupeError(
+              "LEASE_LOST",
+              `this process lost thread "${threadId}" to another owner (it stalled past the lease TTL); the other owner carries on`,
+            ),
+          );
       },
       () => undefined, // a store hiccup: the next heartbeat tries again, and the TTL covers the gap
     );

@@ -1,7 +1,8 @@
 import { assign, createActor, setup, type Actor, type SnapshotFrom } from "xstate";
 import type { DocStore } from "./record-store.js";
 
-export type RunLifecycleState = "created" | "running" | "paused" | "interrupted" | "compensating" | "completed" | "failed" | "cancelled";
+export type RunLifecycleState =
+  "created" | "running" | "paused" | "interrupted" | "compensating" | "completed" | "failed" | "cancelled";
 
 /** The user turn a run was started with: what a resume starts again when the run died before its first checkpoint. */
 export interface TurnInput {
@@ -26,7 +27,10 @@ export type RunLifecycleEvent =
  */
 export const runLifecycleMachine = setup({
   // turn is optional: snapshots persisted before it existed have none
-  types: { context: {} as { runId: string; outcome: "failed" | "cancelled"; turn?: TurnInput | null }, events: {} as RunLifecycleEvent },
+  types: {
+    context: {} as { runId: string; outcome: "failed" | "cancelled"; turn?: TurnInput | null },
+    events: {} as RunLifecycleEvent,
+  },
   actions: {
     setRun: assign({ runId: ({ event }) => ("runId" in event ? event.runId : "") }),
     // a process killed before the turn's first checkpoint leaves only this to resume it from
@@ -51,11 +55,27 @@ export const runLifecycleMachine = setup({
         RESUME: { target: "running", actions: "setRun" },
       },
     },
-    paused: { on: { RESUME: { target: "running", actions: "setRun" }, CANCEL: "cancelled", COMPENSATE: { target: "compensating", actions: "setOutcome" } } },
-    interrupted: { on: { RESUME: { target: "running", actions: "setRun" }, PAUSE: "paused", CANCEL: "cancelled", COMPENSATE: { target: "compensating", actions: "setOutcome" } } },
+    paused: {
+      on: {
+        RESUME: { target: "running", actions: "setRun" },
+        CANCEL: "cancelled",
+        COMPENSATE: { target: "compensating", actions: "setOutcome" },
+      },
+    },
+    interrupted: {
+      on: {
+        RESUME: { target: "running", actions: "setRun" },
+        PAUSE: "paused",
+        CANCEL: "cancelled",
+        COMPENSATE: { target: "compensating", actions: "setOutcome" },
+      },
+    },
     compensating: {
       on: {
-        COMPENSATED: [{ guard: ({ context }) => context.outcome === "cancelled", target: "cancelled" }, { target: "failed" }],
+        COMPENSATED: [
+          { guard: ({ context }) => context.outcome === "cancelled", target: "cancelled" },
+          { target: "failed" },
+        ],
         RESUME: { target: "compensating", actions: "setRun" },
       },
     },
@@ -83,10 +103,16 @@ export interface RunStatusInfo {
  * persisted so another process sees it and a restart restores it.
  */
 export async function openRunLifecycle(docs: DocStore, threadId: string, fresh: boolean): Promise<RunLifecycleActor> {
-  const stored = fresh ? undefined : ((await docs.get(KIND, threadId))?.body as { snapshot: RunLifecycleSnapshot } | undefined);
+  const stored = fresh
+    ? undefined
+    : ((await docs.get(KIND, threadId))?.body as { snapshot: RunLifecycleSnapshot } | undefined);
   const actor = createActor(runLifecycleMachine, stored ? { snapshot: stored.snapshot } : {});
   actor.subscribe((snapshot) => {
-    void docs.put(KIND, threadId, threadId, { snapshot: actor.getPersistedSnapshot(), state: snapshot.value, runId: snapshot.context.runId });
+    void docs.put(KIND, threadId, threadId, {
+      snapshot: actor.getPersistedSnapshot(),
+      state: snapshot.value,
+      runId: snapshot.context.runId,
+    });
   });
   actor.start();
   return actor;
@@ -97,7 +123,8 @@ export async function openRunLifecycle(docs: DocStore, threadId: string, fresh: 
  * died before its first checkpoint is known only here, and the next turn must not reuse its number.
  */
 export async function lastStartedTurn(docs: DocStore, threadId: string): Promise<number> {
-  const body = (await docs.get(KIND, threadId))?.body as { snapshot?: { context?: { turn?: TurnInput | null } } } | undefined;
+  const body = (await docs.get(KIND, threadId))?.body as
+    { snapshot?: { context?: { turn?: TurnInput | null } } } | undefined;
   return body?.snapshot?.context?.turn?.userTurn ?? 0;
 }
 

@@ -16,7 +16,10 @@ export interface RunResult {
   checkpointId?: string;
 }
 
-export function runResultOf(state: TeamStateValue, ids: { threadId: string; runId: string; checkpointId?: string }): RunResult {
+export function runResultOf(
+  state: TeamStateValue,
+  ids: { threadId: string; runId: string; checkpointId?: string },
+): RunResult {
   const steps = stepsOfLatestTurn(state);
   return {
     threadId: ids.threadId,

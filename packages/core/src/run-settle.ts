@@ -41,7 +41,10 @@ export async function settle(deps: ExecutorDeps, ctx: SettleContext): Promise<Ru
     emit({ type: "run.interrupted" });
     status = "interrupted";
   } else if (ctx.cancelled || ctx.timedOut || compensatingAlready || values.status === "failed") {
-    const outcome = ctx.cancelled || (compensatingAlready && lifecycle?.getSnapshot().context.outcome === "cancelled") ? "cancelled" : "failed";
+    const outcome =
+      ctx.cancelled || (compensatingAlready && lifecycle?.getSnapshot().context.outcome === "cancelled")
+        ? "cancelled"
+        : "failed";
     if (ctx.cancelled || ctx.timedOut) {
       // let calls that ignore the abort finish, so their completed steps are journaled and undone too
       await deps.settled(5000);
@@ -50,7 +53,16 @@ export async function settle(deps: ExecutorDeps, ctx: SettleContext): Promise<Ru
     if (!ctx.replaying && (await pendingSaga(deps.store.docs, ctx.threadId, values)).length) {
       if (!compensatingAlready) lifecycle?.send({ type: "COMPENSATE", outcome });
       compensated = true;
-      await compensate({ graph: deps.graph, journal: deps.store.docs, undo: deps.undo, resilience: deps.resilience, deadLetters: deps.deadLetters, emit, runId: ctx.runId, threadId: ctx.threadId });
+      await compensate({
+        graph: deps.graph,
+        journal: deps.store.docs,
+        undo: deps.undo,
+        resilience: deps.resilience,
+        deadLetters: deps.deadLetters,
+        emit,
+        runId: ctx.runId,
+        threadId: ctx.threadId,
+      });
       lifecycle?.send({ type: "COMPENSATED" });
     } else {
       lifecycle?.send({ type: outcome === "cancelled" ? "CANCEL" : "FAIL" });
@@ -65,14 +77,21 @@ export async function settle(deps: ExecutorDeps, ctx: SettleContext): Promise<Ru
   const after = compensated ? (await stateOf(deps.graph, ctx.threadId))! : snapshot;
   const id = after.config.configurable?.checkpoint_id;
   const result = {
-    ...runResultOf(after.values as TeamStateValue, { threadId: ctx.threadId, runId: ctx.runId, ...(typeof id === "string" ? { checkpointId: id } : {}) }),
+    ...runResultOf(after.values as TeamStateValue, {
+      threadId: ctx.threadId,
+      runId: ctx.runId,
+      ...(typeof id === "string" ? { checkpointId: id } : {}),
+    }),
     status,
     ...(ctx.timedOut ? { error: ctx.timedOut.toInfo() } : {}),
   };
   if (status === "completed") emit({ type: "run.completed", output: result.output, usage: result.usage });
   else if (status === "cancelled") emit({ type: "run.cancelled" });
   else if (status === "failed") {
-    emit({ type: "run.failed", error: result.error ?? new TroupeError("INTERNAL", "the run stopped without an answer").toInfo() });
+    emit({
+      type: "run.failed",
+      error: result.error ?? new TroupeError("INTERNAL", "the run stopped without an answer").toInfo(),
+    });
   }
   return result;
 }
@@ -84,18 +103,42 @@ export async function settle(deps: ExecutorDeps, ctx: SettleContext): Promise<Ru
 async function settleUncheckpointed(deps: ExecutorDeps, ctx: SettleContext): Promise<RunResult> {
   const userTurn = ctx.lifecycle?.getSnapshot().context.turn?.userTurn;
   const outcome = ctx.cancelled ? "cancelled" : "failed";
-  const pending = userTurn === undefined ? [] : await pendingSaga(deps.store.docs, ctx.threadId, { saga: [], compensations: {}, userTurn });
+  const pending =
+    userTurn === undefined
+      ? []
+      : await pendingSaga(deps.store.docs, ctx.threadId, { saga: [], compensations: {}, userTurn });
   if (pending.length && !ctx.replaying) {
     ctx.lifecycle?.send({ type: "COMPENSATE", outcome });
-    await compensate({ graph: deps.graph, journal: deps.store.docs, undo: deps.undo, resilience: deps.resilience, deadLetters: deps.deadLetters, emit: ctx.emit, runId: ctx.runId, threadId: ctx.threadId, uncheckpointedTurn: userTurn });
+    await compensate({
+      graph: deps.graph,
+      journal: deps.store.docs,
+      undo: deps.undo,
+      resilience: deps.resilience,
+      deadLetters: deps.deadLetters,
+      emit: ctx.emit,
+      runId: ctx.runId,
+      threadId: ctx.threadId,
+      uncheckpointedTurn: userTurn,
+    });
     ctx.lifecycle?.send({ type: "COMPENSATED" });
   } else {
     ctx.lifecycle?.send({ type: ctx.cancelled ? "CANCEL" : "FAIL" });
   }
-  const error = new TroupeError("RUN_NOT_RESUMABLE", `the run of thread "${ctx.threadId}" ended before its first checkpoint was written`).toInfo();
+  const error = new TroupeError(
+    "RUN_NOT_RESUMABLE",
+    `the run of thread "${ctx.threadId}" ended before its first checkpoint was written`,
+  ).toInfo();
   if (ctx.cancelled) ctx.emit({ type: "run.cancelled" });
   else ctx.emit({ type: "run.failed", error });
-  return { threadId: ctx.threadId, runId: ctx.runId, status: outcome, output: null, steps: [], usage: usageOf([]), ...(ctx.cancelled ? {} : { error }) };
+  return {
+    threadId: ctx.threadId,
+    runId: ctx.runId,
+    status: outcome,
+    output: null,
+    steps: [],
+    usage: usageOf([]),
+    ...(ctx.cancelled ? {} : { error }),
+  };
 }
 
 /** The thread's latest checkpointed state, or undefined when it has no checkpoint yet. */

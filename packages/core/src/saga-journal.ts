@@ -38,7 +38,11 @@ export function sagaSink(docs: DocStore, threadId: string, mark: Pick<SagaStep, 
  * an agent call that never returned, because the run was cancelled or the process died) and steps
  * in the checkpointed state, in completion order, without the ones already undone. Last first.
  */
-export async function pendingSaga(docs: DocStore | undefined, threadId: string, state: Pick<TeamStateValue, "saga" | "compensations" | "userTurn">): Promise<SagaStep[]> {
+export async function pendingSaga(
+  docs: DocStore | undefined,
+  threadId: string,
+  state: Pick<TeamStateValue, "saga" | "compensations" | "userTurn">,
+): Promise<SagaStep[]> {
   const prefix = `${threadId}:${state.userTurn}:`;
   const journaled = docs ? (await docs.list(KIND, threadId)).map((d) => d.body as SagaStep) : [];
   const seen = new Set<string>();

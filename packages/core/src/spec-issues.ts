@@ -59,9 +59,16 @@ function problemsOf(issue: z.core.$ZodIssue, schema: z.ZodType): RawProblem[] {
     case "too_small":
     case "too_big":
       // only a number is worth echoing: "" is plainly empty and a list is shown by its length
-      return [{ path, message: `${custom ? issue.message : rangeText(issue)}${typeof issue.input === "number" ? got : ""}` }];
+      return [
+        { path, message: `${custom ? issue.message : rangeText(issue)}${typeof issue.input === "number" ? got : ""}` },
+      ];
     case "invalid_value":
-      return [{ path, message: `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}${didYouMean(String(issue.input), issue.values.map(String))}${got}` }];
+      return [
+        {
+          path,
+          message: `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}${didYouMean(String(issue.input), issue.values.map(String))}${got}`,
+        },
+      ];
     case "invalid_key": {
       const key = String(issue.input ?? issue.path.at(-1));
       const rename = key.replace(/[^A-Za-z0-9_-]+/g, "_").replace(/^[^A-Za-z]+/, "");
@@ -69,7 +76,9 @@ function problemsOf(issue: z.core.$ZodIssue, schema: z.ZodType): RawProblem[] {
       return [{ path, message: `bad name ${JSON.stringify(key)}: ${reason}${rename ? ` (e.g. "${rename}")` : ""}` }];
     }
     default:
-      return [{ path, message: `${issue.message.replace(/^Invalid input:?\s*/, "") || "invalid value"}${custom ? got : ""}` }];
+      return [
+        { path, message: `${issue.message.replace(/^Invalid input:?\s*/, "") || "invalid value"}${custom ? got : ""}` },
+      ];
   }
 }
 
@@ -97,8 +106,12 @@ function expectedName(expected: string): string {
 function rangeText(issue: z.core.$ZodIssueTooSmall | z.core.$ZodIssueTooBig): string {
   const small = issue.code === "too_small";
   const bound = Number(small ? issue.minimum : issue.maximum);
-  if (issue.origin === "string") return small && bound === 1 ? "must not be empty" : `must be ${small ? "at least" : "at most"} ${bound} characters long`;
-  if (issue.origin === "array" || issue.origin === "set") return `must list ${small ? "at least" : "at most"} ${bound} item${bound === 1 ? "" : "s"}`;
+  if (issue.origin === "string")
+    return small && bound === 1
+      ? "must not be empty"
+      : `must be ${small ? "at least" : "at most"} ${bound} characters long`;
+  if (issue.origin === "array" || issue.origin === "set")
+    return `must list ${small ? "at least" : "at most"} ${bound} item${bound === 1 ? "" : "s"}`;
   if (issue.inclusive === false) return `must be ${small ? "greater" : "less"} than ${bound}`;
   return `must be ${small ? "at least" : "at most"} ${bound}`;
 }
@@ -111,7 +124,13 @@ function keysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
     const def = (node as { _zod?: { def?: Record<string, unknown> } })._zod?.def;
     if (!def) return [];
     const type = def.type as string;
-    if (type === "optional" || type === "default" || type === "nullable" || type === "prefault" || type === "readonly") {
+    if (
+      type === "optional" ||
+      type === "default" ||
+      type === "nullable" ||
+      type === "prefault" ||
+      type === "readonly"
+    ) {
       node = def.innerType;
       continue;
     }

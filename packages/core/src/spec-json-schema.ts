@@ -15,5 +15,8 @@ export function teamSpecJsonSchema(patterns: Iterable<AnyPattern>): Record<strin
   const [first, ...rest] = branches;
   if (!first) throw new Error("teamSpecJsonSchema needs at least one pattern");
   const schema = rest.length ? z.union([first, ...rest]) : first;
-  return { title: "Troupe team spec", ...(z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) as Record<string, unknown>) };
+  return {
+    title: "Troupe team spec",
+    ...(z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) as Record<string, unknown>),
+  };
 }

@@ -57,26 +57,41 @@ export function specLimitProblems(raw: unknown): SpecProblem[] {
     }
     const { value, path, depth } = frame;
     if (++values > SPEC_LIMITS.maxValues) {
-      report({ path: "(root)", message: `the spec holds more than ${SPEC_LIMITS.maxValues} values (YAML aliases count each time they are used); a team spec is far smaller, split it or write it out plainly` });
+      report({
+        path: "(root)",
+        message: `the spec holds more than ${SPEC_LIMITS.maxValues} values (YAML aliases count each time they are used); a team spec is far smaller, split it or write it out plainly`,
+      });
       break;
     }
     if (typeof value === "string") {
-      if (value.length > SPEC_LIMITS.maxStringLength) report({ path: shownPath(path), message: `is ${tooLong(value.length)}; shorten it (a prompt this long belongs in a file your code reads)` });
+      if (value.length > SPEC_LIMITS.maxStringLength)
+        report({
+          path: shownPath(path),
+          message: `is ${tooLong(value.length)}; shorten it (a prompt this long belongs in a file your code reads)`,
+        });
       continue;
     }
     if (typeof value !== "object" || value === null) continue;
     const at = shownPath(path);
     if (open.has(value)) {
-      report({ path: at, message: "contains itself (a YAML alias inside its own anchor); write the value out instead" });
+      report({
+        path: at,
+        message: "contains itself (a YAML alias inside its own anchor); write the value out instead",
+      });
       continue;
     }
     if (depth > SPEC_LIMITS.maxDepth) {
-      report({ path: at, message: `nested deeper than ${SPEC_LIMITS.maxDepth} levels; a team spec needs a handful, flatten this value` });
+      report({
+        path: at,
+        message: `nested deeper than ${SPEC_LIMITS.maxDepth} levels; a team spec needs a handful, flatten this value`,
+      });
       continue;
     }
     open.add(value);
     stack.push({ close: value });
-    const entries: [PropertyKey, unknown][] = Array.isArray(value) ? value.map((v, i) => [i, v]) : Object.entries(value);
+    const entries: [PropertyKey, unknown][] = Array.isArray(value)
+      ? value.map((v, i) => [i, v])
+      : Object.entries(value);
     for (let i = entries.length - 1; i >= 0; i--) {
       const [key, child] = entries[i]!;
       if (typeof key === "string" && key.length > SPEC_LIMITS.maxStringLength) {
@@ -84,19 +99,28 @@ export function specLimitProblems(raw: unknown): SpecProblem[] {
         continue;
       }
       if (typeof key === "string" && PROTOTYPE_KEYS.has(key)) {
-        report({ path: specPath([...path, key]), message: `"${key}" is not allowed as a key anywhere in a spec (it names JavaScript prototype machinery); rename or remove it` });
+        report({
+          path: specPath([...path, key]),
+          message: `"${key}" is not allowed as a key anywhere in a spec (it names JavaScript prototype machinery); rename or remove it`,
+        });
         continue;
       }
       stack.push({ value: child, path: [...path, key], depth: depth + 1 });
     }
   }
-  if (dropped) problems.push({ path: "(root)", message: `and ${dropped} more problem${dropped === 1 ? "" : "s"} like those above; fix them first` });
+  if (dropped)
+    problems.push({
+      path: "(root)",
+      message: `and ${dropped} more problem${dropped === 1 ? "" : "s"} like those above; fix them first`,
+    });
   return problems;
 }
 
 /** A path as problems show it, with overlong keys cut so a hostile key cannot flood the message. */
 function shownPath(path: readonly PropertyKey[]): string {
-  return specPath(path.map((part) => (typeof part === "string" && part.length > 64 ? `${part.slice(0, 61)}...` : part)));
+  return specPath(
+    path.map((part) => (typeof part === "string" && part.length > 64 ? `${part.slice(0, 61)}...` : part)),
+  );
 }
 
 function tooLong(length: number): string {

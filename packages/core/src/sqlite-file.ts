@@ -1,4 +1,15 @@
-import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readSync, realpathSync, statSync, type Stats } from "node:fs";
+import {
+  accessSync,
+  closeSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  realpathSync,
+  statSync,
+  type Stats,
+} from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { TroupeError } from "./errors.js";
 
@@ -17,7 +28,11 @@ export function checkSqliteFile(path: string): string {
   const file = resolve(path);
   const real = realPathOf(file);
   if (SPECIAL_TREE.test(real)) {
-    throw new TroupeError("STORE_INVALID", `store ${path}${real !== file ? ` (${real})` : ""} is in /${real.split("/")[1]}, a tree of special files, not a place for a database; ${ELSEWHERE}`, { details: { path: file } });
+    throw new TroupeError(
+      "STORE_INVALID",
+      `store ${path}${real !== file ? ` (${real})` : ""} is in /${real.split("/")[1]}, a tree of special files, not a place for a database; ${ELSEWHERE}`,
+      { details: { path: file } },
+    );
   }
   const stat = statOf(path, file);
   if (stat) {
@@ -38,13 +53,25 @@ export function checkSqliteFile(path: string): string {
 
 function checkExisting(path: string, file: string, stat: Stats): void {
   if (stat.isDirectory()) {
-    throw new TroupeError("STORE_INVALID", `store ${path} is a directory, not a SQLite file; name a file inside it, e.g. --store ${join(path, "checkpoints.sqlite")}`, { details: { path: file } });
+    throw new TroupeError(
+      "STORE_INVALID",
+      `store ${path} is a directory, not a SQLite file; name a file inside it, e.g. --store ${join(path, "checkpoints.sqlite")}`,
+      { details: { path: file } },
+    );
   }
   if (!stat.isFile()) {
-    throw new TroupeError("STORE_INVALID", `store ${path} is ${kindOf(stat)}, not a regular file; SQLite cannot keep a store there. ${capital(ELSEWHERE)}`, { details: { path: file } });
+    throw new TroupeError(
+      "STORE_INVALID",
+      `store ${path} is ${kindOf(stat)}, not a regular file; SQLite cannot keep a store there. ${capital(ELSEWHERE)}`,
+      { details: { path: file } },
+    );
   }
   if (!allowed(file, constants.R_OK | constants.W_OK)) {
-    throw new TroupeError("STORE_PERMISSION", `cannot read and write store ${path}: permission denied; make the file readable and writable by this user (chmod u+rw), or ${ELSEWHERE}`, { details: { path: file } });
+    throw new TroupeError(
+      "STORE_PERMISSION",
+      `cannot read and write store ${path}: permission denied; make the file readable and writable by this user (chmod u+rw), or ${ELSEWHERE}`,
+      { details: { path: file } },
+    );
   }
   if (stat.size === 0) return; // SQLite treats an empty file as an empty database
   const head = Buffer.alloc(100);
@@ -56,7 +83,8 @@ function checkExisting(path: string, file: string, stat: Stats): void {
     closeSync(fd);
   }
   const notSqlite = `store ${path} is not a SQLite database (its first bytes are not "SQLite format 3"), so it is not a Troupe store; move it aside or ${ELSEWHERE}`;
-  if (head.toString("latin1", 0, Math.min(read, 16)) !== HEADER.slice(0, Math.min(read, 16))) throw new TroupeError("STORE_INVALID", notSqlite, { details: { path: file } });
+  if (head.toString("latin1", 0, Math.min(read, 16)) !== HEADER.slice(0, Math.min(read, 16)))
+    throw new TroupeError("STORE_INVALID", notSqlite, { details: { path: file } });
   if (read < 100) throw truncated(path, file, `${stat.size} bytes, shorter than a SQLite header`);
   // the page count in the header is valid when its version number matches the change counter
   const pageSize = head.readUInt16BE(16) === 1 ? 65_536 : head.readUInt16BE(16);
@@ -73,16 +101,32 @@ function statOf(path: string, file: string): Stats | undefined {
     return statSync(file, { throwIfNoEntry: false });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ENOTDIR") throw new TroupeError("STORE_INVALID", `store ${path}: part of that path is a file, not a directory; ${ELSEWHERE}`, { cause: error, details: { path: file } });
+    if (code === "ENOTDIR")
+      throw new TroupeError(
+        "STORE_INVALID",
+        `store ${path}: part of that path is a file, not a directory; ${ELSEWHERE}`,
+        { cause: error, details: { path: file } },
+      );
     if (code === "EACCES" || code === "EPERM") {
-      throw new TroupeError("STORE_PERMISSION", `cannot reach store ${path}: permission denied on a directory in its path; make it searchable by this user (chmod +x), or ${ELSEWHERE}`, { cause: error, details: { path: file } });
+      throw new TroupeError(
+        "STORE_PERMISSION",
+        `cannot reach store ${path}: permission denied on a directory in its path; make it searchable by this user (chmod +x), or ${ELSEWHERE}`,
+        { cause: error, details: { path: file } },
+      );
     }
-    throw new TroupeError("STORE_UNAVAILABLE", `cannot look at store ${path}: ${(error as Error).message}`, { cause: error, details: { path: file } });
+    throw new TroupeError("STORE_UNAVAILABLE", `cannot look at store ${path}: ${(error as Error).message}`, {
+      cause: error,
+      details: { path: file },
+    });
   }
 }
 
 function truncated(path: string, file: string, what: string): TroupeError {
-  return new TroupeError("STORE_INVALID", `store ${path} is truncated (${what}); restore it from a backup, or move it aside to start an empty store there`, { details: { path: file } });
+  return new TroupeError(
+    "STORE_INVALID",
+    `store ${path} is truncated (${what}); restore it from a backup, or move it aside to start an empty store there`,
+    { details: { path: file } },
+  );
 }
 
 function makeParent(path: string, dir: string): void {
@@ -98,10 +142,22 @@ function makeParent(path: string, dir: string): void {
       );
     }
     if (code === "ENOTDIR" || code === "EEXIST") {
-      throw new TroupeError("STORE_INVALID", `cannot create ${dir} for store ${path}: part of that path is a file, not a directory; ${ELSEWHERE}`, { cause: error, details: { path: resolve(path) } });
+      throw new TroupeError(
+        "STORE_INVALID",
+        `cannot create ${dir} for store ${path}: part of that path is a file, not a directory; ${ELSEWHERE}`,
+        { cause: error, details: { path: resolve(path) } },
+      );
     }
-    if (code === "ENOSPC") throw new TroupeError("STORE_UNAVAILABLE", `cannot create ${dir} for store ${path}: the disk is full; free space and try again`, { cause: error, details: { path: resolve(path) } });
-    throw new TroupeError("STORE_UNAVAILABLE", `cannot create ${dir} for store ${path}: ${(error as Error).message}`, { cause: error, details: { path: resolve(path) } });
+    if (code === "ENOSPC")
+      throw new TroupeError(
+        "STORE_UNAVAILABLE",
+        `cannot create ${dir} for store ${path}: the disk is full; free space and try again`,
+        { cause: error, details: { path: resolve(path) } },
+      );
+    throw new TroupeError("STORE_UNAVAILABLE", `cannot create ${dir} for store ${path}: ${(error as Error).message}`, {
+      cause: error,
+      details: { path: resolve(path) },
+    });
   }
 }
 

@@ -24,16 +24,20 @@ export function sqliteLeases(db: Database.Database): LeaseStore {
     `INSERT OR REPLACE INTO troupe_leases (thread_id, owner, host, pid, purpose, acquired_at, heartbeat_at, expires_at)
      VALUES (@threadId, @owner, @host, @pid, @purpose, @acquiredAt, @heartbeatAt, @expiresAt)`,
   );
-  const renew = db.prepare("UPDATE troupe_leases SET heartbeat_at = ?, expires_at = ? WHERE thread_id = ? AND owner = ?");
+  const renew = db.prepare(
+    "UPDATE troupe_leases SET heartbeat_at = ?, expires_at = ? WHERE thread_id = ? AND owner = ?",
+  );
   const release = db.prepare("DELETE FROM troupe_leases WHERE thread_id = ? AND owner = ?");
-  const acquire = db.transaction((threadId: string, claim: Parameters<LeaseStore["acquire"]>[1], ttlMs: number, takeOver?: string) => {
-    const now = Date.now();
-    const row = get.get(threadId);
-    const existing = row ? leaseOf(row) : undefined;
-    if (!mayTake(existing, claim.owner, now, takeOver)) return { acquired: false as const, holder: existing! };
-    put.run(leaseRow(threadId, claim, ttlMs, now, existing?.owner === claim.owner ? existing.acquiredAt : undefined));
-    return { acquired: true as const };
-  });
+  const acquire = db.transaction(
+    (threadId: string, claim: Parameters<LeaseStore["acquire"]>[1], ttlMs: number, takeOver?: string) => {
+      const now = Date.now();
+      const row = get.get(threadId);
+      const existing = row ? leaseOf(row) : undefined;
+      if (!mayTake(existing, claim.owner, now, takeOver)) return { acquired: false as const, holder: existing! };
+      put.run(leaseRow(threadId, claim, ttlMs, now, existing?.owner === claim.owner ? existing.acquiredAt : undefined));
+      return { acquired: true as const };
+    },
+  );
   return {
     async acquire(threadId, claim, ttlMs, takeOver) {
       return acquire.immediate(threadId, claim, ttlMs, takeOver);
@@ -64,5 +68,3 @@ function leaseOf(row: LeaseRow): ThreadLease {
     expiresAt: row.expires_at,
   };
 }
-
-

@@ -116,7 +116,11 @@ function refusalAsUser(path: string, cwd = dir): { code: string; message: string
   const script = `import { sqliteStore } from ${JSON.stringify(storeModule)};
 try { sqliteStore(${JSON.stringify(path)}); console.log(JSON.stringify({ opened: true })); }
 catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message })); }`;
-  const child = spawnSync(process.execPath, ["--input-type=module", "-e", script], { cwd, encoding: "utf8", ...asUser });
+  const child = spawnSync(process.execPath, ["--input-type=module", "-e", script], {
+    cwd,
+    encoding: "utf8",
+    ...asUser,
+  });
   expect(child.status, child.stderr).toBe(0);
   return JSON.parse(child.stdout) as { code: string; message: string };
 }

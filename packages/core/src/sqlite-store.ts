@@ -1,6 +1,12 @@
 import Database from "better-sqlite3";
 import type { RunnableConfig } from "@langchain/core/runnables";
-import type { Checkpoint, CheckpointListOptions, CheckpointMetadata, CheckpointTuple, PendingWrite } from "@langchain/langgraph-checkpoint";
+import type {
+  Checkpoint,
+  CheckpointListOptions,
+  CheckpointMetadata,
+  CheckpointTuple,
+  PendingWrite,
+} from "@langchain/langgraph-checkpoint";
 import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
 import { TroupeError } from "./errors.js";
 import type { DocStore, RecordStore, ThreadStore } from "./record-store.js";
@@ -40,7 +46,10 @@ const TROUPE_TABLES = ["troupe_records", "troupe_docs", "troupe_threads", "troup
 
 function openedStore(db: Database.Database, file: string): TeamStore {
   db.pragma("busy_timeout = 5000");
-  const tables = db.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all().map((t) => t.name);
+  const tables = db
+    .prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+    .all()
+    .map((t) => t.name);
   if (tables.length && !tables.some((t) => TROUPE_TABLES.includes(t))) {
     const shown = tables.slice(0, 5).join(", ") + (tables.length > 5 ? `, ... (${tables.length} tables)` : "");
     throw new TroupeError(
@@ -55,7 +64,9 @@ function openedStore(db: Database.Database, file: string): TeamStore {
     CREATE TABLE IF NOT EXISTS troupe_docs (kind TEXT NOT NULL, id TEXT NOT NULL, thread_id TEXT NOT NULL, body TEXT NOT NULL, updated_at TEXT NOT NULL, PRIMARY KEY (kind, id));
     CREATE TABLE IF NOT EXISTS troupe_threads (thread_id TEXT PRIMARY KEY, spec TEXT NOT NULL, base_dir TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
   `);
-  const getRecord = db.prepare<[string, string], { value: string }>("SELECT value FROM troupe_records WHERE thread_id = ? AND key = ?");
+  const getRecord = db.prepare<[string, string], { value: string }>(
+    "SELECT value FROM troupe_records WHERE thread_id = ? AND key = ?",
+  );
   const putRecord = db.prepare("INSERT OR REPLACE INTO troupe_records (thread_id, key, value) VALUES (?, ?, ?)");
   const getThread = db.prepare<[string], ThreadRow>("SELECT * FROM troupe_threads WHERE thread_id = ?");
   const listThreads = db.prepare<[], ThreadRow>("SELECT * FROM troupe_threads ORDER BY updated_at DESC");
@@ -63,10 +74,14 @@ function openedStore(db: Database.Database, file: string): TeamStore {
     `INSERT INTO troupe_threads (thread_id, spec, base_dir, created_at, updated_at) VALUES (@threadId, @spec, @baseDir, @now, @now)
      ON CONFLICT(thread_id) DO UPDATE SET spec = excluded.spec, base_dir = excluded.base_dir, updated_at = excluded.updated_at`,
   );
-  const putDoc = db.prepare("INSERT OR REPLACE INTO troupe_docs (kind, id, thread_id, body, updated_at) VALUES (?, ?, ?, ?, ?)");
+  const putDoc = db.prepare(
+    "INSERT OR REPLACE INTO troupe_docs (kind, id, thread_id, body, updated_at) VALUES (?, ?, ?, ?, ?)",
+  );
   const getDoc = db.prepare<[string, string], DocRow>("SELECT * FROM troupe_docs WHERE kind = ? AND id = ?");
   const listDocs = db.prepare<[string], DocRow>("SELECT * FROM troupe_docs WHERE kind = ? ORDER BY updated_at");
-  const listThreadDocs = db.prepare<[string, string], DocRow>("SELECT * FROM troupe_docs WHERE kind = ? AND thread_id = ? ORDER BY updated_at");
+  const listThreadDocs = db.prepare<[string, string], DocRow>(
+    "SELECT * FROM troupe_docs WHERE kind = ? AND thread_id = ? ORDER BY updated_at",
+  );
   const deleteDoc = db.prepare("DELETE FROM troupe_docs WHERE kind = ? AND id = ?");
   const docs: DocStore = {
     async put(kind, id, threadId, body) {
@@ -98,7 +113,12 @@ function openedStore(db: Database.Database, file: string): TeamStore {
       return row ? threadOf(row) : undefined;
     },
     async saveThread(info) {
-      upsertThread.run({ threadId: info.threadId, spec: JSON.stringify(info.spec), baseDir: info.baseDir, now: new Date().toISOString() });
+      upsertThread.run({
+        threadId: info.threadId,
+        spec: JSON.stringify(info.spec),
+        baseDir: info.baseDir,
+        now: new Date().toISOString(),
+      });
     },
     async listThreads() {
       return listThreads.all().map(threadOf);
@@ -149,12 +169,20 @@ class FaultTypedSqliteSaver extends SqliteSaver {
     }
   }
 
-  override async put(config: RunnableConfig, checkpoint: Checkpoint, metadata: CheckpointMetadata): Promise<RunnableConfig> {
-    return super.put(config, checkpoint, metadata).catch((error: unknown) => Promise.reject(sqliteFault(error, this.file)));
+  override async put(
+    config: RunnableConfig,
+    checkpoint: Checkpoint,
+    metadata: CheckpointMetadata,
+  ): Promise<RunnableConfig> {
+    return super
+      .put(config, checkpoint, metadata)
+      .catch((error: unknown) => Promise.reject(sqliteFault(error, this.file)));
   }
 
   override async putWrites(config: RunnableConfig, writes: PendingWrite[], taskId: string): Promise<void> {
-    return super.putWrites(config, writes, taskId).catch((error: unknown) => Promise.reject(sqliteFault(error, this.file)));
+    return super
+      .putWrites(config, writes, taskId)
+      .catch((error: unknown) => Promise.reject(sqliteFault(error, this.file)));
   }
 
   override async deleteThread(threadId: string): Promise<void> {

@@ -23,5 +23,11 @@ export function docOf(row: DocRow): StoredDoc {
 }
 
 export function threadOf(row: ThreadRow): ThreadInfo {
-  return { threadId: row.thread_id, spec: JSON.parse(row.spec), baseDir: row.base_dir, createdAt: row.created_at, updatedAt: row.updated_at };
+  return {
+    threadId: row.thread_id,
+    spec: JSON.parse(row.spec),
+    baseDir: row.base_dir,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
 }

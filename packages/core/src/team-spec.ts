@@ -4,11 +4,14 @@ import { SPEC_NAME, SPEC_NAME_RULE, TOOL_NAME, TOOL_NAME_RULE } from "./spec-nam
 
 const WHOLE = "must be a whole number of at least 1";
 const DOLLARS = "must be a number of US dollars greater than 0";
-const MODEL_EMPTY = 'must not be empty; name a model ("offline", "claude-sonnet-4-6", "anthropic:<model>") or leave the key out';
+const MODEL_EMPTY =
+  'must not be empty; name a model ("offline", "claude-sonnet-4-6", "anthropic:<model>") or leave the key out';
 
 export const AgentSpecSchema = z
   .object({
-    description: z.string().min(1, "must not be empty; say in one line what this agent does (teammates and routers read it)"),
+    description: z
+      .string()
+      .min(1, "must not be empty; say in one line what this agent does (teammates and routers read it)"),
     instructions: z.string().min(1, "must not be empty; write what this agent should do (its system prompt)"),
     /** "offline", "claude-sonnet-4-6", "anthropic:<model>", or a name given in `models`. */
     model: z.string().min(1, MODEL_EMPTY).optional(),

@@ -45,7 +45,10 @@ export const TeamState = Annotation.Root({
   /** Completed compensable tool calls, in order (the saga log). */
   saga: Annotation<SagaStep[]>({ reducer: (a, b) => a.concat(b), default: () => [] }),
   /** Saga steps already undone (or dead-lettered), by step key. */
-  compensations: Annotation<Record<string, "compensated" | "dead_lettered">>({ reducer: (a, b) => ({ ...a, ...b }), default: () => ({}) }),
+  compensations: Annotation<Record<string, "compensated" | "dead_lettered">>({
+    reducer: (a, b) => ({ ...a, ...b }),
+    default: () => ({}),
+  }),
   /** Pattern-specific data (pending delegations, blackboards, ...), merged by key. */
   scratch: Annotation<Record<string, unknown>>({ reducer: (a, b) => ({ ...a, ...b }), default: () => ({}) }),
 });

@@ -159,7 +159,10 @@ export class Team {
       ...(options.tools ? { tools: options.tools } : {}),
       ...(options.steps ? { steps: options.steps } : {}),
     });
-    this.graph = builder.compile({ checkpointer: options.store.checkpointer, name: options.spec.name }) as RunnableTeamGraph;
+    this.graph = builder.compile({
+      checkpointer: options.store.checkpointer,
+      name: options.spec.name,
+    }) as RunnableTeamGraph;
   }
 
   /** Runs one user message to the end. Rejects with the run's TroupeError (partial result in `details.result`) when it fails or is cancelled; resolves with status "paused" or "interrupted" when it stops to wait. */
@@ -188,22 +191,42 @@ export class Team {
   private async replayTarget(threadId: string, options: ReplayOptions): Promise<{ threadId: string; work: Work }> {
     if (!options.fork) return { threadId, work: replayWork(options) };
     const branch = await this.history(threadId);
-    const from = options.from ?? [...branch].reverse().find((c) => c.source === "input")?.checkpointId ?? branch[0]!.checkpointId;
+    const from =
+      options.from ?? [...branch].reverse().find((c) => c.source === "input")?.checkpointId ?? branch[0]!.checkpointId;
     const forkId = typeof options.fork === "string" ? options.fork : `${threadId}-fork-${randomUUID().slice(0, 8)}`;
-    await forkThread(this.store.checkpointer, { threadId, upTo: from, branch: branch.map((c) => c.checkpointId) }, forkId);
+    await forkThread(
+      this.store.checkpointer,
+      { threadId, upTo: from, branch: branch.map((c) => c.checkpointId) },
+      forkId,
+    );
     const info = await this.store.threads.getThread(threadId);
-    await this.store.threads.saveThread({ threadId: forkId, spec: info?.spec ?? this.spec, baseDir: info?.baseDir ?? this.options.baseDir ?? process.cwd() });
+    await this.store.threads.saveThread({
+      threadId: forkId,
+      spec: info?.spec ?? this.spec,
+      baseDir: info?.baseDir ?? this.options.baseDir ?? process.cwd(),
+    });
     return { threadId: forkId, work: { ...replayWork({ ...options, from }), recordsThreadId: threadId } as Work };
   }
 
   /** Continues a paused, interrupted (pass the answer), crashed or half-compensated run from its checkpoint. */
-  async resume(threadId: string, answer?: unknown, options: Pick<RunOptions, "signal" | "wait"> = {}): Promise<RunResult> {
+  async resume(
+    threadId: string,
+    answer?: unknown,
+    options: Pick<RunOptions, "signal" | "wait"> = {},
+  ): Promise<RunResult> {
     return this.finish(this.start({ kind: "resume", ...(answer === undefined ? {} : { answer }) }, threadId, options));
   }
 
   /** Like resume, yielding events. */
-  resumeStream(threadId: string, answer?: unknown, options: Omit<RunOptions, "threadId"> = {}): AsyncIterable<TroupeEvent> {
-    return this.events(this.start({ kind: "resume", ...(answer === undefined ? {} : { answer }) }, threadId, options), options.onBreak);
+  resumeStream(
+    threadId: string,
+    answer?: unknown,
+    options: Omit<RunOptions, "threadId"> = {},
+  ): AsyncIterable<TroupeEvent> {
+    return this.events(
+      this.start({ kind: "resume", ...(answer === undefined ? {} : { answer }) }, threadId, options),
+      options.onBreak,
+    );
   }
 
   /** Asks a run to stop at its next step boundary (here, or in whichever process runs it). */
@@ -245,7 +268,10 @@ export class Team {
   private async requireRunning(threadId: string, action: string): Promise<void> {
     const status = await this.status(threadId);
     if (status?.state !== "running") {
-      throw new TroupeError("RUN_NOT_RESUMABLE", `cannot ${action} thread "${threadId}": it is ${status?.state ?? "unknown"}, not running`);
+      throw new TroupeError(
+        "RUN_NOT_RESUMABLE",
+        `cannot ${action} thread "${threadId}": it is ${status?.state ?? "unknown"}, not running`,
+      );
     }
   }
 
@@ -266,11 +292,19 @@ export class Team {
   }
 
   /** Like decide, yielding the resumed run's events. */
-  async *decideStream(threadId: string, decision: DecideOptions, options: Omit<RunOptions, "threadId"> = {}): AsyncIterable<TroupeEvent> {
+  async *decideStream(
+    threadId: string,
+    decision: DecideOptions,
+    options: Omit<RunOptions, "threadId"> = {},
+  ): AsyncIterable<TroupeEvent> {
     yield* this.events(await this.startDecision(threadId, decision, options), options.onBreak);
   }
 
-  private async startDecision(threadId: string, { approvalId, ...decision }: DecideOptions, options: Omit<RunOptions, "threadId">): Promise<Execution> {
+  private async startDecision(
+    threadId: string,
+    { approvalId, ...decision }: DecideOptions,
+    options: Omit<RunOptions, "threadId">,
+  ): Promise<Execution> {
     await this.escalateOverdue();
     return this.start({ kind: "approve", ...(approvalId ? { approvalId } : {}), decision }, threadId, options);
   }
@@ -279,7 +313,14 @@ export class Team {
   async escalateOverdue(): Promise<Array<{ approval: Approval; from: string }>> {
     const moved = await this.approvals.escalateOverdue(this.now());
     for (const { approval, from } of moved) {
-      await this.bus.publish("approvals", { type: "approval.escalated", approvalId: approval.id, threadId: approval.threadId, from, to: approval.assignee, deadline: approval.deadline });
+      await this.bus.publish("approvals", {
+        type: "approval.escalated",
+        approvalId: approval.id,
+        threadId: approval.threadId,
+        from,
+        to: approval.assignee,
+        deadline: approval.deadline,
+      });
     }
     return moved;
   }
@@ -292,12 +333,16 @@ export class Team {
   async redrive(id: string, options: Pick<RunOptions, "wait"> = {}): Promise<RunResult | { compensated: true }> {
     const letter = await this.deadLetters.get(id);
     if (!letter) throw new TroupeError("DEAD_LETTER_UNKNOWN", `no dead letter "${id}"; list them with troupe dlq list`);
-    if (letter.status !== "open") throw new TroupeError("DEAD_LETTER_UNKNOWN", `dead letter "${id}" was already redriven`);
+    if (letter.status !== "open")
+      throw new TroupeError("DEAD_LETTER_UNKNOWN", `dead letter "${id}" was already redriven`);
     await this.serveAgents();
     if (letter.kind === "compensation") {
       const step = letter.input as CompensateRequest["step"];
       await this.undo({ runId: letter.runId, threadId: letter.threadId, step });
-      await this.graph.updateState({ configurable: { thread_id: letter.threadId } }, { compensations: { [step.key]: "compensated" } });
+      await this.graph.updateState(
+        { configurable: { thread_id: letter.threadId } },
+        { compensations: { [step.key]: "compensated" } },
+      );
       await this.deadLetters.markRedriven(id);
       return { compensated: true };
     }
@@ -339,9 +384,14 @@ export class Team {
     const snapshot = await this.graph.getState({ configurable: { thread_id: threadId } });
     if (!snapshot.config.configurable?.checkpoint_id) return undefined;
     const id = snapshot.config.configurable.checkpoint_id;
-    const result = runResultOf(snapshot.values as TeamStateValue, { threadId, runId: "", ...(typeof id === "string" ? { checkpointId: id } : {}) });
+    const result = runResultOf(snapshot.values as TeamStateValue, {
+      threadId,
+      runId: "",
+      ...(typeof id === "string" ? { checkpointId: id } : {}),
+    });
     const status = await this.status(threadId);
-    if (status && ["paused", "interrupted", "cancelled", "compensating"].includes(status.state)) return { ...result, status: status.state as RunResult["status"] };
+    if (status && ["paused", "interrupted", "cancelled", "compensating"].includes(status.state))
+      return { ...result, status: status.state as RunResult["status"] };
     return result;
   }
 
@@ -413,8 +463,18 @@ export class Team {
   private async finish(run: Execution, throwOnFailure = true): Promise<RunResult> {
     for await (const _ of run.events);
     const result = await run.result;
-    if (!throwOnFailure || result.status === "completed" || result.status === "paused" || result.status === "interrupted") return result;
-    const error = result.error ?? { code: result.status === "cancelled" ? ("CANCELLED" as const) : ("INTERNAL" as const), message: `the run was ${result.status}`, retryable: false };
+    if (
+      !throwOnFailure ||
+      result.status === "completed" ||
+      result.status === "paused" ||
+      result.status === "interrupted"
+    )
+      return result;
+    const error = result.error ?? {
+      code: result.status === "cancelled" ? ("CANCELLED" as const) : ("INTERNAL" as const),
+      message: `the run was ${result.status}`,
+      retryable: false,
+    };
     throw new TroupeError(error.code, error.message, { details: { ...error.details, result } });
   }
 
@@ -440,12 +500,17 @@ export class Team {
     const undone = Object.values(state?.compensations ?? {}).length > 0;
     const before = [...history].reverse().find((c) => c.next.includes(letter.subject));
     const start = [...history].reverse().find((c) => c.source === "input");
-    if (undone || !before) return { kind: "redrive", from: (start ?? history[0]!).checkpointId, keySuffix: `:redrive-${letter.id}` };
+    if (undone || !before)
+      return { kind: "redrive", from: (start ?? history[0]!).checkpointId, keySuffix: `:redrive-${letter.id}` };
     return { kind: "redrive", from: before.checkpointId, keySuffix: "" };
   }
 }
 
 function replayWork(options: ReplayOptions): Work {
-  return { kind: "replay", ...(options.from ? { from: options.from } : {}), live: options.live ?? false, ...(options.liveTools ? { liveTools: true } : {}) };
+  return {
+    kind: "replay",
+    ...(options.from ? { from: options.from } : {}),
+    live: options.live ?? false,
+    ...(options.liveTools ? { liveTools: true } : {}),
+  };
 }
-

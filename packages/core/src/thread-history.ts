@@ -21,14 +21,24 @@ export interface CheckpointInfo {
  * A thread's checkpoints, oldest first: the current branch (the latest checkpoint and its
  * ancestors), or every checkpoint of every branch with `all`.
  */
-export async function threadHistory(graph: RunnableTeamGraph, threadId: string, options: { all: boolean; where: string }): Promise<CheckpointInfo[]> {
+export async function threadHistory(
+  graph: RunnableTeamGraph,
+  threadId: string,
+  options: { all: boolean; where: string },
+): Promise<CheckpointInfo[]> {
   const list: CheckpointInfo[] = [];
-  for await (const snapshot of graph.getStateHistory({ configurable: { thread_id: threadId } })) list.push(checkpointInfo(snapshot));
-  if (!list.length) throw new TroupeError("THREAD_UNKNOWN", `no checkpoints for thread "${threadId}" in ${options.where}; check the thread id and --store`);
+  for await (const snapshot of graph.getStateHistory({ configurable: { thread_id: threadId } }))
+    list.push(checkpointInfo(snapshot));
+  if (!list.length)
+    throw new TroupeError(
+      "THREAD_UNKNOWN",
+      `no checkpoints for thread "${threadId}" in ${options.where}; check the thread id and --store`,
+    );
   if (options.all) return list.reverse();
   const byId = new Map(list.map((c) => [c.checkpointId, c]));
   const branch: CheckpointInfo[] = [];
-  for (let c: CheckpointInfo | undefined = list[0]; c; c = c.parentId ? byId.get(c.parentId) : undefined) branch.push(c);
+  for (let c: CheckpointInfo | undefined = list[0]; c; c = c.parentId ? byId.get(c.parentId) : undefined)
+    branch.push(c);
   return branch.reverse();
 }
 

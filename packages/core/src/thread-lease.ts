@@ -26,7 +26,12 @@ export interface LeaseStore {
    * Takes the thread's lease when nobody holds it, the holder's lease expired, the caller already
    * holds it, or the holder is `takeOver` (an owner known to be dead). Otherwise returns the holder.
    */
-  acquire(threadId: string, claim: LeaseClaim, ttlMs: number, takeOver?: string): Promise<{ acquired: true } | { acquired: false; holder: ThreadLease }>;
+  acquire(
+    threadId: string,
+    claim: LeaseClaim,
+    ttlMs: number,
+    takeOver?: string,
+  ): Promise<{ acquired: true } | { acquired: false; holder: ThreadLease }>;
   /** Extends the caller's lease; false when the caller no longer holds it. */
   renew(threadId: string, owner: string, ttlMs: number): Promise<boolean>;
   /** Gives the lease up (no-op when the caller does not hold it). */
@@ -46,7 +51,10 @@ export interface LeaseSettings {
 export const DEFAULT_LEASE: LeaseSettings = { ttlMs: 15_000, heartbeatMs: 5_000 };
 
 /** Lease settings from partial options, else TROUPE_LEASE_TTL_MS, else the defaults. */
-export function leaseSettings(options: Partial<LeaseSettings> = {}, env: Readonly<Record<string, string | undefined>> = process.env): LeaseSettings {
+export function leaseSettings(
+  options: Partial<LeaseSettings> = {},
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): LeaseSettings {
   const fromEnv = Number(env.TROUPE_LEASE_TTL_MS);
   const ttlMs = options.ttlMs ?? (Number.isFinite(fromEnv) && fromEnv > 0 ? fromEnv : DEFAULT_LEASE.ttlMs);
   return { ttlMs, heartbeatMs: options.heartbeatMs ?? Math.max(50, Math.floor(ttlMs / 3)) };
@@ -74,9 +82,21 @@ export function describeHolder(lease: ThreadLease): string {
 }
 
 /** A lease row as the memory and SQLite stores build it. */
-export function leaseRow(threadId: string, claim: LeaseClaim, ttlMs: number, now: number, acquiredAt?: string): ThreadLease {
+export function leaseRow(
+  threadId: string,
+  claim: LeaseClaim,
+  ttlMs: number,
+  now: number,
+  acquiredAt?: string,
+): ThreadLease {
   const at = new Date(now).toISOString();
-  return { threadId, ...claim, acquiredAt: acquiredAt ?? at, heartbeatAt: at, expiresAt: new Date(now + ttlMs).toISOString() };
+  return {
+    threadId,
+    ...claim,
+    acquiredAt: acquiredAt ?? at,
+    heartbeatAt: at,
+    expiresAt: new Date(now + ttlMs).toISOString(),
+  };
 }
 
 /** Whether `owner` may take a thread whose lease is `existing` (absent, expired, its own, or a known-dead holder's). */
@@ -95,14 +115,21 @@ export function memoryLeases(): LeaseStore {
       const now = Date.now();
       const existing = leases.get(threadId);
       if (!mayTake(existing, claim.owner, now, takeOver)) return { acquired: false, holder: { ...existing! } };
-      leases.set(threadId, leaseRow(threadId, claim, ttlMs, now, existing?.owner === claim.owner ? existing.acquiredAt : undefined));
+      leases.set(
+        threadId,
+        leaseRow(threadId, claim, ttlMs, now, existing?.owner === claim.owner ? existing.acquiredAt : undefined),
+      );
       return { acquired: true };
     },
     async renew(threadId, owner, ttlMs) {
       const existing = leases.get(threadId);
       if (existing?.owner !== owner) return false;
       const now = Date.now();
-      leases.set(threadId, { ...existing, heartbeatAt: new Date(now).toISOString(), expiresAt: new Date(now + ttlMs).toISOString() });
+      leases.set(threadId, {
+        ...existing,
+        heartbeatAt: new Date(now).toISOString(),
+        expiresAt: new Date(now + ttlMs).toISOString(),
+      });
       return true;
     },
     async release(threadId, owner) {

@@ -22,16 +22,25 @@ export interface ThreadStatus extends RunStatusInfo {
  * const status = await threadStatus(store, "t-1");
  * if (status?.ownerLost) console.log(status.ownerLost.summary);
  */
-export async function threadStatus(store: Pick<TeamStore, "docs" | "leases">, threadId: string): Promise<ThreadStatus | undefined> {
+export async function threadStatus(
+  store: Pick<TeamStore, "docs" | "leases">,
+  threadId: string,
+): Promise<ThreadStatus | undefined> {
   const [status, lease] = await Promise.all([readRunStatus(store.docs, threadId), store.leases.get(threadId)]);
   if (!status) return undefined;
   const live = lease && leaseIsLive(lease) ? lease : undefined;
   if (live) return { ...status, owner: live };
   if (status.state !== "running" && status.state !== "compensating") return status;
-  const who = lease ? `owner ${describeHolder(lease)} stopped heartbeating at ${lease.heartbeatAt}` : "its owner stopped without a trace";
+  const who = lease
+    ? `owner ${describeHolder(lease)} stopped heartbeating at ${lease.heartbeatAt}`
+    : "its owner stopped without a trace";
   return {
     ...status,
     state: "interrupted",
-    ownerLost: { stalled: status.state, ...(lease ? { lease } : {}), summary: `${who} while ${status.state}; troupe resume ${threadId} finishes it, troupe cancel ${threadId} undoes it` },
+    ownerLost: {
+      stalled: status.state,
+      ...(lease ? { lease } : {}),
+      summary: `${who} while ${status.state}; troupe resume ${threadId} finishes it, troupe cancel ${threadId} undoes it`,
+    },
   };
 }

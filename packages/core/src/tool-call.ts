@@ -94,24 +94,43 @@ export async function callTool(call: ToolCallRequest, deps: ToolCallDeps): Promi
     });
   try {
     const parsed = tool.input.safeParse(call.input);
-    if (!parsed.success) throw new TroupeError("TOOL_INPUT_INVALID", `tool ${tool.name}: ${formatZodIssues(parsed.error)}`, { details: { tool: tool.name } });
+    if (!parsed.success)
+      throw new TroupeError("TOOL_INPUT_INVALID", `tool ${tool.name}: ${formatZodIssues(parsed.error)}`, {
+        details: { tool: tool.name },
+      });
     const input: unknown = parsed.data;
 
     const needed = tool.approval?.(input);
     if (needed) {
       const decision = (await deps.records?.get(`approval:${idempotencyKey}`)) as RecordedDecision | undefined;
       if (!decision) {
-        return { kind: "approval", approval: { key: idempotencyKey, agent: caller, tool: tool.name, input, reason: needed.reason, approvers: needed.approvers, slaMs: needed.slaMs } };
+        return {
+          kind: "approval",
+          approval: {
+            key: idempotencyKey,
+            agent: caller,
+            tool: tool.name,
+            input,
+            reason: needed.reason,
+            approvers: needed.approvers,
+            slaMs: needed.slaMs,
+          },
+        };
       }
       if (!decision.approved) {
-        const error = new TroupeError("APPROVAL_REJECTED", `${decision.by} rejected ${tool.name}${decision.comment ? `: ${decision.comment}` : ""}; do not retry this call`);
+        const error = new TroupeError(
+          "APPROVAL_REJECTED",
+          `${decision.by} rejected ${tool.name}${decision.comment ? `: ${decision.comment}` : ""}; do not retry this call`,
+        );
         report({ error });
         return { kind: "refused", error };
       }
     }
 
     const saga = (output: unknown): SagaStep | undefined =>
-      tool.compensate ? { key: idempotencyKey, agent: caller, tool: tool.name, input, output: output ?? null } : undefined;
+      tool.compensate
+        ? { key: idempotencyKey, agent: caller, tool: tool.name, input, output: output ?? null }
+        : undefined;
     const stored = (await deps.records?.get(`tool:${idempotencyKey}`)) as { output: unknown } | undefined;
     if (stored) {
       report({ output: stored.output, reused: true });
@@ -134,8 +153,16 @@ export async function callTool(call: ToolCallRequest, deps: ToolCallDeps): Promi
     const pending = saga(null);
     if (pending) await deps.saga?.put({ ...pending, inDoubt: true });
     const attempt = () =>
-      runAttempt(tool.name, (signal) => tool.run(input, { runId: call.runId, threadId: call.threadId, agent: caller, idempotencyKey, signal }), call.signal, deps.timeoutMs ?? tool.timeoutMs);
-    const output = await (deps.guard ? deps.guard(tool.name, attempt, { idempotent: tool.idempotent === true }) : attempt()).catch(async (error: unknown) => {
+      runAttempt(
+        tool.name,
+        (signal) =>
+          tool.run(input, { runId: call.runId, threadId: call.threadId, agent: caller, idempotencyKey, signal }),
+        call.signal,
+        deps.timeoutMs ?? tool.timeoutMs,
+      );
+    const output = await (
+      deps.guard ? deps.guard(tool.name, attempt, { idempotent: tool.idempotent === true }) : attempt()
+    ).catch(async (error: unknown) => {
       // the tool said it failed: nothing to undo; a timeout or a stop leaves the call in doubt
       const typed = toTroupeError(error, "TOOL_FAILED", `tool ${tool.name}`);
       if (pending && typed.code !== "TOOL_TIMEOUT" && !isRunStop(typed)) await deps.saga?.drop(pending.key);
@@ -167,7 +194,10 @@ export function hasSideEffects(tool: Pick<Tool, "compensate" | "idempotent">): b
 
 /** Where a call's result is found again by what was asked, whatever the tool-use id: user turn, caller, tool, input. */
 function replayKey(call: ToolCallRequest, input: unknown): string {
-  const hash = createHash("sha256").update(JSON.stringify([call.caller, call.tool.name, input])).digest("hex").slice(0, 32);
+  const hash = createHash("sha256")
+    .update(JSON.stringify([call.caller, call.tool.name, input]))
+    .digest("hex")
+    .slice(0, 32);
   return `toolcall:${call.userTurn}:${hash}`;
 }
 
@@ -193,7 +223,15 @@ export function toolGuard(options: {
     withRetry(
       () => (options.breakers ? options.breakers.call("tool", tool, work, options.onBreaker) : work()),
       toolRetry(options.retry, tool, idempotent),
-      (r) => options.emit({ type: "retry", scope: "tool", name: tool, attempt: r.attempt, delayMs: r.delayMs, error: toTroupeError(r.error).toInfo() }),
+      (r) =>
+        options.emit({
+          type: "retry",
+          scope: "tool",
+          name: tool,
+          attempt: r.attempt,
+          delayMs: r.delayMs,
+          error: toTroupeError(r.error).toInfo(),
+        }),
       options.signal,
     );
 }

@@ -1,7 +1,14 @@
 import { Command, END, interrupt, type LangGraphRunnableConfig } from "@langchain/langgraph";
 import { breakerListener, scoped } from "./agent-host.js";
 import { nodeVisit } from "./code-node.js";
-import { runOf, type AgentNodeDeps, type AgentNodeFn, type ApprovalDecision, type Outcome, type RunContext } from "./agent-node.js";
+import {
+  runOf,
+  type AgentNodeDeps,
+  type AgentNodeFn,
+  type ApprovalDecision,
+  type Outcome,
+  type RunContext,
+} from "./agent-node.js";
 import type { Tool } from "./define-tool.js";
 import { isRunStop, toTroupeError, TroupeError } from "./errors.js";
 import type { DocStore } from "./record-store.js";
@@ -35,7 +42,11 @@ export interface ToolNodeDeps extends AgentNodeDeps {
  * @example
  * graph.addNode("charge", ctx.toolNode("charge", { tool: chargeCard, input: (s) => s.scratch.order, commit: (s, out) => ({ goto: "ship", update: { outputs: { charge: out } } }) }));
  */
-export function createToolNode<S extends TeamStateValue>(deps: ToolNodeDeps, id: string, plan: ToolNodePlan<S>): AgentNodeFn<S> {
+export function createToolNode<S extends TeamStateValue>(
+  deps: ToolNodeDeps,
+  id: string,
+  plan: ToolNodePlan<S>,
+): AgentNodeFn<S> {
   const { tool } = plan;
   return async (state: S, config: LangGraphRunnableConfig) => {
     if (state.status !== "running") return new Command({ goto: END });
@@ -53,7 +64,8 @@ export function createToolNode<S extends TeamStateValue>(deps: ToolNodeDeps, id:
     };
     let outcome: ToolCallOutcome;
     try {
-      outcome = run.mode === "replay" ? await replayed(deps, run, call) : await callTool(call, callDeps(deps, run, tool));
+      outcome =
+        run.mode === "replay" ? await replayed(deps, run, call) : await callTool(call, callDeps(deps, run, tool));
     } catch (error) {
       return failed(deps, run, call, error);
     }
@@ -61,9 +73,22 @@ export function createToolNode<S extends TeamStateValue>(deps: ToolNodeDeps, id:
       // the run waits for a person; resuming with the decision runs this node again
       const { approval, created } = await deps.approvals.open(outcome.approval, run, deps.now());
       if (created) {
-        run.emit({ type: "approval.requested", approvalId: approval.id, tool: approval.tool, approver: approval.assignee, deadline: approval.deadline, reason: approval.reason });
+        run.emit({
+          type: "approval.requested",
+          approvalId: approval.id,
+          tool: approval.tool,
+          approver: approval.assignee,
+          deadline: approval.deadline,
+          reason: approval.reason,
+        });
       }
-      const decision = interrupt({ kind: "approval", approvalId: approval.id, tool: approval.tool, input: approval.input, reason: approval.reason }) as ApprovalDecision;
+      const decision = interrupt({
+        kind: "approval",
+        approvalId: approval.id,
+        tool: approval.tool,
+        input: approval.input,
+        reason: approval.reason,
+      }) as ApprovalDecision;
       run.emit({ type: "approval.decided", approvalId: approval.id, approved: decision.approved, by: decision.by });
       await deps.records.put(run.threadId, `approval:${call.idempotencyKey}`, decision);
       try {
@@ -73,11 +98,18 @@ export function createToolNode<S extends TeamStateValue>(deps: ToolNodeDeps, id:
       }
     }
     if (outcome.kind !== "done") {
-      const error = outcome.kind === "refused" ? outcome.error : new TroupeError("INTERNAL", `tool ${tool.name} (graph node ${id}) asked for approval twice`);
+      const error =
+        outcome.kind === "refused"
+          ? outcome.error
+          : new TroupeError("INTERNAL", `tool ${tool.name} (graph node ${id}) asked for approval twice`);
       return new Command({ goto: END, update: { status: "failed", error: error.toInfo() } });
     }
     const next = plan.commit(state, outcome.output ?? null);
-    const update = { ...next.update, scratch: { ...next.update?.scratch, [visitsKey]: visit }, ...(outcome.saga ? { saga: [{ ...outcome.saga, local: true }] } : {}) };
+    const update = {
+      ...next.update,
+      scratch: { ...next.update?.scratch, [visitsKey]: visit },
+      ...(outcome.saga ? { saga: [{ ...outcome.saga, local: true }] } : {}),
+    };
     return new Command({ goto: next.goto, update });
   };
 }
@@ -96,17 +128,40 @@ function callDeps(deps: ToolNodeDeps, run: RunContext, tool: Tool): ToolCallDeps
     }),
     saga: sagaSink(deps.journal, run.threadId, { local: true }),
     ...(timeoutMs ? { timeoutMs } : {}),
-    ...(run.liveReplay ? { replay: { records: scoped(deps.records, run.recordsThreadId), liveTools: run.liveReplay.liveTools } } : {}),
+    ...(run.liveReplay
+      ? { replay: { records: scoped(deps.records, run.recordsThreadId), liveTools: run.liveReplay.liveTools } }
+      : {}),
   };
 }
 
 /** A plain replay runs no tool: the recorded run's result (or its refusal) answers. */
 async function replayed(deps: ToolNodeDeps, run: RunContext, call: ToolCallRequest): Promise<ToolCallOutcome> {
-  const decision = (await deps.records.get(run.recordsThreadId, `approval:${call.idempotencyKey}`)) as ApprovalDecision | undefined;
-  if (decision && !decision.approved) return { kind: "refused", error: new TroupeError("APPROVAL_REJECTED", `${decision.by} rejected ${call.tool.name}${decision.comment ? `: ${decision.comment}` : ""}`) };
-  const recorded = (await deps.records.get(run.recordsThreadId, `tool:${call.idempotencyKey}`)) as { output: unknown } | undefined;
-  if (!recorded) throw new TroupeError("REPLAY_MISS", `no recorded result for tool ${call.tool.name} (graph node ${call.caller}); replay with live: true (--live) to run it`);
-  run.emit({ type: "tool.called", agent: call.caller, tool: call.tool.name, input: call.input, output: recorded.output, durationMs: 0, replayed: true });
+  const decision = (await deps.records.get(run.recordsThreadId, `approval:${call.idempotencyKey}`)) as
+    ApprovalDecision | undefined;
+  if (decision && !decision.approved)
+    return {
+      kind: "refused",
+      error: new TroupeError(
+        "APPROVAL_REJECTED",
+        `${decision.by} rejected ${call.tool.name}${decision.comment ? `: ${decision.comment}` : ""}`,
+      ),
+    };
+  const recorded = (await deps.records.get(run.recordsThreadId, `tool:${call.idempotencyKey}`)) as
+    { output: unknown } | undefined;
+  if (!recorded)
+    throw new TroupeError(
+      "REPLAY_MISS",
+      `no recorded result for tool ${call.tool.name} (graph node ${call.caller}); replay with live: true (--live) to run it`,
+    );
+  run.emit({
+    type: "tool.called",
+    agent: call.caller,
+    tool: call.tool.name,
+    input: call.input,
+    output: recorded.output,
+    durationMs: 0,
+    replayed: true,
+  });
   return { kind: "done", output: recorded.output };
 }
 
@@ -116,7 +171,14 @@ async function failed(deps: ToolNodeDeps, run: RunContext, call: ToolCallRequest
   // the run was stopped (cancel, run timeout): not the tool's failure
   if (isRunStop(typed) || run.signal.aborted) throw typed;
   if (run.mode !== "replay") {
-    const letter = await deps.deadLetters.add({ kind: "tool", threadId: run.threadId, runId: run.runId, subject: call.caller, error: typed.toInfo(), input: { tool: call.tool.name, input: call.input } });
+    const letter = await deps.deadLetters.add({
+      kind: "tool",
+      threadId: run.threadId,
+      runId: run.runId,
+      subject: call.caller,
+      error: typed.toInfo(),
+      input: { tool: call.tool.name, input: call.input },
+    });
     run.emit({ type: "dlq.added", id: letter.id, kind: "tool", error: typed.toInfo() });
   }
   return new Command({ goto: END, update: { status: "failed", error: typed.toInfo() } });

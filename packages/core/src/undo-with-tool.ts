@@ -12,12 +12,23 @@ import type { ScopedRecords } from "./tool-call.js";
  * @example
  * const { alreadyDone } = await undoWithTool(chargeCard, step, records, { runId, threadId });
  */
-export async function undoWithTool(tool: Tool | undefined, step: SagaStep, records: ScopedRecords | undefined, ids: { runId: string; threadId: string }): Promise<{ alreadyDone: boolean }> {
-  if (!tool?.compensate) throw new TroupeError("COMPENSATION_FAILED", `${step.agent} has no compensation for tool ${step.tool}`);
+export async function undoWithTool(
+  tool: Tool | undefined,
+  step: SagaStep,
+  records: ScopedRecords | undefined,
+  ids: { runId: string; threadId: string },
+): Promise<{ alreadyDone: boolean }> {
+  if (!tool?.compensate)
+    throw new TroupeError("COMPENSATION_FAILED", `${step.agent} has no compensation for tool ${step.tool}`);
   if (await records?.get(`compensated:${step.key}`)) return { alreadyDone: true };
   const settled = step.inDoubt ? await settleDoubt(tool, step, records, ids) : { done: true, output: step.output };
   if (!settled.done) return { alreadyDone: true };
-  const ctx = { ...ids, agent: step.agent, idempotencyKey: `${step.key}:compensate`, signal: new AbortController().signal };
+  const ctx = {
+    ...ids,
+    agent: step.agent,
+    idempotencyKey: `${step.key}:compensate`,
+    signal: new AbortController().signal,
+  };
   try {
     await tool.compensate(step.input, settled.output, ctx);
   } catch (error) {
@@ -33,11 +44,21 @@ export async function undoWithTool(tool: Tool | undefined, step: SagaStep, recor
  * honours the contract answers a repeat with the original result and no second effect). A throw
  * means it never took effect: nothing to undo.
  */
-async function settleDoubt(tool: Tool, step: SagaStep, records: ScopedRecords | undefined, ids: { runId: string; threadId: string }): Promise<{ done: boolean; output?: unknown }> {
+async function settleDoubt(
+  tool: Tool,
+  step: SagaStep,
+  records: ScopedRecords | undefined,
+  ids: { runId: string; threadId: string },
+): Promise<{ done: boolean; output?: unknown }> {
   const recorded = (await records?.get(`tool:${step.key}`)) as { output: unknown } | undefined;
   if (recorded) return { done: true, output: recorded.output };
   try {
-    const output = await tool.run(step.input, { ...ids, agent: step.agent, idempotencyKey: step.key, signal: new AbortController().signal });
+    const output = await tool.run(step.input, {
+      ...ids,
+      agent: step.agent,
+      idempotencyKey: step.key,
+      signal: new AbortController().signal,
+    });
     await records?.put(`tool:${step.key}`, { output: output ?? null });
     return { done: true, output };
   } catch {

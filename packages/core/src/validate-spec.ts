@@ -36,11 +36,17 @@ export function checkSpec(raw: unknown, options: ValidateOptions): SpecCheck {
   const patterns = new Map([...options.patterns].map((p) => [p.name, p]));
   const known = [...patterns.keys()].join(", ");
   if (raw === null || raw === undefined) {
-    return { problems: [{ path: "(root)", message: "the spec is empty; write a mapping with name, pattern and agents" }] };
+    return {
+      problems: [{ path: "(root)", message: "the spec is empty; write a mapping with name, pattern and agents" }],
+    };
   }
   if (typeof raw !== "object" || Array.isArray(raw)) {
     const got = Array.isArray(raw) ? "a list" : JSON.stringify(raw);
-    return { problems: [{ path: "(root)", message: `a team spec must be a mapping of keys (name, pattern, agents, ...), not ${got}` }] };
+    return {
+      problems: [
+        { path: "(root)", message: `a team spec must be a mapping of keys (name, pattern, agents, ...), not ${got}` },
+      ],
+    };
   }
   // a value past the limits (or with prototype keys) is not walked any further
   const limits = specLimitProblems(raw);
@@ -51,10 +57,16 @@ export function checkSpec(raw: unknown, options: ValidateOptions): SpecCheck {
   if (record.pattern === undefined) {
     problems.push({ path: "pattern", message: `missing; add a "pattern" key, one of: ${known}` });
   } else if (!pattern) {
-    problems.push({ path: "pattern", message: `unknown pattern ${JSON.stringify(record.pattern)}${didYouMean(String(record.pattern), patterns.keys())}; known: ${known}` });
+    problems.push({
+      path: "pattern",
+      message: `unknown pattern ${JSON.stringify(record.pattern)}${didYouMean(String(record.pattern), patterns.keys())}; known: ${known}`,
+    });
   }
   if (isMapping(record.agents) && Object.keys(record.agents).length === 0) {
-    problems.push({ path: "agents", message: "no agents defined; add at least one (name: { description, instructions })" });
+    problems.push({
+      path: "agents",
+      message: "no agents defined; add at least one (name: { description, instructions })",
+    });
   }
   const schema = pattern ? BaseSpecSchema.extend(pattern.options.shape).strict() : BaseSpecSchema.loose();
   const parsed = schema.safeParse(raw, { reportInput: true });
@@ -94,7 +106,11 @@ export function validateSpec(raw: unknown, options: ValidateOptions): TeamSpec {
 export function specError(problems: SpecProblem[], source?: string): TroupeError {
   const lines = problems.map((p) => `${p.path}: ${p.message.replace(/\s*\n\s*/g, " ")}`);
   const count = `${problems.length} problem${problems.length === 1 ? "" : "s"}`;
-  return new TroupeError("SPEC_INVALID", `${source ? `${source}: ` : ""}invalid team spec (${count}):\n${lines.join("\n")}`, { details: { problems } });
+  return new TroupeError(
+    "SPEC_INVALID",
+    `${source ? `${source}: ` : ""}invalid team spec (${count}):\n${lines.join("\n")}`,
+    { details: { problems } },
+  );
 }
 
 /** The entries of a raw `agents` value that pass the agent schema on their own. */
@@ -113,19 +129,28 @@ function checkAgents(agents: Record<string, AgentSpec>, teamModel: unknown, opti
   const tools = new Set(options.tools ?? []);
   const models = new Set(options.models ?? []);
   const reserved = new Set([DELEGATE_TOOL, FINISH_TOOL, RESPOND_TOOL]);
-  if (typeof teamModel === "string" && teamModel && !isKnownModelName(teamModel, models)) problems.push({ path: "model", message: unknownModel(teamModel, models) });
+  if (typeof teamModel === "string" && teamModel && !isKnownModelName(teamModel, models))
+    problems.push({ path: "model", message: unknownModel(teamModel, models) });
   for (const [name, agent] of Object.entries(agents)) {
     if (RESERVED_AGENT_NAMES.has(name)) {
-      problems.push({ path: `agents.${name}`, message: `"${name}" is reserved (a team state key); rename the agent, e.g. "${name}_agent"` });
+      problems.push({
+        path: `agents.${name}`,
+        message: `"${name}" is reserved (a team state key); rename the agent, e.g. "${name}_agent"`,
+      });
     }
     agent.tools.forEach((tool, i) => {
       const path = `agents.${name}.tools[${i}]`;
       if (agent.tools.indexOf(tool) !== i) {
         problems.push({ path, message: `tool "${tool}" is listed twice; remove this entry` });
       } else if (reserved.has(tool) || tool.startsWith(TRANSFER_PREFIX)) {
-        problems.push({ path, message: `"${tool}" is reserved for coordination; remove it, the pattern gives agents this tool itself` });
+        problems.push({
+          path,
+          message: `"${tool}" is reserved for coordination; remove it, the pattern gives agents this tool itself`,
+        });
       } else if (!tools.has(tool)) {
-        const where = tools.size ? `; known tools: ${[...tools].join(", ")}` : "; no tools are defined (list a module that exports tools under imports)";
+        const where = tools.size
+          ? `; known tools: ${[...tools].join(", ")}`
+          : "; no tools are defined (list a module that exports tools under imports)";
         problems.push({ path, message: `unknown tool ${JSON.stringify(tool)}${didYouMean(tool, tools)}${where}` });
       }
     });
@@ -144,17 +169,28 @@ function checkResilience(spec: TeamSpec, options: ValidateOptions): SpecProblem[
   const tools = new Set(options.tools ?? []);
   const models = new Set(options.models ?? []);
   for (const [name, policy] of Object.entries(resilience.agents ?? {})) {
-    if (!spec.agents[name]) problems.push({ path: `resilience.agents.${name}`, message: `unknown agent${didYouMean(name, agents)}; known: ${agents.join(", ")}` });
+    if (!spec.agents[name])
+      problems.push({
+        path: `resilience.agents.${name}`,
+        message: `unknown agent${didYouMean(name, agents)}; known: ${agents.join(", ")}`,
+      });
     if (policy.fallback !== undefined) {
       if (!spec.agents[policy.fallback]) {
-        problems.push({ path: `resilience.agents.${name}.fallback`, message: `unknown agent ${JSON.stringify(policy.fallback)}${didYouMean(policy.fallback, agents)}` });
+        problems.push({
+          path: `resilience.agents.${name}.fallback`,
+          message: `unknown agent ${JSON.stringify(policy.fallback)}${didYouMean(policy.fallback, agents)}`,
+        });
       } else if (policy.fallback === name) {
-        problems.push({ path: `resilience.agents.${name}.fallback`, message: "an agent cannot be its own fallback; name another agent" });
+        problems.push({
+          path: `resilience.agents.${name}.fallback`,
+          message: "an agent cannot be its own fallback; name another agent",
+        });
       }
     }
   }
   for (const name of Object.keys(resilience.tools ?? {})) {
-    if (!tools.has(name)) problems.push({ path: `resilience.tools.${name}`, message: `unknown tool${didYouMean(name, tools)}` });
+    if (!tools.has(name))
+      problems.push({ path: `resilience.tools.${name}`, message: `unknown tool${didYouMean(name, tools)}` });
   }
   for (const [name, policy] of Object.entries(resilience.models ?? {})) {
     if (policy.fallback !== undefined && !isKnownModelName(policy.fallback, models)) {
@@ -172,6 +208,8 @@ const RESERVED_AGENT_NAMES = new Set(Object.keys(TeamState.spec));
 
 function unknownModel(name: string, models: Set<string>): string {
   const hint = didYouMean(name, ["offline", ...KNOWN_CLAUDE_MODELS, ...models]);
-  const newer = name.startsWith("claude-") ? `; for a Claude model newer than this version knows, write "anthropic:${name}"` : "";
+  const newer = name.startsWith("claude-")
+    ? `; for a Claude model newer than this version knows, write "anthropic:${name}"`
+    : "";
   return `unknown model ${JSON.stringify(name)}${hint}${newer}; use "offline", a Claude model ("${DEFAULT_CLAUDE_MODEL}"), "anthropic:<model>"${models.size ? `, or one of ${[...models].join(", ")}` : ""}`;
 }

@@ -72,27 +72,49 @@ export class AgentRegistry {
     const namespace = checkNamespace(options.namespace ?? "default");
     const bucket = registryBucketName(namespace);
     try {
-      const kv = await new Kvm(connection).create(bucket, { ttl: options.ttlMs ?? 30_000, history: 1, ...(options.replicas ? { replicas: options.replicas } : {}) });
+      const kv = await new Kvm(connection).create(bucket, {
+        ttl: options.ttlMs ?? 30_000,
+        history: 1,
+        ...(options.replicas ? { replicas: options.replicas } : {}),
+      });
       return new AgentRegistry(kv, bucket, { ...options, namespace });
     } catch (error) {
-      throw natsFailure(error, namespace, `opening KV bucket ${bucket}`, "INTERNAL", "is nats-server running with -js?");
+      throw natsFailure(
+        error,
+        namespace,
+        `opening KV bucket ${bucket}`,
+        "INTERNAL",
+        "is nats-server running with -js?",
+      );
     }
   }
 
   /** Puts the entry now and refreshes it every heartbeat until `stop()`. */
   async register(registration: AgentRegistration): Promise<Registration> {
     const workerId = registration.workerId ?? `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
-    for (const [what, value] of [["agent name", registration.name], ["workerId", workerId]] as const) {
-      if (!KEY_TOKEN.test(value)) throw new TroupeError("BUS_MESSAGE_INVALID", `${what} "${value}" cannot be part of a KV key; use letters, digits, "-", "_", "=" or "/"`);
+    for (const [what, value] of [
+      ["agent name", registration.name],
+      ["workerId", workerId],
+    ] as const) {
+      if (!KEY_TOKEN.test(value))
+        throw new TroupeError(
+          "BUS_MESSAGE_INVALID",
+          `${what} "${value}" cannot be part of a KV key; use letters, digits, "-", "_", "=" or "/"`,
+        );
     }
     const key = `${registration.name}.${workerId}`;
     const now = new Date().toISOString();
     const entry: AgentEntry = { ...registration, workerId, registeredAt: now, heartbeatAt: now };
     await this.put(key, entry);
     const ttlMs = this.options.ttlMs ?? 30_000;
-    const timer = setInterval(() => {
-      this.put(key, { ...entry, heartbeatAt: new Date().toISOString() }).catch((error: unknown) => this.report(toTroupeError(error)));
-    }, this.options.heartbeatMs ?? Math.max(100, Math.floor(ttlMs / 3)));
+    const timer = setInterval(
+      () => {
+        this.put(key, { ...entry, heartbeatAt: new Date().toISOString() }).catch((error: unknown) =>
+          this.report(toTroupeError(error)),
+        );
+      },
+      this.options.heartbeatMs ?? Math.max(100, Math.floor(ttlMs / 3)),
+    );
     timer.unref();
     let stopped = false;
     return {

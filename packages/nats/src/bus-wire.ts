@@ -20,7 +20,11 @@ export function decodeJson(data: Uint8Array, what: string): unknown {
   try {
     return JSON.parse(decoder.decode(data));
   } catch (error) {
-    throw new TroupeError("BUS_MESSAGE_INVALID", `${what} is not valid UTF-8 JSON (${data.length} bytes): ${(error as Error).message}`, { cause: error });
+    throw new TroupeError(
+      "BUS_MESSAGE_INVALID",
+      `${what} is not valid UTF-8 JSON (${data.length} bytes): ${(error as Error).message}`,
+      { cause: error },
+    );
   }
 }
 
@@ -35,7 +39,8 @@ export function errorReply(error: TroupeError): { data: Uint8Array; headers: Msg
 /** The TroupeError an error reply carries. */
 export function errorOfReply(data: Uint8Array, service: string): TroupeError {
   const body = decodeJson(data, `error reply from "${service}"`) as { error?: ErrorInfo } | undefined;
-  if (!body?.error?.code) return new TroupeError("BUS_MESSAGE_INVALID", `"${service}" sent an error reply without an error`);
+  if (!body?.error?.code)
+    return new TroupeError("BUS_MESSAGE_INVALID", `"${service}" sent an error reply without an error`);
   return TroupeError.fromInfo(body.error);
 }
 
@@ -47,10 +52,20 @@ export function deadlineOf(h: MsgHdrs | undefined): number | undefined {
 }
 
 /** What a reply means to the caller: a value, or the typed error (no responders, an error reply, bad JSON). */
-export function readReply(service: string, namespace: string, error: Error | null, msg: Msg): [TroupeError | undefined, unknown?] {
+export function readReply(
+  service: string,
+  namespace: string,
+  error: Error | null,
+  msg: Msg,
+): [TroupeError | undefined, unknown?] {
   if (error) return [toTroupeError(error, "AGENT_UNAVAILABLE", `request to "${service}"`)];
   if (msg.headers?.code === 503 && msg.data.length === 0) {
-    return [new TroupeError("AGENT_UNAVAILABLE", `nothing serves "${service}" in namespace "${namespace}"; start a worker for it (or check the namespace)`)];
+    return [
+      new TroupeError(
+        "AGENT_UNAVAILABLE",
+        `nothing serves "${service}" in namespace "${namespace}"; start a worker for it (or check the namespace)`,
+      ),
+    ];
   }
   if (msg.headers?.has(ERROR_HEADER)) return [errorOfReply(msg.data, service)];
   try {
@@ -63,7 +78,9 @@ export function readReply(service: string, namespace: string, error: Error | nul
 /** Why a request stopped waiting: a timeout signal means the caller's time ran out. */
 export function abortError(reason: unknown, service: string): TroupeError {
   if (reason instanceof DOMException && reason.name === "TimeoutError") {
-    return new TroupeError("AGENT_TIMEOUT", `"${service}" did not answer before the caller's signal timed out`, { cause: reason });
+    return new TroupeError("AGENT_TIMEOUT", `"${service}" did not answer before the caller's signal timed out`, {
+      cause: reason,
+    });
   }
   return toTroupeError(reason ?? new DOMException("aborted", "AbortError"));
 }

@@ -1,5 +1,10 @@
 import { readFileSync } from "node:fs";
-import { credsAuthenticator, nkeyAuthenticator, type Authenticator, type NodeConnectionOptions } from "@nats-io/transport-node";
+import {
+  credsAuthenticator,
+  nkeyAuthenticator,
+  type Authenticator,
+  type NodeConnectionOptions,
+} from "@nats-io/transport-node";
 
 /** How to reach and authenticate with NATS. */
 export interface NatsConnectOptions {

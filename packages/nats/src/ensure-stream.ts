@@ -1,4 +1,11 @@
-import { jetstreamManager, JetStreamApiCodes, JetStreamApiError, RetentionPolicy, StorageType, type StreamConfig } from "@nats-io/jetstream";
+import {
+  jetstreamManager,
+  JetStreamApiCodes,
+  JetStreamApiError,
+  RetentionPolicy,
+  StorageType,
+  type StreamConfig,
+} from "@nats-io/jetstream";
 import { nanos, type NatsConnection } from "@nats-io/transport-node";
 import { natsFailure } from "./nats-failure.js";
 
@@ -25,7 +32,9 @@ export async function ensureStream(connection: NatsConnection, plan: StreamPlan)
     try {
       return await ensureOnce(connection, plan);
     } catch (error) {
-      const transient = /timeout|no responders|503/i.test(error instanceof Error ? `${error.message} ${String(error.cause ?? "")}` : String(error));
+      const transient = /timeout|no responders|503/i.test(
+        error instanceof Error ? `${error.message} ${String(error.cause ?? "")}` : String(error),
+      );
       if (!transient || Date.now() + pause > deadline) throw error;
       await new Promise((resolve) => setTimeout(resolve, pause));
     }
@@ -50,17 +59,31 @@ async function ensureOnce(connection: NatsConnection, plan: StreamPlan): Promise
       } satisfies Partial<StreamConfig>;
       await jsm.streams.add(config).catch(async (error: unknown) => {
         // another process created it at the same moment: fine if it is there now
-        if (!(await jsm.streams.info(plan.name).then(() => true, () => false))) throw error;
+        if (
+          !(await jsm.streams.info(plan.name).then(
+            () => true,
+            () => false,
+          ))
+        )
+          throw error;
       });
       return;
     }
     const missing = plan.subjects.filter((s) => !existing.config.subjects?.includes(s));
     const update: Partial<StreamConfig> = {};
     if (missing.length) update.subjects = [...(existing.config.subjects ?? []), ...missing];
-    if (plan.explicit.replicas && plan.explicit.replicas !== existing.config.num_replicas) update.num_replicas = plan.explicit.replicas;
-    if (plan.explicit.maxAgeMs && nanos(plan.explicit.maxAgeMs) !== existing.config.max_age) update.max_age = nanos(plan.explicit.maxAgeMs);
+    if (plan.explicit.replicas && plan.explicit.replicas !== existing.config.num_replicas)
+      update.num_replicas = plan.explicit.replicas;
+    if (plan.explicit.maxAgeMs && nanos(plan.explicit.maxAgeMs) !== existing.config.max_age)
+      update.max_age = nanos(plan.explicit.maxAgeMs);
     if (Object.keys(update).length) await jsm.streams.update(plan.name, update);
   } catch (error) {
-    throw natsFailure(error, plan.namespace, `opening JetStream stream ${plan.name}`, "INTERNAL", "is nats-server running with -js?");
+    throw natsFailure(
+      error,
+      plan.namespace,
+      `opening JetStream stream ${plan.name}`,
+      "INTERNAL",
+      "is nats-server running with -js?",
+    );
   }
 }

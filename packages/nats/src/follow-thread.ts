@@ -9,7 +9,11 @@ import { TERMINAL_EVENT_TYPES, type FollowOptions, type RunAnnouncement, type Ru
  * @example
  * for await (const event of followThread(await bus.eventLog(), "order-1")) console.log(event.type);
  */
-export async function* followThread(log: RunEventLog, threadId: string, options: FollowOptions = {}): AsyncGenerator<TroupeEvent> {
+export async function* followThread(
+  log: RunEventLog,
+  threadId: string,
+  options: FollowOptions = {},
+): AsyncGenerator<TroupeEvent> {
   const stop = new AbortController();
   const onAbort = () => stop.abort();
   options.signal?.addEventListener("abort", onAbort, { once: true });
@@ -43,7 +47,9 @@ export async function* followThread(log: RunEventLog, threadId: string, options:
       let seen = 0;
       let ended = false;
       try {
-        for await (const event of log.follow(run.runId, { signal: AbortSignal.any([superseded.signal, stop.signal]) })) {
+        for await (const event of log.follow(run.runId, {
+          signal: AbortSignal.any([superseded.signal, stop.signal]),
+        })) {
           seen++;
           yield event;
           ended = TERMINAL_EVENT_TYPES.has(event.type);

@@ -4,9 +4,16 @@ import { namespaceAccount, namespacePermissions, namespaceServerConfig } from ".
 
 describe("namespaceServerConfig", () => {
   it("gives each namespace its own JetStream account and nkey user, holding no seed", () => {
-    const { config, url, credentials } = namespaceServerConfig({ namespaces: ["a", "b", "a"], storeDir: "/srv/js", port: 4333 });
+    const { config, url, credentials } = namespaceServerConfig({
+      namespaces: ["a", "b", "a"],
+      storeDir: "/srv/js",
+      port: 4333,
+    });
     expect(url).toBe("nats://127.0.0.1:4333");
-    expect(credentials.map((c) => [c.namespace, c.account])).toEqual([["a", "troupe-a"], ["b", "troupe-b"]]);
+    expect(credentials.map((c) => [c.namespace, c.account])).toEqual([
+      ["a", "troupe-a"],
+      ["b", "troupe-b"],
+    ]);
     for (const c of credentials) {
       expect(c.seed).toMatch(/^SU/);
       expect(c.publicKey).toMatch(/^U/);
@@ -20,7 +27,8 @@ describe("namespaceServerConfig", () => {
 
   it("keeps a seed it is given, and refuses one that is not a user seed", () => {
     const first = namespaceServerConfig({ namespaces: ["a"], storeDir: "/js" }).credentials[0]!;
-    const again = namespaceServerConfig({ namespaces: ["a"], storeDir: "/js", seeds: { a: `${first.seed}\n` } }).credentials[0]!;
+    const again = namespaceServerConfig({ namespaces: ["a"], storeDir: "/js", seeds: { a: `${first.seed}\n` } })
+      .credentials[0]!;
     expect(again.publicKey).toBe(first.publicKey);
     const error = (() => {
       try {

@@ -1,6 +1,12 @@
 import { nkeys } from "@nats-io/transport-node";
 import { TroupeError } from "@troupe/core";
-import { checkNamespace, eventStreamName, registryBucketName, runDlqStreamName, runQueueStreamName } from "./subjects.js";
+import {
+  checkNamespace,
+  eventStreamName,
+  registryBucketName,
+  runDlqStreamName,
+  runQueueStreamName,
+} from "./subjects.js";
 
 export interface NamespaceServerConfigOptions {
   /** One NATS account (and one user) per namespace. */
@@ -77,7 +83,15 @@ export function namespacePermissions(namespace: string): NamespacePermissions {
     `$JS.FC.${s}.>`,
   ]);
   return {
-    publish: [`troupe.${ns}.>`, "_INBOX.>", "$JS.API.INFO", "$JS.API.STREAM.NAMES", "$JS.API.STREAM.LIST", ...jetstream, `$KV.${bucket}.>`],
+    publish: [
+      `troupe.${ns}.>`,
+      "_INBOX.>",
+      "$JS.API.INFO",
+      "$JS.API.STREAM.NAMES",
+      "$JS.API.STREAM.LIST",
+      ...jetstream,
+      `$KV.${bucket}.>`,
+    ],
     subscribe: [`troupe.${ns}.>`, "_INBOX.>"],
   };
 }
@@ -95,13 +109,19 @@ export function namespacePermissions(namespace: string): NamespacePermissions {
  */
 export function namespaceServerConfig(options: NamespaceServerConfigOptions): NamespaceServerConfig {
   const namespaces = [...new Set(options.namespaces.map(checkNamespace))];
-  if (!namespaces.length) throw new TroupeError("INPUT_INVALID", "namespaceServerConfig needs at least one namespace, e.g. { namespaces: [\"tenant-a\"] }");
+  if (!namespaces.length)
+    throw new TroupeError(
+      "INPUT_INVALID",
+      'namespaceServerConfig needs at least one namespace, e.g. { namespaces: ["tenant-a"] }',
+    );
   const host = options.host ?? "127.0.0.1";
   const port = options.port ?? 4222;
-  if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new TroupeError("INPUT_INVALID", `port ${port} is not a TCP port; use 1-65535 (default 4222)`);
+  if (!Number.isInteger(port) || port <= 0 || port > 65535)
+    throw new TroupeError("INPUT_INVALID", `port ${port} is not a TCP port; use 1-65535 (default 4222)`);
   const credentials = namespaces.map((namespace) => credentialsOf(namespace, options.seeds?.[namespace]));
   const q = (s: string) => JSON.stringify(s);
-  const list = (items: string[], indent: string) => `[\n${items.map((i) => `${indent}  ${q(i)}`).join(",\n")}\n${indent}]`;
+  const list = (items: string[], indent: string) =>
+    `[\n${items.map((i) => `${indent}  ${q(i)}`).join(",\n")}\n${indent}]`;
   const accounts = credentials.map((c) => {
     const p = namespacePermissions(c.namespace);
     return [
@@ -151,6 +171,10 @@ function credentialsOf(namespace: string, seed: string | undefined): NamespaceCr
     if (!publicKey.startsWith("U")) throw new Error(`a ${publicKey[0]} key, not a user key`);
     return { namespace, account, publicKey, seed: seed.trim() };
   } catch (error) {
-    throw new TroupeError("INPUT_INVALID", `the nkey seed kept for namespace "${namespace}" is not a user seed ("SU..."): ${(error as Error).message}; delete its .nk file to make a new one`, { cause: error });
+    throw new TroupeError(
+      "INPUT_INVALID",
+      `the nkey seed kept for namespace "${namespace}" is not a user seed ("SU..."): ${(error as Error).message}; delete its .nk file to make a new one`,
+      { cause: error },
+    );
   }
 }

@@ -1,7 +1,33 @@
 import { setMaxListeners } from "node:events";
-import { AuthorizationError, connect, createInbox, headers, PermissionViolationError, UserAuthenticationExpiredError, type Msg, type NatsConnection, type Subscription as NatsSubscription } from "@nats-io/transport-node";
-import { toTroupeError, TroupeError, type Bus, type RequestOptions, type ServeContext, type Subscription } from "@troupe/core";
-import { abortError, deadlineOf, decodeJson, DEADLINE_HEADER, encodeJson, errorReply, readReply, timerMs } from "./bus-wire.js";
+import {
+  AuthorizationError,
+  connect,
+  createInbox,
+  headers,
+  PermissionViolationError,
+  UserAuthenticationExpiredError,
+  type Msg,
+  type NatsConnection,
+  type Subscription as NatsSubscription,
+} from "@nats-io/transport-node";
+import {
+  toTroupeError,
+  TroupeError,
+  type Bus,
+  type RequestOptions,
+  type ServeContext,
+  type Subscription,
+} from "@troupe/core";
+import {
+  abortError,
+  deadlineOf,
+  decodeJson,
+  DEADLINE_HEADER,
+  encodeJson,
+  errorReply,
+  readReply,
+  timerMs,
+} from "./bus-wire.js";
 import { natsConnectionOptions, type NatsConnectOptions } from "./connect-options.js";
 import { natsFailure, permissionError } from "./nats-failure.js";
 import { RunEventLog, type RunEventLogOptions } from "./run-event-log.js";
@@ -65,8 +91,13 @@ export class NatsBus implements Bus {
     try {
       connection = await connect(natsConnectionOptions(options));
     } catch (error) {
-      if (error instanceof AuthorizationError || error instanceof UserAuthenticationExpiredError) throw natsFailure(error, namespace, `connecting to NATS at ${where} for namespace "${namespace}"`);
-      throw new TroupeError("AGENT_UNAVAILABLE", `cannot connect to NATS at ${where}: ${(error as Error).message}; is nats-server running and reachable?`, { cause: error });
+      if (error instanceof AuthorizationError || error instanceof UserAuthenticationExpiredError)
+        throw natsFailure(error, namespace, `connecting to NATS at ${where} for namespace "${namespace}"`);
+      throw new TroupeError(
+        "AGENT_UNAVAILABLE",
+        `cannot connect to NATS at ${where}: ${(error as Error).message}; is nats-server running and reachable?`,
+        { cause: error },
+      );
     }
     const bus = new NatsBus(connection, namespace, options);
     try {
@@ -139,11 +170,22 @@ export class NatsBus implements Bus {
         else resolve(value);
       };
       const onAbort = (event: Event) => settle(abortError((event.target as AbortSignal).reason, service));
-      const timer = setTimeout(() => settle(new TroupeError("AGENT_TIMEOUT", `"${service}" did not answer within ${timeoutMs} ms`, { details: { timeoutMs } })), timerMs(timeoutMs));
+      const timer = setTimeout(
+        () =>
+          settle(
+            new TroupeError("AGENT_TIMEOUT", `"${service}" did not answer within ${timeoutMs} ms`, {
+              details: { timeoutMs },
+            }),
+          ),
+        timerMs(timeoutMs),
+      );
       for (const s of signals) s.addEventListener("abort", onAbort, { once: true });
       try {
         const inbox = createInbox();
-        sub = this.connection.subscribe(inbox, { max: 1, callback: (error, msg) => settle(...readReply(service, this.namespace, error, msg)) });
+        sub = this.connection.subscribe(inbox, {
+          max: 1,
+          callback: (error, msg) => settle(...readReply(service, this.namespace, error, msg)),
+        });
         this.connection.publish(subject, data, { reply: inbox, headers: h });
       } catch (error) {
         settle(this.sendError(error, service));
@@ -199,10 +241,19 @@ export class NatsBus implements Bus {
   /** Denied publishes come back only as a connection status: fail the requests waiting on that subject, report the rest. */
   private async watchDenials(): Promise<void> {
     for await (const status of this.connection.status()) {
-      if (status.type !== "error" || !(status.error instanceof PermissionViolationError) || status.error.operation !== "publish") continue;
+      if (
+        status.type !== "error" ||
+        !(status.error instanceof PermissionViolationError) ||
+        status.error.operation !== "publish"
+      )
+        continue;
       const violation = status.error;
       const waiting = this.pending.get(violation.subject);
-      const error = permissionError(violation, this.namespace, waiting ? `requesting ${violation.subject}` : `publishing to ${violation.subject}`);
+      const error = permissionError(
+        violation,
+        this.namespace,
+        waiting ? `requesting ${violation.subject}` : `publishing to ${violation.subject}`,
+      );
       if (waiting) for (const fail of [...waiting]) fail(error);
       // JetStream requests reject on their own; only plain publishes need a report
       else if (violation.subject.startsWith("troupe.")) this.report(error);
@@ -210,17 +261,42 @@ export class NatsBus implements Bus {
   }
 
   private async answer(service: string, msg: Msg, handler: Handler): Promise<void> {
-    if (!msg.reply) return this.report(new TroupeError("BUS_MESSAGE_INVALID", `a message on service "${service}" has no reply subject; use request(), not publish()`));
+    if (!msg.reply)
+      return this.report(
+        new TroupeError(
+          "BUS_MESSAGE_INVALID",
+          `a message on service "${service}" has no reply subject; use request(), not publish()`,
+        ),
+      );
     const limit = this.options.maxMessageBytes ?? 1024 * 1024;
     if (msg.data.length > limit) {
-      return this.respond(msg, service, errorReply(new TroupeError("BUS_MESSAGE_INVALID", `request to "${service}" is ${msg.data.length} bytes, over this worker's limit of ${limit} bytes (maxMessageBytes)`)));
+      return this.respond(
+        msg,
+        service,
+        errorReply(
+          new TroupeError(
+            "BUS_MESSAGE_INVALID",
+            `request to "${service}" is ${msg.data.length} bytes, over this worker's limit of ${limit} bytes (maxMessageBytes)`,
+          ),
+        ),
+      );
     }
     const deadline = deadlineOf(msg.headers);
     const controller = new AbortController();
-    const timer = deadline === undefined ? undefined : setTimeout(() => controller.abort(new TroupeError("AGENT_TIMEOUT", `the caller's deadline (${new Date(deadline).toISOString()}) passed`)), timerMs(deadline - Date.now()));
+    const timer =
+      deadline === undefined
+        ? undefined
+        : setTimeout(
+            () =>
+              controller.abort(
+                new TroupeError("AGENT_TIMEOUT", `the caller's deadline (${new Date(deadline).toISOString()}) passed`),
+              ),
+            timerMs(deadline - Date.now()),
+          );
     try {
       const payload = decodeJson(msg.data, `request to "${service}"`);
-      if (deadline !== undefined && deadline <= Date.now()) throw new TroupeError("AGENT_TIMEOUT", `request to "${service}" arrived after the caller's deadline`);
+      if (deadline !== undefined && deadline <= Date.now())
+        throw new TroupeError("AGENT_TIMEOUT", `request to "${service}" arrived after the caller's deadline`);
       const value = await handler(payload, { signal: AbortSignal.any([this.closing.signal, controller.signal]) });
       this.respond(msg, service, { data: encodeJson(value) });
     } catch (error) {
@@ -236,7 +312,8 @@ export class NatsBus implements Bus {
     } catch (error) {
       if (this.connection.isClosed()) return;
       const typed = this.sendError(error, service);
-      if (typed.code === "BUS_MESSAGE_INVALID" && !("headers" in reply)) return this.respond(msg, service, errorReply(typed));
+      if (typed.code === "BUS_MESSAGE_INVALID" && !("headers" in reply))
+        return this.respond(msg, service, errorReply(typed));
       this.report(typed);
     }
   }
@@ -246,9 +323,14 @@ export class NatsBus implements Bus {
     const text = error instanceof Error ? error.message : String(error);
     if (/max_payload/i.test(text)) {
       const max = this.connection.info?.max_payload;
-      return new TroupeError("BUS_MESSAGE_INVALID", `message for "${name}" is over the server's max_payload (${max} bytes)`, { cause: error });
+      return new TroupeError(
+        "BUS_MESSAGE_INVALID",
+        `message for "${name}" is over the server's max_payload (${max} bytes)`,
+        { cause: error },
+      );
     }
-    if (this.closing.signal.aborted || this.connection.isClosed()) return new TroupeError("ABORTED", "bus closed", { cause: error });
+    if (this.closing.signal.aborted || this.connection.isClosed())
+      return new TroupeError("ABORTED", "bus closed", { cause: error });
     return toTroupeError(error, "INTERNAL", `sending to "${name}"`);
   }
 

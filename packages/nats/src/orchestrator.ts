@@ -2,7 +2,18 @@ import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { JsMsg } from "@nats-io/jetstream";
-import { checkImports, leaseSettings, toTroupeError, TroupeError, type BuildOptions, type LeaseSettings, type SpecSource, type Team, type TeamStore, type TroupeEvent } from "@troupe/core";
+import {
+  checkImports,
+  leaseSettings,
+  toTroupeError,
+  TroupeError,
+  type BuildOptions,
+  type LeaseSettings,
+  type SpecSource,
+  type Team,
+  type TeamStore,
+  type TroupeEvent,
+} from "@troupe/core";
 import { decodeJson } from "./bus-wire.js";
 import type { NatsBus } from "./nats-bus.js";
 import { isRetryableFailure } from "./retryable-failure.js";
@@ -98,7 +109,10 @@ export class Orchestrator {
   /** Opens the queue, sets up the shared consumer and starts taking runs. */
   static async start(options: OrchestratorOptions): Promise<Orchestrator> {
     const teams = new TeamRegistry(options.teams);
-    const queue = await RunQueue.open(options.bus.connection, { namespace: options.bus.namespace, ...(options.replicas ? { replicas: options.replicas } : {}) });
+    const queue = await RunQueue.open(options.bus.connection, {
+      namespace: options.bus.namespace,
+      ...(options.replicas ? { replicas: options.replicas } : {}),
+    });
     await queue.ensureConsumer(options);
     const orchestrator = new Orchestrator(queue, teams, options);
     for (let i = 0; i < Math.max(1, options.concurrency ?? 1); i++) orchestrator.loops.push(orchestrator.loop());
@@ -149,16 +163,27 @@ export class Orchestrator {
   private async handle(msg: JsMsg): Promise<void> {
     const deliveries = msg.info.deliveryCount;
     const maxDeliver = this.options.maxDeliver ?? 3;
-    const heartbeat = setInterval(() => msg.working(), Math.max(200, Math.floor((this.options.ackWaitMs ?? 30_000) / 3)));
+    const heartbeat = setInterval(
+      () => msg.working(),
+      Math.max(200, Math.floor((this.options.ackWaitMs ?? 30_000) / 3)),
+    );
     let request: RunRequest | undefined;
     try {
       if (deliveries > maxDeliver) {
-        throw new TroupeError("INTERNAL", `delivered ${deliveries - 1} times without being acked (the orchestrators that took it crashed or stalled); not trying again`);
+        throw new TroupeError(
+          "INTERNAL",
+          `delivered ${deliveries - 1} times without being acked (the orchestrators that took it crashed or stalled); not trying again`,
+        );
       }
       const parsed = RunRequestSchema.safeParse(decodeJson(msg.data, `run request #${msg.seq}`));
-      if (!parsed.success) throw new TroupeError("BUS_MESSAGE_INVALID", `run request #${msg.seq} is malformed: ${parsed.error.issues[0]?.message ?? "invalid"}`);
+      if (!parsed.success)
+        throw new TroupeError(
+          "BUS_MESSAGE_INVALID",
+          `run request #${msg.seq} is malformed: ${parsed.error.issues[0]?.message ?? "invalid"}`,
+        );
       request = parsed.data;
-      const named = "team" in request ? `team ${request.team.name}${request.team.version ? `@${request.team.version}` : ""}, ` : "";
+      const named =
+        "team" in request ? `team ${request.team.name}${request.team.version ? `@${request.team.version}` : ""}, ` : "";
       this.log(`thread ${request.threadId}: taking request ${request.requestId} (${named}delivery ${deliveries})`);
       const outcome = await this.execute(request);
       await this.settle(msg, request, outcome, deliveries, maxDeliver);
@@ -174,7 +199,13 @@ export class Orchestrator {
     }
   }
 
-  private async settle(msg: JsMsg, request: RunRequest, outcome: SubmittedOutcome, deliveries: number, maxDeliver: number): Promise<void> {
+  private async settle(
+    msg: JsMsg,
+    request: RunRequest,
+    outcome: SubmittedOutcome,
+    deliveries: number,
+    maxDeliver: number,
+  ): Promise<void> {
     if (outcome.kind === "settled") {
       await msg.ackAck();
       this.log(`thread ${request.threadId}: ${outcome.state}`);
@@ -198,24 +229,37 @@ export class Orchestrator {
       const imports = (source.raw as { imports?: unknown }).imports;
       if (Array.isArray(imports)) checkImports(imports, source.baseDir, allowImports);
       // the team must not close the shared store
-      const shared: TeamStore = { kind: store.kind, checkpointer: store.checkpointer, records: store.records, threads: store.threads, docs: store.docs, leases: store.leases, close: async () => undefined };
-      active.team = await this.options.loadTeam(
-        source,
-        {
-          store: shared,
-          bus,
-          serveAgents: this.options.serveAgents ?? true,
-          allowImports,
-          ...(this.options.model ? { model: this.options.model } : {}),
-          ...(this.options.models ? { models: this.options.models } : {}),
-          ...(this.options.env ? { env: this.options.env } : {}),
-          ...(this.options.onNotice ? { onNotice: this.options.onNotice } : {}),
-          ...(this.options.lease ? { lease: this.options.lease } : {}),
-        },
-      );
+      const shared: TeamStore = {
+        kind: store.kind,
+        checkpointer: store.checkpointer,
+        records: store.records,
+        threads: store.threads,
+        docs: store.docs,
+        leases: store.leases,
+        close: async () => undefined,
+      };
+      active.team = await this.options.loadTeam(source, {
+        store: shared,
+        bus,
+        serveAgents: this.options.serveAgents ?? true,
+        allowImports,
+        ...(this.options.model ? { model: this.options.model } : {}),
+        ...(this.options.models ? { models: this.options.models } : {}),
+        ...(this.options.env ? { env: this.options.env } : {}),
+        ...(this.options.onNotice ? { onNotice: this.options.onNotice } : {}),
+        ...(this.options.lease ? { lease: this.options.lease } : {}),
+      });
       const onEvent = this.options.onEvent;
       return await runSubmitted(
-        { team: active.team, store, log: await bus.eventLog(), orchestratorId: this.id, handingOff: () => active.handingOff, leaseWaitMs: leaseSettings(this.options.lease, this.options.env ?? process.env).ttlMs + 1000, ...(onEvent ? { onEvent: (e: TroupeEvent) => onEvent(e, request) } : {}) },
+        {
+          team: active.team,
+          store,
+          log: await bus.eventLog(),
+          orchestratorId: this.id,
+          handingOff: () => active.handingOff,
+          leaseWaitMs: leaseSettings(this.options.lease, this.options.env ?? process.env).ttlMs + 1000,
+          ...(onEvent ? { onEvent: (e: TroupeEvent) => onEvent(e, request) } : {}),
+        },
         request,
       );
     } finally {
@@ -238,16 +282,27 @@ export class Orchestrator {
     const backoff = this.options.backoffMs ?? [1000, 5000, 15_000];
     const delay = backoff[Math.min(deliveries - 1, backoff.length - 1)] ?? 1000;
     msg.nak(delay);
-    this.log(`${request ? `thread ${request.threadId}` : `request #${msg.seq}`}: attempt ${deliveries} failed (${reason}); retrying in ${delay} ms`);
+    this.log(
+      `${request ? `thread ${request.threadId}` : `request #${msg.seq}`}: attempt ${deliveries} failed (${reason}); retrying in ${delay} ms`,
+    );
   }
 
-  private async deadLetter(msg: JsMsg, request: RunRequest | undefined, error: TroupeError, deliveries: number): Promise<void> {
+  private async deadLetter(
+    msg: JsMsg,
+    request: RunRequest | undefined,
+    error: TroupeError,
+    deliveries: number,
+  ): Promise<void> {
     try {
       await this.queue.deadLetter(msg, error);
-      this.log(`${request ? `thread ${request.threadId}` : `request #${msg.seq}`}: dead-lettered after ${deliveries} deliveries: ${error.message}`);
+      this.log(
+        `${request ? `thread ${request.threadId}` : `request #${msg.seq}`}: dead-lettered after ${deliveries} deliveries: ${error.message}`,
+      );
     } catch (failure) {
       msg.nak(1000);
-      this.log(`could not dead-letter request #${msg.seq} (${toTroupeError(failure).message}); it will be delivered again`);
+      this.log(
+        `could not dead-letter request #${msg.seq} (${toTroupeError(failure).message}); it will be delivered again`,
+      );
     }
   }
 

@@ -6,7 +6,15 @@ import { decodeJson, encodeJson } from "./bus-wire.js";
 import { ensureStream } from "./ensure-stream.js";
 import { natsFailure } from "./nats-failure.js";
 import { publishDurably } from "./publish-durably.js";
-import { checkNamespace, checkThreadId, eventStreamName, runEventsWildcard, subjectOf, threadRunsSubject, threadRunsWildcard } from "./subjects.js";
+import {
+  checkNamespace,
+  checkThreadId,
+  eventStreamName,
+  runEventsWildcard,
+  subjectOf,
+  threadRunsSubject,
+  threadRunsWildcard,
+} from "./subjects.js";
 
 export interface RunEventLogOptions {
   namespace?: string;
@@ -37,7 +45,13 @@ export interface RunAnnouncement {
 }
 
 /** After these a run's process stops reporting (until the thread is resumed, as a new run). */
-export const TERMINAL_EVENT_TYPES: ReadonlySet<string> = new Set(["run.completed", "run.failed", "run.cancelled", "run.paused", "run.interrupted"]);
+export const TERMINAL_EVENT_TYPES: ReadonlySet<string> = new Set([
+  "run.completed",
+  "run.failed",
+  "run.cancelled",
+  "run.paused",
+  "run.interrupted",
+]);
 
 /**
  * Runs' events in a JetStream stream (`TROUPE_<NS>_EVENTS` over `troupe.<ns>.run.*.events`, plus
@@ -71,7 +85,10 @@ export class RunEventLog {
       name: eventStreamName(namespace),
       subjects: [runEventsWildcard(namespace), threadRunsWildcard(namespace)],
       maxAgeMs: options.maxAgeMs ?? 7 * 24 * 3600_000,
-      explicit: { ...(options.replicas ? { replicas: options.replicas } : {}), ...(options.maxAgeMs ? { maxAgeMs: options.maxAgeMs } : {}) },
+      explicit: {
+        ...(options.replicas ? { replicas: options.replicas } : {}),
+        ...(options.maxAgeMs ? { maxAgeMs: options.maxAgeMs } : {}),
+      },
       storage: options.storage ?? "file",
     });
     return new RunEventLog(jetstream(connection), namespace, options.appendTimeoutMs ?? 30_000);
@@ -87,7 +104,9 @@ export class RunEventLog {
     const subject = subjectOf(this.namespace, runEventsTopic(runId));
     const data = encodeJson(message);
     const previous = this.chains.get(runId) ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(() => this.publish(subject, data, `storing an event of run ${runId}`));
+    const next = previous
+      .catch(() => undefined)
+      .then(() => this.publish(subject, data, `storing an event of run ${runId}`));
     this.chains.set(runId, next);
     void next.finally(() => this.chains.get(runId) === next && this.chains.delete(runId)).catch(() => undefined);
     return next;
@@ -96,12 +115,18 @@ export class RunEventLog {
   /** Records that a run works on a thread (see {@link RunAnnouncement}). */
   announce(announcement: Omit<RunAnnouncement, "at">): Promise<number> {
     const subject = threadRunsSubject(this.namespace, checkThreadId(announcement.threadId));
-    return this.publish(subject, encodeJson({ ...announcement, at: new Date().toISOString() }), `announcing run ${announcement.runId}`);
+    return this.publish(
+      subject,
+      encodeJson({ ...announcement, at: new Date().toISOString() }),
+      `announcing run ${announcement.runId}`,
+    );
   }
 
   /** The runs announced for a thread so far, oldest first. */
   async runsOf(threadId: string): Promise<RunAnnouncement[]> {
-    return (await this.readSubject(threadRunsSubject(this.namespace, checkThreadId(threadId)))).map((m) => decodeJson(m.data, `announcement #${m.seq}`) as RunAnnouncement);
+    return (await this.readSubject(threadRunsSubject(this.namespace, checkThreadId(threadId)))).map(
+      (m) => decodeJson(m.data, `announcement #${m.seq}`) as RunAnnouncement,
+    );
   }
 
   /** The thread's run announcements from the first, then live ones, until aborted. */
@@ -126,7 +151,12 @@ export class RunEventLog {
   }
 
   private async publish(subject: string, data: Uint8Array, what: string): Promise<number> {
-    return publishDurably(this.js, subject, data, { namespace: this.namespace, msgID: randomUUID(), timeoutMs: this.appendTimeoutMs, what });
+    return publishDurably(this.js, subject, data, {
+      namespace: this.namespace,
+      msgID: randomUUID(),
+      timeoutMs: this.appendTimeoutMs,
+      what,
+    });
   }
 
   private async readSubject(subject: string): Promise<JsMsg[]> {
@@ -176,7 +206,10 @@ export class RunEventLog {
 function eventOf(msg: JsMsg): TroupeEvent {
   const value = decodeJson(msg.data, `event #${msg.seq} on ${msg.subject}`) as Partial<TroupeEvent> | null;
   if (!value || typeof value !== "object" || typeof value.type !== "string") {
-    throw new TroupeError("BUS_MESSAGE_INVALID", `event #${msg.seq} on ${msg.subject} is not a Troupe event (no "type")`);
+    throw new TroupeError(
+      "BUS_MESSAGE_INVALID",
+      `event #${msg.seq} on ${msg.subject} is not a Troupe event (no "type")`,
+    );
   }
   return value as TroupeEvent;
 }

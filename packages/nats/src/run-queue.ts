@@ -1,12 +1,30 @@
 import { randomUUID } from "node:crypto";
-import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, JetStreamApiCodes, JetStreamApiError, type Consumer, type JetStreamClient, type JetStreamManager, type JsMsg } from "@nats-io/jetstream";
+import {
+  AckPolicy,
+  DeliverPolicy,
+  jetstream,
+  jetstreamManager,
+  JetStreamApiCodes,
+  JetStreamApiError,
+  type Consumer,
+  type JetStreamClient,
+  type JetStreamManager,
+  type JsMsg,
+} from "@nats-io/jetstream";
 import { headers, nanos, type NatsConnection } from "@nats-io/transport-node";
 import { formatZodIssues, toTroupeError, TroupeError } from "@troupe/core";
 import { decodeJson, encodeJson } from "./bus-wire.js";
 import { ensureStream } from "./ensure-stream.js";
 import { publishDurably } from "./publish-durably.js";
 import { DLQ_HEADERS, RunRequestSchema, type DeadRun, type RunRequest, type TeamRef } from "./run-request.js";
-import { checkNamespace, checkThreadId, runDlqStreamName, runDlqSubject, runQueueStreamName, runSubmitSubject } from "./subjects.js";
+import {
+  checkNamespace,
+  checkThreadId,
+  runDlqStreamName,
+  runDlqSubject,
+  runQueueStreamName,
+  runSubmitSubject,
+} from "./subjects.js";
 
 export interface RunQueueOptions {
   namespace?: string;
@@ -36,7 +54,8 @@ interface SubmitCommon {
  * orchestrator again) with its import directory, or `team`, a team the orchestrators registered
  * at start (`troupe orchestrator --team <spec>`), named by name and optionally version.
  */
-export type SubmitRunInput = SubmitCommon & ({ spec: Record<string, unknown>; baseDir: string; team?: never } | { team: TeamRef; spec?: never; baseDir?: never });
+export type SubmitRunInput = SubmitCommon &
+  ({ spec: Record<string, unknown>; baseDir: string; team?: never } | { team: TeamRef; spec?: never; baseDir?: never });
 
 /** The durable pull consumer every orchestrator of a namespace shares. */
 export const ORCHESTRATORS_CONSUMER = "orchestrators";
@@ -71,8 +90,23 @@ export class RunQueue {
   static async open(connection: NatsConnection, options: RunQueueOptions = {}): Promise<RunQueue> {
     const namespace = checkNamespace(options.namespace ?? "default");
     const explicit = options.replicas ? { replicas: options.replicas } : {};
-    await ensureStream(connection, { namespace, name: runQueueStreamName(namespace), subjects: [runSubmitSubject(namespace)], maxAgeMs: 7 * 24 * 3600_000, storage: "file", retention: "workqueue", explicit });
-    await ensureStream(connection, { namespace, name: runDlqStreamName(namespace), subjects: [runDlqSubject(namespace)], maxAgeMs: options.dlqMaxAgeMs ?? 30 * 24 * 3600_000, storage: "file", explicit });
+    await ensureStream(connection, {
+      namespace,
+      name: runQueueStreamName(namespace),
+      subjects: [runSubmitSubject(namespace)],
+      maxAgeMs: 7 * 24 * 3600_000,
+      storage: "file",
+      retention: "workqueue",
+      explicit,
+    });
+    await ensureStream(connection, {
+      namespace,
+      name: runDlqStreamName(namespace),
+      subjects: [runDlqSubject(namespace)],
+      maxAgeMs: options.dlqMaxAgeMs ?? 30 * 24 * 3600_000,
+      storage: "file",
+      explicit,
+    });
     return new RunQueue(jetstream(connection), await jetstreamManager(connection), namespace);
   }
 
@@ -87,7 +121,12 @@ export class RunQueue {
     });
     if (!parsed.success) throw new TroupeError("INPUT_INVALID", `bad run request: ${formatZodIssues(parsed.error)}`);
     const request = parsed.data;
-    await publishDurably(this.js, runSubmitSubject(this.namespace), encodeJson(request), { namespace: this.namespace, msgID: request.requestId, timeoutMs: 30_000, what: `submitting a run of thread ${request.threadId}` });
+    await publishDurably(this.js, runSubmitSubject(this.namespace), encodeJson(request), {
+      namespace: this.namespace,
+      msgID: request.requestId,
+      timeoutMs: 30_000,
+      what: `submitting a run of thread ${request.threadId}`,
+    });
     return request;
   }
 
@@ -102,9 +141,18 @@ export class RunQueue {
         throw error;
       });
       if (!existing) {
-        await this.jsm.consumers.add(this.stream, { durable_name: ORCHESTRATORS_CONSUMER, ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.All, ack_wait: ackWait, max_deliver: maxDeliver });
+        await this.jsm.consumers.add(this.stream, {
+          durable_name: ORCHESTRATORS_CONSUMER,
+          ack_policy: AckPolicy.Explicit,
+          deliver_policy: DeliverPolicy.All,
+          ack_wait: ackWait,
+          max_deliver: maxDeliver,
+        });
       } else if (existing.config.ack_wait !== ackWait || existing.config.max_deliver !== maxDeliver) {
-        await this.jsm.consumers.update(this.stream, ORCHESTRATORS_CONSUMER, { ack_wait: ackWait, max_deliver: maxDeliver });
+        await this.jsm.consumers.update(this.stream, ORCHESTRATORS_CONSUMER, {
+          ack_wait: ackWait,
+          max_deliver: maxDeliver,
+        });
       }
     } catch (error) {
       throw toTroupeError(error, "INTERNAL", `setting up consumer ${ORCHESTRATORS_CONSUMER} on ${this.stream}`);
@@ -128,7 +176,13 @@ export class RunQueue {
     h.set(DLQ_HEADERS.reason, error.message.replace(/[\r\n]+/g, " ").slice(0, 1000));
     h.set(DLQ_HEADERS.code, error.code);
     h.set(DLQ_HEADERS.deliveries, String(msg.info.deliveryCount));
-    await publishDurably(this.js, runDlqSubject(this.namespace), msg.data, { namespace: this.namespace, msgID: `${this.stream}:${msg.seq}:dlq`, timeoutMs: 30_000, what: "dead-lettering a run request", headers: h });
+    await publishDurably(this.js, runDlqSubject(this.namespace), msg.data, {
+      namespace: this.namespace,
+      msgID: `${this.stream}:${msg.seq}:dlq`,
+      timeoutMs: 30_000,
+      what: "dead-lettering a run request",
+      headers: h,
+    });
     await msg.ackAck();
   }
 
@@ -161,9 +215,18 @@ export class RunQueue {
   /** Queues a dead-lettered request again (same request id: an orchestrator resumes what it began) and removes it from the DLQ. */
   async redrive(seq: number): Promise<RunRequest> {
     const stored = await this.jsm.streams.getMessage(this.dlqStream, { seq }).catch(() => null);
-    if (!stored) throw new TroupeError("DEAD_LETTER_UNKNOWN", `no dead run #${seq} in ${this.dlqStream}; list them with troupe dlq list --nats <url>`);
+    if (!stored)
+      throw new TroupeError(
+        "DEAD_LETTER_UNKNOWN",
+        `no dead run #${seq} in ${this.dlqStream}; list them with troupe dlq list --nats <url>`,
+      );
     const request = RunRequestSchema.parse(decodeJson(stored.data, `dead run #${seq}`));
-    await publishDurably(this.js, runSubmitSubject(this.namespace), stored.data, { namespace: this.namespace, msgID: `${request.requestId}:redrive:${seq}`, timeoutMs: 30_000, what: `redriving run request #${seq}` });
+    await publishDurably(this.js, runSubmitSubject(this.namespace), stored.data, {
+      namespace: this.namespace,
+      msgID: `${request.requestId}:redrive:${seq}`,
+      timeoutMs: 30_000,
+      what: `redriving run request #${seq}`,
+    });
     await this.discard(seq);
     return request;
   }

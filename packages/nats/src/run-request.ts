@@ -50,4 +50,8 @@ export interface DeadRun {
 }
 
 /** Headers a dead-lettered request carries. */
-export const DLQ_HEADERS = { reason: "Troupe-Reason", code: "Troupe-Error-Code", deliveries: "Troupe-Deliveries" } as const;
+export const DLQ_HEADERS = {
+  reason: "Troupe-Reason",
+  code: "Troupe-Error-Code",
+  deliveries: "Troupe-Deliveries",
+} as const;

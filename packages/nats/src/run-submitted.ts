@@ -24,7 +24,12 @@ interface RequestDoc {
 /** Doc kind of the per-request bookkeeping, beside the run lifecycle docs. */
 export const REQUEST_DOC_KIND = "run_request";
 const RESTING: ReadonlySet<string> = new Set(["completed", "failed", "cancelled", "paused", "interrupted"]);
-const SETTLING_EVENTS: Readonly<Record<string, RunLifecycleState>> = { "run.completed": "completed", "run.cancelled": "cancelled", "run.paused": "paused", "run.interrupted": "interrupted" };
+const SETTLING_EVENTS: Readonly<Record<string, RunLifecycleState>> = {
+  "run.completed": "completed",
+  "run.cancelled": "cancelled",
+  "run.paused": "paused",
+  "run.interrupted": "interrupted",
+};
 
 export interface RunSubmittedDeps {
   team: Team;
@@ -55,18 +60,25 @@ export async function runSubmitted(deps: RunSubmittedDeps, request: RunRequest):
     const status = await team.status(threadId);
     const state = status?.state;
     // running with a live owner elsewhere (resume waits for its lease), or left by an owner that died
-    if (state === "running" || state === "compensating" || status?.ownerLost || (state === "paused" && prior.handoff)) resume = true;
+    if (state === "running" || state === "compensating" || status?.ownerLost || (state === "paused" && prior.handoff))
+      resume = true;
     // a person paused it, or it waits for an approval: the request is served
     else if (state === "paused" || state === "interrupted") return done(write, prior, state);
     // it finished and only the ack was lost
-    else if (state && ((await team.state(threadId))?.userTurn ?? 0) > prior.userTurnBefore) return done(write, prior, state);
+    else if (state && ((await team.state(threadId))?.userTurn ?? 0) > prior.userTurnBefore)
+      return done(write, prior, state);
   }
-  const base: RequestDoc = resume && prior ? prior : { state: "started", userTurnBefore: (await team.state(threadId))?.userTurn ?? 0, by: "", handoff: false };
+  const base: RequestDoc =
+    resume && prior
+      ? prior
+      : { state: "started", userTurnBefore: (await team.state(threadId))?.userTurn ?? 0, by: "", handoff: false };
   await write({ ...base, by: deps.orchestratorId, handoff: false });
 
   // a dead owner's lease on another machine lapses after its TTL; a live one makes this delivery retry later
   const wait = { wait: deps.leaseWaitMs ?? 0 };
-  const events = resume ? team.resumeStream(threadId, undefined, wait) : team.stream(request.input, { threadId, ...wait });
+  const events = resume
+    ? team.resumeStream(threadId, undefined, wait)
+    : team.stream(request.input, { threadId, ...wait });
   let runId: string | undefined;
   let last: TroupeEvent | undefined;
   for await (const event of events) {
@@ -84,17 +96,28 @@ export async function runSubmitted(deps: RunSubmittedDeps, request: RunRequest):
     return { kind: "handed-off", ...ran };
   }
   if (state) return { ...(await done(write, base, state)), ...ran };
-  const error = last?.type === "run.failed" ? last.error : { code: "INTERNAL" as const, message: "the run ended without a result", retryable: true };
+  const error =
+    last?.type === "run.failed"
+      ? last.error
+      : { code: "INTERNAL" as const, message: "the run ended without a result", retryable: true };
   return { kind: "unsettled", error, ...ran };
 }
 
-async function done(write: (doc: RequestDoc) => Promise<void>, doc: RequestDoc, state: RunLifecycleState): Promise<SubmittedOutcome> {
+async function done(
+  write: (doc: RequestDoc) => Promise<void>,
+  doc: RequestDoc,
+  state: RunLifecycleState,
+): Promise<SubmittedOutcome> {
   await write({ ...doc, state: "done", outcome: state });
   return { kind: "settled", state };
 }
 
 /** The lifecycle state once the store has it (its writes trail the events a little); undefined if the run never settled. */
-async function restingState(team: Team, threadId: string, runId: string | undefined): Promise<RunLifecycleState | undefined> {
+async function restingState(
+  team: Team,
+  threadId: string,
+  runId: string | undefined,
+): Promise<RunLifecycleState | undefined> {
   for (let i = 0; i < 20; i++) {
     const status = await team.status(threadId);
     if (status && RESTING.has(status.state) && (!runId || status.runId === runId)) return status.state;

@@ -1,6 +1,18 @@
 import { describe, expect, it } from "vitest";
 import { isTroupeError } from "@troupe/core";
-import { checkNamespace, checkThreadId, eventStreamName, registryBucketName, runDlqStreamName, runDlqSubject, runIdOfTopic, runQueueStreamName, runSubmitSubject, subjectOf, threadRunsSubject } from "./subjects.js";
+import {
+  checkNamespace,
+  checkThreadId,
+  eventStreamName,
+  registryBucketName,
+  runDlqStreamName,
+  runDlqSubject,
+  runIdOfTopic,
+  runQueueStreamName,
+  runSubmitSubject,
+  subjectOf,
+  threadRunsSubject,
+} from "./subjects.js";
 
 describe("subjects", () => {
   it("puts services and topics under troupe.<namespace>", () => {

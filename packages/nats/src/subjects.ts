@@ -12,7 +12,10 @@ const TOKEN = /^[^\s.*>]+$/;
  */
 export function checkNamespace(namespace: string): string {
   if (!NAMESPACE.test(namespace)) {
-    throw new TroupeError("BUS_MESSAGE_INVALID", `namespace "${namespace}" is not usable on NATS; use lowercase letters, digits, "_" and "-" (e.g. "prod", "team-a")`);
+    throw new TroupeError(
+      "BUS_MESSAGE_INVALID",
+      `namespace "${namespace}" is not usable on NATS; use lowercase letters, digits, "_" and "-" (e.g. "prod", "team-a")`,
+    );
   }
   return namespace;
 }
@@ -26,7 +29,10 @@ export function checkNamespace(namespace: string): string {
 export function subjectOf(namespace: string, name: string): string {
   const tokens = name.split(".");
   if (!tokens.every((t) => TOKEN.test(t))) {
-    throw new TroupeError("BUS_MESSAGE_INVALID", `"${name}" cannot be a NATS subject: use dot-separated names without spaces, "*" or ">"`);
+    throw new TroupeError(
+      "BUS_MESSAGE_INVALID",
+      `"${name}" cannot be a NATS subject: use dot-separated names without spaces, "*" or ">"`,
+    );
   }
   return `troupe.${namespace}.${name}`;
 }
@@ -74,7 +80,8 @@ export const runQueueStreamName = (namespace: string): string => `TROUPE_${names
 export const runDlqStreamName = (namespace: string): string => `TROUPE_${namespace.toUpperCase()}_DLQ`;
 
 /** Subject announcing which runs (run ids) worked on a thread, kept in the event stream. */
-export const threadRunsSubject = (namespace: string, threadId: string): string => subjectOf(namespace, `thread.${threadId}.runs`);
+export const threadRunsSubject = (namespace: string, threadId: string): string =>
+  subjectOf(namespace, `thread.${threadId}.runs`);
 
 /** Every thread announcement subject of a namespace. */
 export const threadRunsWildcard = (namespace: string): string => `troupe.${namespace}.thread.*.runs`;
@@ -87,7 +94,10 @@ export const threadRunsWildcard = (namespace: string): string => `troupe.${names
  */
 export function checkThreadId(threadId: string): string {
   if (!TOKEN.test(threadId)) {
-    throw new TroupeError("INPUT_INVALID", `thread id "${threadId}" cannot travel on NATS; use letters, digits, "-" and "_" (no dots, spaces, "*" or ">")`);
+    throw new TroupeError(
+      "INPUT_INVALID",
+      `thread id "${threadId}" cannot travel on NATS; use letters, digits, "-" and "_" (no dots, spaces, "*" or ">")`,
+    );
   }
   return threadId;
 }

@@ -3,7 +3,11 @@ import { isTroupeError } from "@troupe/core";
 import { RunRequestSchema } from "./run-request.js";
 import { TeamRegistry, type RegisteredTeam } from "./team-registry.js";
 
-const team = (name: string, version: string): RegisteredTeam => ({ name, version, source: { raw: { name }, baseDir: `/srv/${name}`, file: `/srv/${name}/team.yaml` } });
+const team = (name: string, version: string): RegisteredTeam => ({
+  name,
+  version,
+  source: { raw: { name }, baseDir: `/srv/${name}`, file: `/srv/${name}/team.yaml` },
+});
 
 function thrown(fn: () => unknown): unknown {
   try {
@@ -22,11 +26,15 @@ describe("TeamRegistry", () => {
     expect(registry.resolve({ name: "support-bot", version: "bbbbbbbbbbbb" }).source.baseDir).toBe("/srv/support-bot");
     const error = thrown(() => registry.resolve({ name: "order-saga", version: "cccccccccccc" }));
     expect(isTroupeError(error) && error.code).toBe("TEAM_UNKNOWN");
-    expect((error as Error).message).toContain('no registered team "order-saga" version cccccccccccc; it has order-saga@aaaaaaaaaaaa, support-bot@bbbbbbbbbbbb');
+    expect((error as Error).message).toContain(
+      'no registered team "order-saga" version cccccccccccc; it has order-saga@aaaaaaaaaaaa, support-bot@bbbbbbbbbbbb',
+    );
   });
 
   it("an orchestrator with no teams says how to register one", () => {
-    expect((thrown(() => new TeamRegistry().resolve({ name: "x" })) as Error).message).toContain("it has none (start it with --team <spec file>)");
+    expect((thrown(() => new TeamRegistry().resolve({ name: "x" })) as Error).message).toContain(
+      "it has none (start it with --team <spec file>)",
+    );
   });
 
   it("refuses two teams of one name", () => {

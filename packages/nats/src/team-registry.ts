@@ -27,7 +27,9 @@ export class TeamRegistry {
     for (const team of teams) {
       const other = this.byName.get(team.name);
       if (other) {
-        const where = [other.source.file ?? other.source.baseDir, team.source.file ?? team.source.baseDir].join(" and ");
+        const where = [other.source.file ?? other.source.baseDir, team.source.file ?? team.source.baseDir].join(
+          " and ",
+        );
         throw new TroupeError(
           "SPEC_INVALID",
           `two registered teams are both named "${team.name}" (${where}); an orchestrator registers one version per name: drop one --team, or start another orchestrator for the other version`,
@@ -52,9 +54,19 @@ export class TeamRegistry {
     const team = this.byName.get(ref.name);
     if (team && (ref.version === undefined || ref.version === team.version)) return team;
     const asked = ref.version === undefined ? `"${ref.name}"` : `"${ref.name}" version ${ref.version}`;
-    const has = this.byName.size ? `it has ${this.list().join(", ")}` : "it has none (start it with --team <spec file>)";
-    throw new TroupeError("TEAM_UNKNOWN", `this orchestrator has no registered team ${asked}; ${has}. Submit one of those (troupe submit --team <name>[@<version>]) or register the team on the orchestrators`, {
-      details: { name: ref.name, ...(ref.version === undefined ? {} : { version: ref.version }), registered: this.list() },
-    });
+    const has = this.byName.size
+      ? `it has ${this.list().join(", ")}`
+      : "it has none (start it with --team <spec file>)";
+    throw new TroupeError(
+      "TEAM_UNKNOWN",
+      `this orchestrator has no registered team ${asked}; ${has}. Submit one of those (troupe submit --team <name>[@<version>]) or register the team on the orchestrators`,
+      {
+        details: {
+          name: ref.name,
+          ...(ref.version === undefined ? {} : { version: ref.version }),
+          registered: this.list(),
+        },
+      },
+    );
   }
 }

@@ -1,7 +1,20 @@
 import { createHash } from "node:crypto";
 import { pathToFileURL } from "node:url";
 import { resolve } from "node:path";
-import { agentServingOptions, createModelResolver, defaultResilience, isAgent, jsonSchemaOf, PolicyBreakers, serveAgent, TroupeError, type Agent, type AgentHandle, type ModelClient, type TeamStore } from "@troupe/core";
+import {
+  agentServingOptions,
+  createModelResolver,
+  defaultResilience,
+  isAgent,
+  jsonSchemaOf,
+  PolicyBreakers,
+  serveAgent,
+  TroupeError,
+  type Agent,
+  type AgentHandle,
+  type ModelClient,
+  type TeamStore,
+} from "@troupe/core";
 import { AgentRegistry, type AgentRegistryOptions, type Registration } from "./agent-registry.js";
 import type { NatsBus } from "./nats-bus.js";
 
@@ -61,14 +74,23 @@ export class Worker {
       ...(options.env ? { env: options.env } : {}),
       ...(options.onNotice ? { onNotice: options.onNotice } : {}),
     });
-    const registry = await AgentRegistry.open(options.bus.connection, { ...options.registry, namespace: options.bus.namespace });
+    const registry = await AgentRegistry.open(options.bus.connection, {
+      ...options.registry,
+      namespace: options.bus.namespace,
+    });
     const handles: AgentHandle[] = [];
     const registrations: Registration[] = [];
     const workerId = options.workerId;
     const breakers = new PolicyBreakers();
     try {
       for (const agent of options.agents) {
-        const serving = agentServingOptions({ model: resolveModel(agent.model), resolveModel, store: options.store, resilience: defaultResilience(), breakers: (policy) => breakers.for(policy) });
+        const serving = agentServingOptions({
+          model: resolveModel(agent.model),
+          resolveModel,
+          store: options.store,
+          resilience: defaultResilience(),
+          breakers: (policy) => breakers.for(policy),
+        });
         handles.push(await serveAgent(options.bus, agent, serving));
         registrations.push(
           await registry.register({
@@ -113,16 +135,30 @@ export async function loadAgentModule(path: string, cwd: string = process.cwd())
   try {
     mod = (await import(pathToFileURL(target).href)) as Record<string, unknown>;
   } catch (error) {
-    throw new TroupeError("AGENT_UNKNOWN", `cannot load agent module ${path}: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`, { cause: error });
+    throw new TroupeError(
+      "AGENT_UNKNOWN",
+      `cannot load agent module ${path}: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`,
+      { cause: error },
+    );
   }
   const agents = Object.values(mod).filter(isAgent);
-  if (!agents.length) throw new TroupeError("AGENT_UNKNOWN", `${path} exports no agents; export defineAgent(...) values`);
+  if (!agents.length)
+    throw new TroupeError("AGENT_UNKNOWN", `${path} exports no agents; export defineAgent(...) values`);
   return agents;
 }
 
 /** Changes when what the agent does changes: instructions, tools, model, schemas. */
 function versionOf(agent: Agent): string {
   const model = typeof agent.model === "string" ? agent.model : (agent.model?.id ?? "");
-  const body = JSON.stringify([agent.name, agent.description, agent.instructions, agent.tools.map((t) => t.name), model, agent.maxSteps, agent.input ? jsonSchemaOf(agent.input) : null, agent.output ? jsonSchemaOf(agent.output) : null]);
+  const body = JSON.stringify([
+    agent.name,
+    agent.description,
+    agent.instructions,
+    agent.tools.map((t) => t.name),
+    model,
+    agent.maxSteps,
+    agent.input ? jsonSchemaOf(agent.input) : null,
+    agent.output ? jsonSchemaOf(agent.output) : null,
+  ]);
   return createHash("sha256").update(body).digest("hex").slice(0, 12);
 }

@@ -19,24 +19,39 @@ async function events(response: Response): Promise<Array<[string, Record<string,
     .filter(Boolean)
     .map((chunk) => {
       const [eventLine, dataLine] = chunk.split("\n");
-      return [eventLine!.replace("event: ", ""), JSON.parse(dataLine!.replace("data: ", "")) as Record<string, unknown>];
+      return [
+        eventLine!.replace("event: ", ""),
+        JSON.parse(dataLine!.replace("data: ", "")) as Record<string, unknown>,
+      ];
     });
 }
 
 describe("anthropicMock", () => {
   it("answers a queued tool call as a JSON message and records the request", async () => {
-    mock.enqueue(replyToolUse("get_weather", { city: "Paris" }, { text: "Checking.", usage: { inputTokens: 7, outputTokens: 3 } }));
+    mock.enqueue(
+      replyToolUse("get_weather", { city: "Paris" }, { text: "Checking.", usage: { inputTokens: 7, outputTokens: 3 } }),
+    );
     const response = await post(valid);
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({
       type: "message",
       role: "assistant",
       model: "claude-haiku-4-5",
-      content: [{ type: "text", text: "Checking." }, { type: "tool_use", id: expect.stringMatching(/^toolu_mock_\d+$/), name: "get_weather", input: { city: "Paris" } }],
+      content: [
+        { type: "text", text: "Checking." },
+        {
+          type: "tool_use",
+          id: expect.stringMatching(/^toolu_mock_\d+$/),
+          name: "get_weather",
+          input: { city: "Paris" },
+        },
+      ],
       stop_reason: "tool_use",
       usage: { input_tokens: 7, output_tokens: 3 },
     });
-    expect(mock.requests).toMatchObject([{ index: 0, body: valid, stream: false, problems: [], outcome: "message", status: 200 }]);
+    expect(mock.requests).toMatchObject([
+      { index: 0, body: valid, stream: false, problems: [], outcome: "message", status: 200 },
+    ]);
     mock.assertDone();
   });
 
@@ -49,9 +64,18 @@ describe("anthropicMock", () => {
     expect(names.slice(0, 3)).toEqual(["message_start", "ping", "content_block_start"]);
     expect(names.slice(-2)).toEqual(["message_delta", "message_stop"]);
     expect(names.filter((n) => n === "content_block_stop")).toHaveLength(2);
-    const deltas = list.filter(([name]) => name === "content_block_delta").map(([, data]) => data.delta as Record<string, string>);
+    const deltas = list
+      .filter(([name]) => name === "content_block_delta")
+      .map(([, data]) => data.delta as Record<string, string>);
     expect(deltas.filter((d) => d.type === "text_delta").map((d) => d.text)).toEqual(["Look", "ing ", "it u", "p"]);
-    expect(JSON.parse(deltas.filter((d) => d.type === "input_json_delta").map((d) => d.partial_json).join(""))).toEqual({ city: "Paris" });
+    expect(
+      JSON.parse(
+        deltas
+          .filter((d) => d.type === "input_json_delta")
+          .map((d) => d.partial_json)
+          .join(""),
+      ),
+    ).toEqual({ city: "Paris" });
     expect(list.at(-2)![1]).toMatchObject({ delta: { stop_reason: "tool_use" }, usage: { output_tokens: 5 } });
     expect(mock.requests[0]!.stream).toBe(true);
   });
@@ -63,9 +87,15 @@ describe("anthropicMock", () => {
     const body = (await response.json()) as { error: { type: string; message: string } };
     expect(body.error.type).toBe("invalid_request_error");
     expect(body.error.message).toContain('messages[0]: the first message must have role "user"');
-    expect(mock.requests[0]).toMatchObject({ outcome: "invalid", status: 400, problems: ['messages[0]: the first message must have role "user"'] });
+    expect(mock.requests[0]).toMatchObject({
+      outcome: "invalid",
+      status: 400,
+      problems: ['messages[0]: the first message must have role "user"'],
+    });
     expect(mock.pending()).toBe(1);
-    expect(() => mock.assertDone()).toThrowError(/request #0 invalid: messages\[0\]: the first message must have role "user"[\s\S]*1 queued reply was never used/);
+    expect(() => mock.assertDone()).toThrowError(
+      /request #0 invalid: messages\[0\]: the first message must have role "user"[\s\S]*1 queued reply was never used/,
+    );
   });
 
   it("answers 400 when no reply is queued, and 401 / 400 for missing auth or version headers", async () => {
@@ -73,7 +103,9 @@ describe("anthropicMock", () => {
     expect(mock.requests[0]!.outcome).toBe("unscripted");
     expect(() => mock.assertDone()).toThrowError(/request #0 unscripted: no reply queued/);
     mock.enqueue(replyText("x"));
-    expect((await post(valid, { "content-type": "application/json", "anthropic-version": "2023-06-01" })).status).toBe(401);
+    expect((await post(valid, { "content-type": "application/json", "anthropic-version": "2023-06-01" })).status).toBe(
+      401,
+    );
     expect(mock.requests[1]!.problems).toEqual(["header x-api-key or authorization: required"]);
     expect((await post(valid, { "content-type": "application/json", "x-api-key": "k" })).status).toBe(400);
     expect(mock.requests[2]!.problems).toEqual(["header anthropic-version: required"]);
@@ -91,12 +123,20 @@ describe("anthropicMock", () => {
   });
 
   it("plays scripted errors with their type and retry-after, and replies computed from the request", async () => {
-    mock.enqueue(replyError(429, { retryAfter: 2 }), (request) => replyText(`you said ${String(request.body.messages?.[0]?.content)}`));
+    mock.enqueue(replyError(429, { retryAfter: 2 }), (request) =>
+      replyText(`you said ${String(request.body.messages?.[0]?.content)}`),
+    );
     const limited = await post(valid);
     expect(limited.status).toBe(429);
     expect(limited.headers.get("retry-after")).toBe("2");
-    expect(await limited.json()).toEqual({ type: "error", error: { type: "rate_limit_error", message: "mock rate_limit_error" } });
-    expect(await (await post(valid)).json()).toMatchObject({ content: [{ type: "text", text: "you said hi" }], stop_reason: "end_turn" });
+    expect(await limited.json()).toEqual({
+      type: "error",
+      error: { type: "rate_limit_error", message: "mock rate_limit_error" },
+    });
+    expect(await (await post(valid)).json()).toMatchObject({
+      content: [{ type: "text", text: "you said hi" }],
+      stop_reason: "end_turn",
+    });
     expect(mock.requests.map((r) => r.outcome)).toEqual(["error", "message"]);
     mock.assertDone();
   });
@@ -104,7 +144,9 @@ describe("anthropicMock", () => {
   it("lets no request through to the network", async () => {
     // the rejection comes from msw's "error" strategy, not from DNS
     const quiet = vi.spyOn(console, "error").mockImplementation(() => {});
-    await expect(fetch("http://unmocked.invalid/v1/messages", { method: "POST" })).rejects.toThrow(/\[MSW\] Cannot bypass a request/);
+    await expect(fetch("http://unmocked.invalid/v1/messages", { method: "POST" })).rejects.toThrow(
+      /\[MSW\] Cannot bypass a request/,
+    );
     quiet.mockRestore();
   });
 });

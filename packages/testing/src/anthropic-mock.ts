@@ -84,9 +84,22 @@ export function anthropicMock(options: AnthropicMockOptions = {}): AnthropicMock
     if (!headers["anthropic-version"]) problems.push("header anthropic-version: required");
     const unauthenticated = !headers["x-api-key"] && !headers["authorization"];
     if (unauthenticated) problems.unshift("header x-api-key or authorization: required");
-    const record: RecordedRequest = { index: requests.length, body: body ?? {}, headers, stream: body?.stream === true, problems, outcome: "invalid", status: 400 };
+    const record: RecordedRequest = {
+      index: requests.length,
+      body: body ?? {},
+      headers,
+      stream: body?.stream === true,
+      problems,
+      outcome: "invalid",
+      status: 400,
+    };
     requests.push(record);
-    const invalid = (status: number) => answerError(record, { type: "error", status, message: `anthropicMock: invalid request: ${problems.join("; ")}` }, "invalid");
+    const invalid = (status: number) =>
+      answerError(
+        record,
+        { type: "error", status, message: `anthropicMock: invalid request: ${problems.join("; ")}` },
+        "invalid",
+      );
     if (problems.length) return invalid(unauthenticated ? 401 : 400);
     let reply = queue.shift();
     try {
@@ -96,11 +109,21 @@ export function anthropicMock(options: AnthropicMockOptions = {}): AnthropicMock
       problems.push(`reply function threw: ${error instanceof Error ? error.message : String(error)}`);
       return invalid(400);
     }
-    if (!reply) return answerError(record, { type: "error", status: 400, message: `anthropicMock: no reply queued for request #${record.index}` }, "unscripted");
+    if (!reply)
+      return answerError(
+        record,
+        { type: "error", status: 400, message: `anthropicMock: no reply queued for request #${record.index}` },
+        "unscripted",
+      );
     if (reply.type === "error") return answerError(record, reply, "error");
     record.outcome = "message";
     record.status = 200;
-    return messageResponse(reply, { model: record.body.model ?? "unknown", stream: record.stream, chunkSize, nextId: () => `${++ids}` });
+    return messageResponse(reply, {
+      model: record.body.model ?? "unknown",
+      stream: record.stream,
+      chunkSize,
+      nextId: () => `${++ids}`,
+    });
   });
 
   const mock: AnthropicMock = {
@@ -115,7 +138,8 @@ export function anthropicMock(options: AnthropicMockOptions = {}): AnthropicMock
     assertDone() {
       const bad = requests.filter((r) => r.outcome === "invalid" || r.outcome === "unscripted");
       const lines = bad.map((r) => `request #${r.index} ${r.outcome}: ${r.problems.join("; ") || "no reply queued"}`);
-      if (queue.length) lines.push(`${queue.length} queued repl${queue.length === 1 ? "y was" : "ies were"} never used`);
+      if (queue.length)
+        lines.push(`${queue.length} queued repl${queue.length === 1 ? "y was" : "ies were"} never used`);
       if (lines.length) throw new Error(`anthropicMock:\n- ${lines.join("\n- ")}`);
     },
     reset() {
@@ -150,8 +174,16 @@ export function startAnthropicMock(options: AnthropicMockOptions = {}): RunningA
  * const model = mockedClaude(mock, { model: "claude-haiku-4-5" });
  * const agent = defineAgent({ name: "a", description: "d", instructions: "i", model });
  */
-export function mockedClaude(mock: Pick<AnthropicMock, "baseURL">, options: Omit<AnthropicOptions, "baseURL" | "client"> = {}): ModelClient {
-  return anthropic({ apiKey: "test-key", ...options, baseURL: mock.baseURL, retry: { baseDelayMs: 1, ...options.retry } });
+export function mockedClaude(
+  mock: Pick<AnthropicMock, "baseURL">,
+  options: Omit<AnthropicOptions, "baseURL" | "client"> = {},
+): ModelClient {
+  return anthropic({
+    apiKey: "test-key",
+    ...options,
+    baseURL: mock.baseURL,
+    retry: { baseDelayMs: 1, ...options.retry },
+  });
 }
 
 function answerError(record: RecordedRequest, reply: MockHttpError, outcome: RecordedRequest["outcome"]): Response {

@@ -1,4 +1,14 @@
-export { ScriptedModel, callTool, delegate, finish, transfer, respond, type ScriptedTurn, type ScriptedToolCall, type UnusedTurn } from "./scripted-model.js";
+export {
+  ScriptedModel,
+  callTool,
+  delegate,
+  finish,
+  transfer,
+  respond,
+  type ScriptedTurn,
+  type ScriptedToolCall,
+  type UnusedTurn,
+} from "./scripted-model.js";
 export {
   anthropicMock,
   startAnthropicMock,
@@ -10,7 +20,24 @@ export {
   type MessagesRequestBody,
   type RecordedRequest,
 } from "./anthropic-mock.js";
-export { replyText, replyToolUse, replyError, messageResponse, errorResponse, type MockMessage, type MockHttpError, type MockBlock } from "./mock-reply.js";
+export {
+  replyText,
+  replyToolUse,
+  replyError,
+  messageResponse,
+  errorResponse,
+  type MockMessage,
+  type MockHttpError,
+  type MockBlock,
+} from "./mock-reply.js";
 export { validateMessagesRequest, assertValidTranscript } from "./validate-messages-request.js";
-export { startNatsServer, startNatsCluster, freePort, type NatsServerOptions, type NatsClusterOptions, type RunningNatsServer, type RunningNatsCluster } from "./nats-test-server.js";
+export {
+  startNatsServer,
+  startNatsCluster,
+  freePort,
+  type NatsServerOptions,
+  type NatsClusterOptions,
+  type RunningNatsServer,
+  type RunningNatsCluster,
+} from "./nats-test-server.js";
 export { startPostgres, type PostgresServerOptions, type RunningPostgres } from "./postgres-test-server.js";

@@ -1,14 +1,20 @@
 import type { ModelResponse } from "@troupe/core";
 import { HttpResponse } from "msw";
 
-export type MockBlock = { type: "text"; text: string } | { type: "tool_use"; name: string; input: Record<string, unknown>; id?: string };
+export type MockBlock =
+  { type: "text"; text: string } | { type: "tool_use"; name: string; input: Record<string, unknown>; id?: string };
 
 /** A scripted assistant message. `stopReason` defaults to tool_use when a block asks for a tool. */
 export interface MockMessage {
   type: "message";
   content: MockBlock[];
   stopReason?: ModelResponse["stopReason"];
-  usage?: { inputTokens: number; outputTokens: number; cacheReadInputTokens?: number; cacheCreationInputTokens?: number };
+  usage?: {
+    inputTokens: number;
+    outputTokens: number;
+    cacheReadInputTokens?: number;
+    cacheCreationInputTokens?: number;
+  };
   /** Defaults to the model the request named. */
   model?: string;
 }
@@ -25,16 +31,43 @@ export interface MockHttpError {
 }
 
 /** A text answer. @example mock.enqueue(replyText("Paris is sunny.")) */
-export const replyText = (text: string, extra: Omit<MockMessage, "type" | "content"> = {}): MockMessage => ({ type: "message", content: [{ type: "text", text }], ...extra });
+export const replyText = (text: string, extra: Omit<MockMessage, "type" | "content"> = {}): MockMessage => ({
+  type: "message",
+  content: [{ type: "text", text }],
+  ...extra,
+});
 /** An answer that calls one tool, after optional text. @example mock.enqueue(replyToolUse("get_weather", { city: "Paris" })) */
-export const replyToolUse = (name: string, input: Record<string, unknown>, extra: Omit<MockMessage, "type" | "content"> & { text?: string; id?: string } = {}): MockMessage => {
+export const replyToolUse = (
+  name: string,
+  input: Record<string, unknown>,
+  extra: Omit<MockMessage, "type" | "content"> & { text?: string; id?: string } = {},
+): MockMessage => {
   const { text, id, ...rest } = extra;
-  return { type: "message", content: [...(text ? [{ type: "text" as const, text }] : []), { type: "tool_use", name, input, ...(id ? { id } : {}) }], ...rest };
+  return {
+    type: "message",
+    content: [
+      ...(text ? [{ type: "text" as const, text }] : []),
+      { type: "tool_use", name, input, ...(id ? { id } : {}) },
+    ],
+    ...rest,
+  };
 };
 /** An HTTP error answer. @example mock.enqueue(replyError(429, { retryAfter: 0 }), replyText("ok")) */
-export const replyError = (status: number, extra: Omit<MockHttpError, "type" | "status"> = {}): MockHttpError => ({ type: "error", status, ...extra });
+export const replyError = (status: number, extra: Omit<MockHttpError, "type" | "status"> = {}): MockHttpError => ({
+  type: "error",
+  status,
+  ...extra,
+});
 
-const ERROR_TYPES: Record<number, string> = { 400: "invalid_request_error", 401: "authentication_error", 403: "permission_error", 404: "not_found_error", 413: "request_too_large", 429: "rate_limit_error", 529: "overloaded_error" };
+const ERROR_TYPES: Record<number, string> = {
+  400: "invalid_request_error",
+  401: "authentication_error",
+  403: "permission_error",
+  404: "not_found_error",
+  413: "request_too_large",
+  429: "rate_limit_error",
+  529: "overloaded_error",
+};
 
 /**
  * Answers a scripted message the way the API does: a JSON message, or, for a streaming request,
@@ -44,7 +77,10 @@ const ERROR_TYPES: Record<number, string> = { 400: "invalid_request_error", 401:
  * @example
  * return messageResponse(replyText("hi"), { model: body.model, stream: body.stream === true, chunkSize: 8, nextId });
  */
-export function messageResponse(reply: MockMessage, options: { model: string; stream: boolean; chunkSize: number; nextId: () => string }): Response {
+export function messageResponse(
+  reply: MockMessage,
+  options: { model: string; stream: boolean; chunkSize: number; nextId: () => string },
+): Response {
   const message = toApiMessage(reply, options.model, options.nextId);
   return options.stream ? sse(streamEvents(message, options.chunkSize)) : HttpResponse.json(message);
 }
@@ -58,8 +94,12 @@ export function messageResponse(reply: MockMessage, options: { model: string; st
  */
 export function errorResponse(reply: MockHttpError): Response {
   const type = reply.errorType ?? ERROR_TYPES[reply.status] ?? "api_error";
-  const headers: Record<string, string> = reply.retryAfter === undefined ? {} : { "retry-after": String(reply.retryAfter) };
-  return HttpResponse.json({ type: "error", error: { type, message: reply.message ?? `mock ${type}` } }, { status: reply.status, headers });
+  const headers: Record<string, string> =
+    reply.retryAfter === undefined ? {} : { "retry-after": String(reply.retryAfter) };
+  return HttpResponse.json(
+    { type: "error", error: { type, message: reply.message ?? `mock ${type}` } },
+    { status: reply.status, headers },
+  );
 }
 
 interface ApiMessage {
@@ -67,14 +107,25 @@ interface ApiMessage {
   type: "message";
   role: "assistant";
   model: string;
-  content: Array<{ type: "text"; text: string } | { type: "tool_use"; id: string; name: string; input: Record<string, unknown> }>;
+  content: Array<
+    { type: "text"; text: string } | { type: "tool_use"; id: string; name: string; input: Record<string, unknown> }
+  >;
   stop_reason: string;
   stop_sequence: null;
-  usage: { input_tokens: number; output_tokens: number; cache_read_input_tokens: number; cache_creation_input_tokens: number };
+  usage: {
+    input_tokens: number;
+    output_tokens: number;
+    cache_read_input_tokens: number;
+    cache_creation_input_tokens: number;
+  };
 }
 
 function toApiMessage(reply: MockMessage, requestModel: string, nextId: () => string): ApiMessage {
-  const content = reply.content.map((b) => (b.type === "text" ? b : { type: "tool_use" as const, id: b.id ?? `toolu_mock_${nextId()}`, name: b.name, input: b.input }));
+  const content = reply.content.map((b) =>
+    b.type === "text"
+      ? b
+      : { type: "tool_use" as const, id: b.id ?? `toolu_mock_${nextId()}`, name: b.name, input: b.input },
+  );
   const usage = reply.usage ?? { inputTokens: 10, outputTokens: 5 };
   return {
     id: `msg_mock_${nextId()}`,
@@ -97,17 +148,33 @@ function toApiMessage(reply: MockMessage, requestModel: string, nextId: () => st
 function streamEvents(message: ApiMessage, chunkSize: number): Array<[string, unknown]> {
   const pieces = (text: string) => text.match(new RegExp(`[^]{1,${chunkSize}}`, "g")) ?? [];
   const events: Array<[string, unknown]> = [
-    ["message_start", { type: "message_start", message: { ...message, content: [], stop_reason: null, usage: { ...message.usage, output_tokens: 1 } } }],
+    [
+      "message_start",
+      {
+        type: "message_start",
+        message: { ...message, content: [], stop_reason: null, usage: { ...message.usage, output_tokens: 1 } },
+      },
+    ],
     ["ping", { type: "ping" }],
   ];
   message.content.forEach((block, index) => {
     const start = block.type === "text" ? { type: "text", text: "" } : { ...block, input: {} };
     events.push(["content_block_start", { type: "content_block_start", index, content_block: start }]);
-    const deltas = block.type === "text" ? pieces(block.text).map((text) => ({ type: "text_delta", text })) : pieces(JSON.stringify(block.input)).map((partial_json) => ({ type: "input_json_delta", partial_json }));
+    const deltas =
+      block.type === "text"
+        ? pieces(block.text).map((text) => ({ type: "text_delta", text }))
+        : pieces(JSON.stringify(block.input)).map((partial_json) => ({ type: "input_json_delta", partial_json }));
     for (const delta of deltas) events.push(["content_block_delta", { type: "content_block_delta", index, delta }]);
     events.push(["content_block_stop", { type: "content_block_stop", index }]);
   });
-  events.push(["message_delta", { type: "message_delta", delta: { stop_reason: message.stop_reason, stop_sequence: null }, usage: { output_tokens: message.usage.output_tokens } }]);
+  events.push([
+    "message_delta",
+    {
+      type: "message_delta",
+      delta: { stop_reason: message.stop_reason, stop_sequence: null },
+      usage: { output_tokens: message.usage.output_tokens },
+    },
+  ]);
   events.push(["message_stop", { type: "message_stop" }]);
   return events;
 }
@@ -116,7 +183,8 @@ function sse(events: Array<[string, unknown]>): Response {
   const encoder = new TextEncoder();
   const body = new ReadableStream<Uint8Array>({
     start(controller) {
-      for (const [event, data] of events) controller.enqueue(encoder.encode(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`));
+      for (const [event, data] of events)
+        controller.enqueue(encoder.encode(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`));
       controller.close();
     },
   });

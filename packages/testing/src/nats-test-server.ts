@@ -66,7 +66,13 @@ process.once("exit", () => {
  */
 export async function startNatsServer(options: NatsServerOptions = {}): Promise<RunningNatsServer> {
   const port = options.port ?? (await freePort());
-  const node = createNode({ ...options, name: `troupe-${port}`, port, httpPort: await freePort(), extraArgs: options.args ?? [] });
+  const node = createNode({
+    ...options,
+    name: `troupe-${port}`,
+    port,
+    httpPort: await freePort(),
+    extraArgs: options.args ?? [],
+  });
   try {
     await node.start();
   } catch (error) {
@@ -88,7 +94,13 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
 export async function startNatsCluster(options: NatsClusterOptions = {}): Promise<RunningNatsCluster> {
   const count = options.nodes ?? 3;
   const clusterName = options.name ?? "troupe";
-  const ports = await Promise.all(Array.from({ length: count }, async () => ({ client: await freePort(), route: await freePort(), http: await freePort() })));
+  const ports = await Promise.all(
+    Array.from({ length: count }, async () => ({
+      client: await freePort(),
+      route: await freePort(),
+      http: await freePort(),
+    })),
+  );
   const routes = ports.map((p) => `nats://127.0.0.1:${p.route}`).join(",");
   const nodes = ports.map((p, i) =>
     createNode({
@@ -96,7 +108,15 @@ export async function startNatsCluster(options: NatsClusterOptions = {}): Promis
       name: `${clusterName}-${i + 1}`,
       port: p.client,
       httpPort: p.http,
-      extraArgs: ["--cluster_name", clusterName, "--cluster", `nats://127.0.0.1:${p.route}`, "--routes", routes, ...(options.args ?? [])],
+      extraArgs: [
+        "--cluster_name",
+        clusterName,
+        "--cluster",
+        `nats://127.0.0.1:${p.route}`,
+        "--routes",
+        routes,
+        ...(options.args ?? []),
+      ],
     }),
   );
   try {
@@ -105,7 +125,11 @@ export async function startNatsCluster(options: NatsClusterOptions = {}): Promis
     await Promise.all(nodes.map((n) => n.stop()));
     throw error;
   }
-  return { urls: nodes.map((n) => n.url), nodes, stop: async () => void (await Promise.all(nodes.map((n) => n.stop()))) };
+  return {
+    urls: nodes.map((n) => n.url),
+    nodes,
+    stop: async () => void (await Promise.all(nodes.map((n) => n.stop()))),
+  };
 }
 
 interface NodeConfig extends NatsServerOptions {
@@ -120,7 +144,18 @@ function createNode(config: NodeConfig): RunningNatsServer {
   const storeDir = mkdtempSync(join(tmpdir(), "troupe-nats-"));
   // a config file's jetstream block (store_dir) stands: nats-server refuses a second store_dir from -sd
   const jetstream = config.configFile ? ["-c", config.configFile] : ["-js", "-sd", storeDir];
-  const args = [...jetstream, "-p", String(config.port), "-a", "127.0.0.1", "-m", String(config.httpPort), "-n", config.name, ...config.extraArgs];
+  const args = [
+    ...jetstream,
+    "-p",
+    String(config.port),
+    "-a",
+    "127.0.0.1",
+    "-m",
+    String(config.httpPort),
+    "-n",
+    config.name,
+    ...config.extraArgs,
+  ];
   let child: ChildProcess | undefined;
   let removed = false;
 
@@ -171,16 +206,25 @@ function createNode(config: NodeConfig): RunningNatsServer {
 async function waitReady(child: ChildProcess, httpPort: number, timeoutMs: number, log: string[]): Promise<void> {
   const failed = new Promise<never>((_, reject) => {
     child.once("error", (error: NodeJS.ErrnoException) =>
-      reject(new Error(error.code === "ENOENT" ? missingMessage() : `nats-server failed to start: ${error.message}`, { cause: error })),
+      reject(
+        new Error(error.code === "ENOENT" ? missingMessage() : `nats-server failed to start: ${error.message}`, {
+          cause: error,
+        }),
+      ),
     );
-    child.once("exit", (code, signal) => reject(new Error(`nats-server exited early (code ${code}, signal ${signal}):\n${log.join("")}`)));
+    child.once("exit", (code, signal) =>
+      reject(new Error(`nats-server exited early (code ${code}, signal ${signal}):\n${log.join("")}`)),
+    );
   });
   failed.catch(() => undefined);
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
     // /healthz answers ok once the client port listens and JetStream (and its cluster meta leader) is ready.
     const ok = await Promise.race([
-      fetch(`http://127.0.0.1:${httpPort}/healthz`).then((r) => r.ok, () => false),
+      fetch(`http://127.0.0.1:${httpPort}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      ),
       failed,
     ]);
     if (ok) return;
@@ -192,7 +236,9 @@ async function waitReady(child: ChildProcess, httpPort: number, timeoutMs: numbe
 function findBinary(explicit: string | undefined): string {
   const chosen = explicit ?? process.env.NATS_SERVER_BIN;
   if (chosen) return chosen;
-  const dirs = [...(process.env.PATH ?? "").split(delimiter), "/usr/sbin", "/usr/local/bin", "/usr/bin"].filter(Boolean);
+  const dirs = [...(process.env.PATH ?? "").split(delimiter), "/usr/sbin", "/usr/local/bin", "/usr/bin"].filter(
+    Boolean,
+  );
   for (const dir of dirs) {
     const candidate = join(dir, "nats-server");
     try {

@@ -63,8 +63,36 @@ export async function startPostgres(options: PostgresServerOptions = {}): Promis
     rmSync(root, { recursive: true, force: true });
   };
   try {
-    await run(...asUser(join(bin, "initdb"), ["-D", dataDir, "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8", "--no-instructions"]), { cwd: root });
-    const args = ["-D", dataDir, "-p", String(port), "-h", "127.0.0.1", "-k", root, "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"];
+    await run(
+      ...asUser(join(bin, "initdb"), [
+        "-D",
+        dataDir,
+        "-U",
+        "postgres",
+        "--auth=trust",
+        "--no-sync",
+        "-E",
+        "UTF8",
+        "--no-instructions",
+      ]),
+      { cwd: root },
+    );
+    const args = [
+      "-D",
+      dataDir,
+      "-p",
+      String(port),
+      "-h",
+      "127.0.0.1",
+      "-k",
+      root,
+      "-c",
+      "fsync=off",
+      "-c",
+      "synchronous_commit=off",
+      "-c",
+      "full_page_writes=off",
+    ];
     const [command, argv] = asUser(join(bin, "postgres"), args);
     const started = spawn(command, argv, { cwd: root, stdio: ["ignore", "ignore", "pipe"] });
     child = started;
@@ -88,24 +116,44 @@ export async function startPostgres(options: PostgresServerOptions = {}): Promis
 async function dropRoot(root: string): Promise<(command: string, args: string[]) => [string, string[]]> {
   if (process.getuid?.() !== 0) return (command, args) => [command, args];
   const { stdout: uid } = await run("id", ["-u", "postgres"]).catch((error: unknown) => {
-    throw new Error("running as root and there is no postgres user to run PostgreSQL as (apt-get install -y postgresql creates it)", { cause: error });
+    throw new Error(
+      "running as root and there is no postgres user to run PostgreSQL as (apt-get install -y postgresql creates it)",
+      { cause: error },
+    );
   });
   const { stdout: gid } = await run("id", ["-g", "postgres"]);
   chownSync(root, Number(uid.trim()), Number(gid.trim()));
   mkdirSync(join(root, "data"), { mode: 0o700 });
   chownSync(join(root, "data"), Number(uid.trim()), Number(gid.trim()));
-  return (command, args) => ["setpriv", ["--reuid=postgres", "--regid=postgres", "--init-groups", "--", command, ...args]];
+  return (command, args) => [
+    "setpriv",
+    ["--reuid=postgres", "--regid=postgres", "--init-groups", "--", command, ...args],
+  ];
 }
 
-async function waitReady(child: ChildProcess, bin: string, port: number, timeoutMs: number, log: string[]): Promise<void> {
+async function waitReady(
+  child: ChildProcess,
+  bin: string,
+  port: number,
+  timeoutMs: number,
+  log: string[],
+): Promise<void> {
   const failed = new Promise<never>((_, reject) => {
     child.once("error", (error) => reject(new Error(`postgres failed to start: ${error.message}`, { cause: error })));
-    child.once("exit", (code, signal) => reject(new Error(`postgres exited early (code ${code}, signal ${signal}):\n${log.join("")}`)));
+    child.once("exit", (code, signal) =>
+      reject(new Error(`postgres exited early (code ${code}, signal ${signal}):\n${log.join("")}`)),
+    );
   });
   failed.catch(() => undefined);
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
-    const ok = await Promise.race([run(join(bin, "pg_isready"), ["-q", "-h", "127.0.0.1", "-p", String(port)]).then(() => true, () => false), failed]);
+    const ok = await Promise.race([
+      run(join(bin, "pg_isready"), ["-q", "-h", "127.0.0.1", "-p", String(port)]).then(
+        () => true,
+        () => false,
+      ),
+      failed,
+    ]);
     if (ok) return;
     await Promise.race([new Promise((resolve) => setTimeout(resolve, 100)), failed]);
   }
@@ -118,11 +166,16 @@ function findBinDir(explicit: string | undefined): string {
   const base = "/usr/lib/postgresql";
   let versions: string[] = [];
   try {
-    versions = readdirSync(base).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a));
+    versions = readdirSync(base)
+      .filter((v) => /^\d+$/.test(v))
+      .sort((a, b) => Number(b) - Number(a));
   } catch {
     // not a Debian layout
   }
-  const dirs = [...versions.map((v) => join(base, v, "bin")), ...(process.env.PATH ?? "").split(delimiter).filter(Boolean)];
+  const dirs = [
+    ...versions.map((v) => join(base, v, "bin")),
+    ...(process.env.PATH ?? "").split(delimiter).filter(Boolean),
+  ];
   for (const dir of dirs) {
     try {
       accessSync(join(dir, "initdb"), constants.X_OK);
@@ -131,5 +184,7 @@ function findBinDir(explicit: string | undefined): string {
       // look further
     }
   }
-  throw new Error("PostgreSQL binaries not found (looked at PG_BIN, /usr/lib/postgresql/<version>/bin, PATH); install them: apt-get install -y postgresql");
+  throw new Error(
+    "PostgreSQL binaries not found (looked at PG_BIN, /usr/lib/postgresql/<version>/bin, PATH); install them: apt-get install -y postgresql",
+  );
 }

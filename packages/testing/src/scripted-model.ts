@@ -9,7 +9,11 @@ export interface ScriptedToolCall {
 /** One scripted model answer: text, tool calls, or a function of the request. */
 export type ScriptedTurn =
   | string
-  | { text?: string; toolCalls?: ScriptedToolCall[]; usage?: { inputTokens: number; outputTokens: number; costUsd?: number } }
+  | {
+      text?: string;
+      toolCalls?: ScriptedToolCall[];
+      usage?: { inputTokens: number; outputTokens: number; costUsd?: number };
+    }
   | ((request: ModelRequest) => ScriptedTurn)
   | Error;
 
@@ -66,8 +70,15 @@ export class ScriptedModel implements ModelClient {
     const content = this.contentOf(turn, request.agent);
     if (request.onDelta) {
       for (const block of content) {
-        if (block.type === "text") for (const piece of chunks(block.text)) request.onDelta({ type: "text", text: piece });
-        if (block.type === "tool_use") request.onDelta({ type: "tool_input", toolUseId: block.id, name: block.name, partialJson: JSON.stringify(block.input) });
+        if (block.type === "text")
+          for (const piece of chunks(block.text)) request.onDelta({ type: "text", text: piece });
+        if (block.type === "tool_use")
+          request.onDelta({
+            type: "tool_input",
+            toolUseId: block.id,
+            name: block.name,
+            partialJson: JSON.stringify(block.input),
+          });
       }
     }
     const usage = typeof turn === "object" && turn.usage ? turn.usage : { inputTokens: 10, outputTokens: 5 };
@@ -82,7 +93,8 @@ export class ScriptedModel implements ModelClient {
   /** Turns never played. */
   unused(): UnusedTurn[] {
     const out: UnusedTurn[] = [];
-    for (const [agent, queue] of this.queues) queue.turns.slice(queue.next).forEach((turn, i) => out.push({ agent, index: queue.next + i, turn }));
+    for (const [agent, queue] of this.queues)
+      queue.turns.slice(queue.next).forEach((turn, i) => out.push({ agent, index: queue.next + i, turn }));
     return out;
   }
 
@@ -95,12 +107,20 @@ export class ScriptedModel implements ModelClient {
     }
   }
 
-  private contentOf(turn: Exclude<ScriptedTurn, ((request: ModelRequest) => ScriptedTurn) | Error>, agent: string): ContentBlock[] {
+  private contentOf(
+    turn: Exclude<ScriptedTurn, ((request: ModelRequest) => ScriptedTurn) | Error>,
+    agent: string,
+  ): ContentBlock[] {
     if (typeof turn === "string") return [{ type: "text", text: turn }];
     const blocks: ContentBlock[] = [];
     if (turn.text) blocks.push({ type: "text", text: turn.text });
     for (const call of turn.toolCalls ?? []) {
-      blocks.push({ type: "tool_use", id: call.id ?? `toolu_scripted_${agent}_${++this.counter}`, name: call.name, input: call.input });
+      blocks.push({
+        type: "tool_use",
+        id: call.id ?? `toolu_scripted_${agent}_${++this.counter}`,
+        name: call.name,
+        input: call.input,
+      });
     }
     return blocks;
   }
@@ -118,7 +138,10 @@ function chunks(text: string): string[] {
 }
 
 /** A turn that calls one tool. */
-export const callTool = (name: string, input: Record<string, unknown>, text?: string): ScriptedTurn => ({ ...(text ? { text } : {}), toolCalls: [{ name, input }] });
+export const callTool = (name: string, input: Record<string, unknown>, text?: string): ScriptedTurn => ({
+  ...(text ? { text } : {}),
+  toolCalls: [{ name, input }],
+});
 /** A supervisor's turn that routes a task to a worker. */
 export const delegate = (agent: string, task: string): ScriptedTurn => callTool("delegate", { agent, task });
 /** A turn that finishes with an answer. */

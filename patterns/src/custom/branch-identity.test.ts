@@ -42,7 +42,12 @@ function extractorModel(): ModelClient & { calls: number } {
       }
       const usage = { inputTokens: 1, outputTokens: 1, costUsd: 0 };
       if (!answered) {
-        return { content: [{ type: "tool_use", id: "toolu_1", name: "save_extract", input: { doc } }], stopReason: "tool_use", usage, model: "x" };
+        return {
+          content: [{ type: "tool_use", id: "toolu_1", name: "save_extract", input: { doc } }],
+          stopReason: "tool_use",
+          usage,
+          model: "x",
+        };
       }
       return { content: [{ type: "text", text: `extract of doc ${doc}` }], stopReason: "end_turn", usage, model: "x" };
     },
@@ -74,7 +79,10 @@ const perDoc = definePattern({
       "extract",
       ctx.agentNode(spec.extractor, {
         prepare: (state) => ({ task: `Extract doc ${String(state.scratch.doc)}` }),
-        commit: (state, result) => ({ goto: "merge", update: { outputs: { [`doc${String(state.scratch.doc)}`]: result.output } } }),
+        commit: (state, result) => ({
+          goto: "merge",
+          update: { outputs: { [`doc${String(state.scratch.doc)}`]: result.output } },
+        }),
       }),
       { ends: ["merge", END] },
     );
@@ -87,12 +95,16 @@ const perDoc = definePattern({
       }),
       { ends: [END], defer: true },
     );
-    graph.addConditionalEdges(START, (state: TeamStateValue) => DOCS.map((doc) => new Send("extract", { ...state, scratch: { ...state.scratch, doc } })));
+    graph.addConditionalEdges(START, (state: TeamStateValue) =>
+      DOCS.map((doc) => new Send("extract", { ...state, scratch: { ...state.scratch, doc } })),
+    );
     return graph;
   },
 });
 
-const agents = { extractor: { description: "Extracts docs", instructions: "Extract the doc.", tools: ["save_extract"] } };
+const agents = {
+  extractor: { description: "Extracts docs", instructions: "Extract the doc.", tools: ["save_extract"] },
+};
 const resilience = { retry: { maxRetries: 2, baseDelayMs: 0, maxDelayMs: 0 } };
 
 async function collect(events: AsyncIterable<TroupeEvent>): Promise<TroupeEvent[]> {
@@ -112,11 +124,28 @@ describe("every branch of a fan-out has its own call identity", () => {
     const nodes = Object.fromEntries([
       ["intake", { tool: "save_extract", input: { doc: 0 } }],
       ...DOCS.map((d) => [`d${d}`, { agent: "extractor", task: `Extract doc ${d}` }]),
-      ["merge", { agent: "extractor", join: true, task: "Merge doc 9: " + DOCS.map((d) => `{{outputs.d${d}}}`).join(" | ") }],
+      [
+        "merge",
+        { agent: "extractor", join: true, task: "Merge doc 9: " + DOCS.map((d) => `{{outputs.d${d}}}`).join(" | ") },
+      ],
     ]);
-    const edges = [{ from: "intake", to: DOCS.map((d) => `d${d}`) }, ...DOCS.map((d) => ({ from: `d${d}`, to: "merge" })), { from: "merge", to: "end" }];
-    const raw = { name: "fan", pattern: "custom", agents, resilience, limits: { maxTurns: 20 }, graph: { entry: "intake", nodes, edges } };
-    const team = await loadTeam({ raw, baseDir: process.cwd() }, { store: memoryStore(), model: extractorModel(), tools: [saveExtract(effects)] });
+    const edges = [
+      { from: "intake", to: DOCS.map((d) => `d${d}`) },
+      ...DOCS.map((d) => ({ from: `d${d}`, to: "merge" })),
+      { from: "merge", to: "end" },
+    ];
+    const raw = {
+      name: "fan",
+      pattern: "custom",
+      agents,
+      resilience,
+      limits: { maxTurns: 20 },
+      graph: { entry: "intake", nodes, edges },
+    };
+    const team = await loadTeam(
+      { raw, baseDir: process.cwd() },
+      { store: memoryStore(), model: extractorModel(), tools: [saveExtract(effects)] },
+    );
     try {
       const events = await collect(team.stream("extract", { threadId: "fan-1" }));
       const outputs = (await team.state("fan-1"))!.outputs;
@@ -132,8 +161,18 @@ describe("every branch of a fan-out has its own call identity", () => {
 
   it("definePattern with Send: five tasks on one node, unequal delays and one retried branch, each get their own answer and side effect", async () => {
     const effects: Array<{ doc: number; key: string }> = [];
-    const raw = { name: "docs", pattern: "per-doc", extractor: "extractor", agents, resilience, limits: { maxTurns: 20 } };
-    const team = await loadTeam({ raw, baseDir: process.cwd() }, { store: memoryStore(), model: extractorModel(), tools: [saveExtract(effects)], patterns: [perDoc] });
+    const raw = {
+      name: "docs",
+      pattern: "per-doc",
+      extractor: "extractor",
+      agents,
+      resilience,
+      limits: { maxTurns: 20 },
+    };
+    const team = await loadTeam(
+      { raw, baseDir: process.cwd() },
+      { store: memoryStore(), model: extractorModel(), tools: [saveExtract(effects)], patterns: [perDoc] },
+    );
     try {
       const result = await team.run("extract", { threadId: "send-1" });
       expect(result.output).toBe(DOCS.map((d) => `extract of doc ${d}`).join(" | "));

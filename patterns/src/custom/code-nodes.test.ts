@@ -32,7 +32,11 @@ function flow(counts: { save: number; plan: number }, failSave = false) {
     store: memoryStore(),
     graph: {
       entry: "plan",
-      nodes: { plan: { step: "plan" }, write: { agent: "writer", task: "{{outputs.plan}}" }, save: { tool: "save", input: { text: "{{outputs.write}}" } } },
+      nodes: {
+        plan: { step: "plan" },
+        write: { agent: "writer", task: "{{outputs.plan}}" },
+        save: { tool: "save", input: { text: "{{outputs.write}}" } },
+      },
       edges: [
         { from: "plan", to: "write" },
         { from: "write", to: "save" },

@@ -1,5 +1,12 @@
 import { END, START, StateGraph } from "@langchain/langgraph";
-import { definePattern, specError, TeamState, type CompileContext, type TeamStateUpdate, type TeamStateValue } from "@troupe/core";
+import {
+  definePattern,
+  specError,
+  TeamState,
+  type CompileContext,
+  type TeamStateUpdate,
+  type TeamStateValue,
+} from "@troupe/core";
 import { checkGraph } from "./check-graph.js";
 import { CustomOptions, edgesFrom, GRAPH_END, targetsOfEdge, type CustomSpec } from "./custom-spec.js";
 import { agentNodePlan, stepNodePlan, toolNodePlan } from "./graph-nodes.js";
@@ -13,7 +20,8 @@ import { agentNodePlan, stepNodePlan, toolNodePlan } from "./graph-nodes.js";
  */
 export const customPattern = definePattern({
   name: "custom",
-  description: "A graph from the spec: agent, tool and step nodes, conditional edges, parallel fan-out with a join, loops with limits",
+  description:
+    "A graph from the spec: agent, tool and step nodes, conditional edges, parallel fan-out with a join, loops with limits",
   options: CustomOptions,
   check: (spec) => checkGraph(spec),
   compile(spec, ctx) {
@@ -22,8 +30,13 @@ export const customPattern = definePattern({
     // node names come from the spec, so the graph is typed by string names
     const graph = new StateGraph<typeof TeamState, TeamStateValue, TeamStateUpdate, string>(TeamState);
     for (const [id, node] of Object.entries(spec.graph.nodes)) {
-      const next = edgesFrom(spec.graph, id).flatMap(targetsOfEdge).filter((to) => to !== GRAPH_END);
-      graph.addNode(id, nodeFn(spec, ctx, id), { ends: [...new Set(next), END], ...(node.join ? { defer: true } : {}) });
+      const next = edgesFrom(spec.graph, id)
+        .flatMap(targetsOfEdge)
+        .filter((to) => to !== GRAPH_END);
+      graph.addNode(id, nodeFn(spec, ctx, id), {
+        ends: [...new Set(next), END],
+        ...(node.join ? { defer: true } : {}),
+      });
     }
     return graph.addEdge(START, spec.graph.entry);
   },

@@ -1,17 +1,34 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { defineAgent, defineStep, defineTool, isTroupeError, memoryStore, textOf, type ModelRequest, type RunResult } from "@troupe/core";
+import {
+  defineAgent,
+  defineStep,
+  defineTool,
+  isTroupeError,
+  memoryStore,
+  textOf,
+  type ModelRequest,
+  type RunResult,
+} from "@troupe/core";
 import { assertValidTranscript, ScriptedModel } from "@troupe/testing";
 import { custom, type CustomTeamOptions } from "../index.js";
 
 const lastText = (request: ModelRequest) => textOf(request.messages.at(-1));
 
 function agents(model: ScriptedModel, ...names: string[]) {
-  return names.map((name) => defineAgent({ name, description: `The ${name}`, instructions: `You are the ${name}.`, model }));
+  return names.map((name) =>
+    defineAgent({ name, description: `The ${name}`, instructions: `You are the ${name}.`, model }),
+  );
 }
 
 function team(model: ScriptedModel, names: string[], options: Omit<CustomTeamOptions, "name" | "agents">) {
-  return custom({ name: "flow", agents: agents(model, ...names), store: memoryStore(), limits: { maxTurns: 20 }, ...options });
+  return custom({
+    name: "flow",
+    agents: agents(model, ...names),
+    store: memoryStore(),
+    limits: { maxTurns: 20 },
+    ...options,
+  });
 }
 
 /** Every request the team made would be accepted by the Messages API. */
@@ -32,14 +49,21 @@ describe("custom pattern: payloads, threads, replay, failures", () => {
         return "saved";
       },
     });
-    const plan = defineStep({ name: "plan", run: (state) => ({ output: { items: state.input.split(",").map((s) => s.trim()) } }) });
+    const plan = defineStep({
+      name: "plan",
+      run: (state) => ({ output: { items: state.input.split(",").map((s) => s.trim()) } }),
+    });
     const model = new ScriptedModel({ writer: ["notes on a and b"] });
     const t = team(model, ["writer"], {
       tools: [save],
       steps: [plan],
       graph: {
         entry: "plan",
-        nodes: { plan: { step: "plan" }, writer: { agent: "writer", task: "Cover {{outputs.plan}} for {{input}}" }, save: { tool: "save", input: { items: "{{outputs.plan.items}}", note: "by writer: {{outputs.writer}}" } } },
+        nodes: {
+          plan: { step: "plan" },
+          writer: { agent: "writer", task: "Cover {{outputs.plan}} for {{input}}" },
+          save: { tool: "save", input: { items: "{{outputs.plan.items}}", note: "by writer: {{outputs.writer}}" } },
+        },
         edges: [
           { from: "plan", to: "writer" },
           { from: "writer", to: "save" },
@@ -59,7 +83,11 @@ describe("custom pattern: payloads, threads, replay, failures", () => {
       steps: [publish],
       graph: {
         entry: "write",
-        nodes: { write: { agent: "writer" }, critic: { agent: "critic", task: "Critique: {{outputs.write}}" }, publish: { step: "publish" } },
+        nodes: {
+          write: { agent: "writer" },
+          critic: { agent: "critic", task: "Critique: {{outputs.write}}" },
+          publish: { step: "publish" },
+        },
         edges: [
           { from: "write", to: "critic" },
           { from: "critic", to: "write", when: { path: "outputs.critic", equals: "REVISE" }, limit: 1 },
@@ -70,7 +98,12 @@ describe("custom pattern: payloads, threads, replay, failures", () => {
     const first = await t.run("sagas", { threadId: "th" });
     const second = await t.run("now retries", { threadId: "th" });
     expect([first.output, second.output]).toEqual(["d2", "d4"]);
-    expect(second.steps.map((s) => [s.userTurn, s.agent])).toEqual([[2, "writer"], [2, "critic"], [2, "writer"], [2, "critic"]]);
+    expect(second.steps.map((s) => [s.userTurn, s.agent])).toEqual([
+      [2, "writer"],
+      [2, "critic"],
+      [2, "writer"],
+      [2, "critic"],
+    ]);
     // the writer's first request of the second run carries its earlier conversation
     const writerCalls = model.callsBy("writer");
     const resumed = writerCalls[2]!.messages.map(textOf);
@@ -116,7 +149,11 @@ describe("custom pattern: payloads, threads, replay, failures", () => {
     const model = new ScriptedModel({ writer: ["d1"] });
     const t = team(model, ["writer"], {
       tools: [flaky],
-      graph: { entry: "write", nodes: { write: { agent: "writer" }, store: { tool: "flaky" } }, edges: [{ from: "write", to: "store" }] },
+      graph: {
+        entry: "write",
+        nodes: { write: { agent: "writer" }, store: { tool: "flaky" } },
+        edges: [{ from: "write", to: "store" }],
+      },
     });
     const error = await t.run("x", { threadId: "f" }).catch((e: unknown) => e);
     expect(isTroupeError(error, "TOOL_FAILED")).toBe(true);
@@ -130,7 +167,11 @@ describe("custom pattern: payloads, threads, replay, failures", () => {
     const sloppy = defineStep({ name: "sloppy", run: () => ({ output: "x", status: "completed" }) as never });
     const t = team(new ScriptedModel({ writer: ["d1"] }), ["writer"], {
       steps: [sloppy],
-      graph: { entry: "write", nodes: { write: { agent: "writer" }, tidy: { step: "sloppy" } }, edges: [{ from: "write", to: "tidy" }] },
+      graph: {
+        entry: "write",
+        nodes: { write: { agent: "writer" }, tidy: { step: "sloppy" } },
+        edges: [{ from: "write", to: "tidy" }],
+      },
     });
     const error = await t.run("x", { threadId: "s" }).catch((e: unknown) => e);
     expect(isTroupeError(error, "TOOL_FAILED")).toBe(true);

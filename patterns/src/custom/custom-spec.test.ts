@@ -18,7 +18,10 @@ function valid(): Raw {
     },
     graph: {
       entry: "write",
-      nodes: { write: { agent: "writer", task: "Write about {{input}}; feedback: {{outputs.critic}}" }, critic: { agent: "critic" } },
+      nodes: {
+        write: { agent: "writer", task: "Write about {{input}}; feedback: {{outputs.critic}}" },
+        critic: { agent: "critic" },
+      },
       edges: [
         { from: "write", to: "critic" },
         { from: "critic", to: "write", when: { path: "outputs.critic", contains: "REVISE" }, limit: 2 },
@@ -40,20 +43,55 @@ function expectProblems(problems: SpecProblem[], expected: Array<[string, string
 }
 
 const cases: Array<[string, Raw, Array<[string, string]>]> = [
-  ["an edge to an unknown node", edit((s) => (s.graph.edges[2]!.to = "wrte")), [["graph.edges[2].to", 'unknown node "wrte" (did you mean "write"?)']]],
-  ["an edge from an unknown node", edit((s) => (s.graph.edges[0]!.from = "writ")), [["graph.edges[0].from", 'unknown node "writ"']]],
+  [
+    "an edge to an unknown node",
+    edit((s) => (s.graph.edges[2]!.to = "wrte")),
+    [["graph.edges[2].to", 'unknown node "wrte" (did you mean "write"?)']],
+  ],
+  [
+    "an edge from an unknown node",
+    edit((s) => (s.graph.edges[0]!.from = "writ")),
+    [["graph.edges[0].from", 'unknown node "writ"']],
+  ],
   [
     "an unreachable node",
     edit((s) => (s.graph.nodes.x = { agent: "writer" })),
     [["graph.nodes.x", 'unreachable: no edge leads to it from the entry "write"']],
   ],
-  ["a loop without a limit", edit((s) => delete s.graph.edges[1]!.limit), [["graph.edges[1]", "closes the loop write -> critic -> write, which has no limit"]]],
-  ["a node running an unknown agent", edit((s) => (s.graph.nodes.critic!.agent = "critik")), [["graph.nodes.critic.agent", 'unknown agent "critik" (did you mean "critic"?)']]],
+  [
+    "a loop without a limit",
+    edit((s) => delete s.graph.edges[1]!.limit),
+    [["graph.edges[1]", "closes the loop write -> critic -> write, which has no limit"]],
+  ],
+  [
+    "a node running an unknown agent",
+    edit((s) => (s.graph.nodes.critic!.agent = "critik")),
+    [["graph.nodes.critic.agent", 'unknown agent "critik" (did you mean "critic"?)']],
+  ],
   ["an unknown entry", edit((s) => (s.graph.entry = "start")), [["graph.entry", 'unknown node "start"']]],
-  ["a node that runs nothing", edit((s) => (s.graph.nodes.critic = { task: "x" })), [["graph.nodes.critic", "say what the node runs"], ["graph.nodes.critic.task", "only an agent node has a task"]]],
-  ["a node that runs two things", edit((s) => (s.graph.nodes.critic = { agent: "critic", step: "tally" })), [["graph.nodes.critic", "a node runs one thing; this one names agent and step"]]],
-  ["a condition with two operators", edit((s) => ((s.graph.edges[1]!.when as Record<string, unknown>).equals = "x")), [["graph.edges[1].when", "give exactly one of equals, notEquals, contains, exists (it has equals and contains)"]]],
-  ["a condition on an unknown state key", edit((s) => (s.graph.edges[1]!.when = { path: "outptus.critic", exists: true })), [["graph.edges[1].when.path", '"outptus.critic" does not start with a state key (did you mean "outputs"?)']]],
+  [
+    "a node that runs nothing",
+    edit((s) => (s.graph.nodes.critic = { task: "x" })),
+    [
+      ["graph.nodes.critic", "say what the node runs"],
+      ["graph.nodes.critic.task", "only an agent node has a task"],
+    ],
+  ],
+  [
+    "a node that runs two things",
+    edit((s) => (s.graph.nodes.critic = { agent: "critic", step: "tally" })),
+    [["graph.nodes.critic", "a node runs one thing; this one names agent and step"]],
+  ],
+  [
+    "a condition with two operators",
+    edit((s) => ((s.graph.edges[1]!.when as Record<string, unknown>).equals = "x")),
+    [["graph.edges[1].when", "give exactly one of equals, notEquals, contains, exists (it has equals and contains)"]],
+  ],
+  [
+    "a condition on an unknown state key",
+    edit((s) => (s.graph.edges[1]!.when = { path: "outptus.critic", exists: true })),
+    [["graph.edges[1].when.path", '"outptus.critic" does not start with a state key (did you mean "outputs"?)']],
+  ],
   [
     "a fan-out listing end, an unknown node and a duplicate",
     edit((s) => (s.graph.edges[0]!.to = ["critic", "end", "crtic", "critic"])),
@@ -63,8 +101,16 @@ const cases: Array<[string, Raw, Array<[string, string]>]> = [
       ["graph.edges[0].to[3]", '"critic" is listed twice'],
     ],
   ],
-  ["a fan-out of one", edit((s) => (s.graph.edges[0]!.to = ["critic"])), [["graph.edges[0].to", "a fan-out lists at least two nodes; for one, write it without the list"]]],
-  ["an edge target that is not a name", edit((s) => (s.graph.edges[0]!.to = 5)), [["graph.edges[0].to", 'must be a node name, "end", or a list of node names (a fan-out) (got 5)']]],
+  [
+    "a fan-out of one",
+    edit((s) => (s.graph.edges[0]!.to = ["critic"])),
+    [["graph.edges[0].to", "a fan-out lists at least two nodes; for one, write it without the list"]],
+  ],
+  [
+    "an edge target that is not a name",
+    edit((s) => (s.graph.edges[0]!.to = 5)),
+    [["graph.edges[0].to", 'must be a node name, "end", or a list of node names (a fan-out) (got 5)']],
+  ],
   [
     "an edge after an unconditional one",
     edit((s) => s.graph.edges.splice(1, 0, { from: "critic", to: "end" })),
@@ -73,12 +119,24 @@ const cases: Array<[string, Raw, Array<[string, string]>]> = [
       ["graph.edges[3]", 'never taken: graph.edges[1] from "critic"'],
     ],
   ],
-  ["a task referring to an unknown node", edit((s) => (s.graph.nodes.critic!.task = "Check {{outputs.draft}}")), [["graph.nodes.critic.task", '{{outputs.draft}}: unknown node "draft"']]],
-  ["a task referring to something other than input/outputs/scratch", edit((s) => (s.graph.nodes.critic!.task = "{{inputs}}")), [["graph.nodes.critic.task", "a reference starts with input, outputs, scratch"]]],
-  ["a reserved node name", edit((s) => {
+  [
+    "a task referring to an unknown node",
+    edit((s) => (s.graph.nodes.critic!.task = "Check {{outputs.draft}}")),
+    [["graph.nodes.critic.task", '{{outputs.draft}}: unknown node "draft"']],
+  ],
+  [
+    "a task referring to something other than input/outputs/scratch",
+    edit((s) => (s.graph.nodes.critic!.task = "{{inputs}}")),
+    [["graph.nodes.critic.task", "a reference starts with input, outputs, scratch"]],
+  ],
+  [
+    "a reserved node name",
+    edit((s) => {
       s.graph.nodes.messages = { agent: "writer" };
       s.graph.edges[2]!.to = "messages";
-    }), [["graph.nodes.messages", '"messages" is reserved (a team state key)']]],
+    }),
+    [["graph.nodes.messages", '"messages" is reserved (a team state key)']],
+  ],
   [
     "a node named after another agent",
     edit((s) => {
@@ -87,8 +145,16 @@ const cases: Array<[string, Raw, Array<[string, string]>]> = [
     }),
     [["graph.nodes.writer", '"writer" is also an agent\'s name']],
   ],
-  ["an agent no node runs", edit((s) => (s.agents.editor = { description: "Edits", instructions: "Edit." })), [["agents.editor", "no graph node runs this agent"]]],
-  ["a loop limit of zero", edit((s) => (s.graph.edges[1]!.limit = 0)), [["graph.edges[1].limit", "must be a whole number of at least 1"]]],
+  [
+    "an agent no node runs",
+    edit((s) => (s.agents.editor = { description: "Edits", instructions: "Edit." })),
+    [["agents.editor", "no graph node runs this agent"]],
+  ],
+  [
+    "a loop limit of zero",
+    edit((s) => (s.graph.edges[1]!.limit = 0)),
+    [["graph.edges[1].limit", "must be a whole number of at least 1"]],
+  ],
 ];
 
 describe("custom spec validation", () => {
@@ -112,7 +178,9 @@ describe("custom spec validation", () => {
       s.graph.edges[2]!.to = "save";
       s.graph.edges.push({ from: "save", to: "count" });
     });
-    const error = (await loadTeam({ raw, baseDir: "." }, { steps: [tally], store: memoryStore() }).catch((e: unknown) => e)) as TroupeError;
+    const error = (await loadTeam({ raw, baseDir: "." }, { steps: [tally], store: memoryStore() }).catch(
+      (e: unknown) => e,
+    )) as TroupeError;
     expect(isTroupeError(error, "SPEC_INVALID")).toBe(true);
     expectProblems(error.details?.problems as SpecProblem[], [
       ["graph.nodes.save.tool", 'unknown tool "save_draft"; no tools are defined'],

@@ -1,7 +1,6 @@
 import { z } from "zod";
 import { SPEC_NAME, SPEC_NAME_RULE, TOOL_NAME, TOOL_NAME_RULE, type TeamSpec } from "@troupe/core";
 
-
 /** The edge target that ends the run. */
 export const GRAPH_END = "end";
 
@@ -18,7 +17,9 @@ export const GraphCondition = z
     /** The value does not equal this. */
     notEquals: z.unknown().optional(),
     /** Text that contains this text, or a list that holds this item. */
-    contains: z.union([z.string(), z.number(), z.boolean()], { error: "must be text, a number, or true/false" }).optional(),
+    contains: z
+      .union([z.string(), z.number(), z.boolean()], { error: "must be text, a number, or true/false" })
+      .optional(),
     /** true: the value is set (not missing, not null); false: it is not. */
     exists: z.boolean().optional(),
   })
@@ -47,7 +48,13 @@ export const GraphEdge = z
   .object({
     from: z.string().min(1),
     /** A node, "end", or a list of nodes that run in parallel. */
-    to: z.union([z.string().min(1), z.array(z.string().min(1)).min(2, "a fan-out lists at least two nodes; for one, write it without the list")], { error: TARGET }),
+    to: z.union(
+      [
+        z.string().min(1),
+        z.array(z.string().min(1)).min(2, "a fan-out lists at least two nodes; for one, write it without the list"),
+      ],
+      { error: TARGET },
+    ),
     /** Take this edge only when the condition holds. */
     when: GraphCondition.optional(),
     /** Take this edge at most this many times in one run; needed on every loop. */
@@ -61,7 +68,10 @@ export const GraphSpec = z
     entry: z.string().min(1),
     nodes: z
       .record(z.string().regex(SPEC_NAME, `a node name ${SPEC_NAME_RULE}; rename it`), GraphNode)
-      .refine((nodes) => Object.keys(nodes).length > 0, "no nodes defined; add at least one (name: { agent: <agent> })"),
+      .refine(
+        (nodes) => Object.keys(nodes).length > 0,
+        "no nodes defined; add at least one (name: { agent: <agent> })",
+      ),
     /** Tried in order: a node takes its first edge whose condition holds and whose limit is not used up. */
     edges: z.array(GraphEdge).default([]),
   })

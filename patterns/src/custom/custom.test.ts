@@ -7,11 +7,19 @@ import { custom, type CustomTeamOptions } from "../index.js";
 const lastText = (request: ModelRequest) => textOf(request.messages.at(-1));
 
 function agents(model: ScriptedModel, ...names: string[]) {
-  return names.map((name) => defineAgent({ name, description: `The ${name}`, instructions: `You are the ${name}.`, model }));
+  return names.map((name) =>
+    defineAgent({ name, description: `The ${name}`, instructions: `You are the ${name}.`, model }),
+  );
 }
 
 function team(model: ScriptedModel, names: string[], options: Omit<CustomTeamOptions, "name" | "agents">) {
-  return custom({ name: "flow", agents: agents(model, ...names), store: memoryStore(), limits: { maxTurns: 20 }, ...options });
+  return custom({
+    name: "flow",
+    agents: agents(model, ...names),
+    store: memoryStore(),
+    limits: { maxTurns: 20 },
+    ...options,
+  });
 }
 
 /** Every request the team made would be accepted by the Messages API. */
@@ -49,34 +57,54 @@ const docsGraph: CustomTeamOptions["graph"] = {
 
 describe("custom pattern: fan-out and join", () => {
   // equal branches meet in one superstep, so the join runs once even without join: true
-  it.each([true, false])("fans out to 5 agent nodes in one superstep and runs the join once with all 5 outputs (join: %s)", async (join) => {
-    const model = new ScriptedModel({
-      writer: ["DRAFT: sagas undo completed steps"],
-      reviewer: aspects.map(() => (req: ModelRequest) => `ok on ${lastText(req).split(":")[0]}`),
-      editor: ["FINAL: sagas undo completed steps, reviewed"],
-    });
-    const nodes = Object.fromEntries(aspects.map((a) => [a, { agent: "reviewer", task: `${a}: check {{outputs.draft}}` }]));
-    const t = team(model, ["writer", "reviewer", "editor"], {
-      graph: {
-        entry: "draft",
-        nodes: { draft: { agent: "writer" }, ...nodes, edit: { agent: "editor", join } },
-        edges: [{ from: "draft", to: aspects }, ...aspects.map((a) => ({ from: a, to: "edit" })), { from: "edit", to: "end" }],
-      },
-    });
-    const result = await t.run("Write about sagas", { threadId: "fan" });
+  it.each([true, false])(
+    "fans out to 5 agent nodes in one superstep and runs the join once with all 5 outputs (join: %s)",
+    async (join) => {
+      const model = new ScriptedModel({
+        writer: ["DRAFT: sagas undo completed steps"],
+        reviewer: aspects.map(() => (req: ModelRequest) => `ok on ${lastText(req).split(":")[0]}`),
+        editor: ["FINAL: sagas undo completed steps, reviewed"],
+      });
+      const nodes = Object.fromEntries(
+        aspects.map((a) => [a, { agent: "reviewer", task: `${a}: check {{outputs.draft}}` }]),
+      );
+      const t = team(model, ["writer", "reviewer", "editor"], {
+        graph: {
+          entry: "draft",
+          nodes: { draft: { agent: "writer" }, ...nodes, edit: { agent: "editor", join } },
+          edges: [
+            { from: "draft", to: aspects },
+            ...aspects.map((a) => ({ from: a, to: "edit" })),
+            { from: "edit", to: "end" },
+          ],
+        },
+      });
+      const result = await t.run("Write about sagas", { threadId: "fan" });
 
-    expect(result.output).toBe("FINAL: sagas undo completed steps, reviewed");
-    expect(model.callsBy("editor")).toHaveLength(1);
-    const editorTask = lastText(model.callsBy("editor")[0]!);
-    for (const a of aspects) expect(editorTask).toContain(`[${a}]\nok on ${a}`);
-    // each reviewer got its own task with the draft filled in
-    expect(model.callsBy("reviewer").map(lastText).sort()).toEqual(aspects.map((a) => `${a}: check DRAFT: sagas undo completed steps`).sort());
-    // the five reviews share one turn number: they ran from the same state, in one superstep
-    expect(result.steps.map((s) => [s.agent, s.turn])).toEqual([["writer", 1], ...aspects.map(() => ["reviewer", 2]), ["editor", 7]]);
-    expect(result.steps.slice(1, 6).map((s) => s.output).sort()).toEqual(aspects.map((a) => `ok on ${a}`).sort());
-    expectValidRequests(model);
-    model.assertAllUsed();
-  });
+      expect(result.output).toBe("FINAL: sagas undo completed steps, reviewed");
+      expect(model.callsBy("editor")).toHaveLength(1);
+      const editorTask = lastText(model.callsBy("editor")[0]!);
+      for (const a of aspects) expect(editorTask).toContain(`[${a}]\nok on ${a}`);
+      // each reviewer got its own task with the draft filled in
+      expect(model.callsBy("reviewer").map(lastText).sort()).toEqual(
+        aspects.map((a) => `${a}: check DRAFT: sagas undo completed steps`).sort(),
+      );
+      // the five reviews share one turn number: they ran from the same state, in one superstep
+      expect(result.steps.map((s) => [s.agent, s.turn])).toEqual([
+        ["writer", 1],
+        ...aspects.map(() => ["reviewer", 2]),
+        ["editor", 7],
+      ]);
+      expect(
+        result.steps
+          .slice(1, 6)
+          .map((s) => s.output)
+          .sort(),
+      ).toEqual(aspects.map((a) => `ok on ${a}`).sort());
+      expectValidRequests(model);
+      model.assertAllUsed();
+    },
+  );
 
   it("a join node waits for branches of different lengths, running tool nodes in parallel", async () => {
     let active = 0;
@@ -101,13 +129,20 @@ describe("custom pattern: fan-out and join", () => {
       },
     });
     const model = new ScriptedModel({ writer: ["v1"] });
-    const toolNodes = Object.fromEntries(aspects.map((a) => [a, { tool: "check", input: { aspect: a, text: "{{outputs.writer}}" } }]));
+    const toolNodes = Object.fromEntries(
+      aspects.map((a) => [a, { tool: "check", input: { aspect: a, text: "{{outputs.writer}}" } }]),
+    );
     const t = team(model, ["writer"], {
       tools: [check],
       steps: [merge],
       graph: {
         entry: "writer",
-        nodes: { writer: { agent: "writer" }, ...toolNodes, recheck: { tool: "check", input: { aspect: "again", text: "{{outputs.grammar}}" } }, merged: { step: "merge", join: true } },
+        nodes: {
+          writer: { agent: "writer" },
+          ...toolNodes,
+          recheck: { tool: "check", input: { aspect: "again", text: "{{outputs.grammar}}" } },
+          merged: { step: "merge", join: true },
+        },
         edges: [
           { from: "writer", to: aspects },
           ...aspects.map((a) => ({ from: a, to: a === "grammar" ? "recheck" : "merged" })),
@@ -118,7 +153,9 @@ describe("custom pattern: fan-out and join", () => {
     const result = await t.run("Write", { threadId: "uneven" });
     expect(most).toBe(5);
     expect(joins).toBe(1);
-    expect(result.output).toBe("facts ok for v1 | tone ok for v1 | length ok for v1 | sources ok for v1 | grammar ok for v1 | again ok for grammar ok for v1");
+    expect(result.output).toBe(
+      "facts ok for v1 | tone ok for v1 | length ok for v1 | sources ok for v1 | grammar ok for v1 | again ok for grammar ok for v1",
+    );
   });
 });
 
@@ -136,10 +173,23 @@ describe("custom pattern: conditions and loops", () => {
       reviewer: Array.from({ length: 4 }, () => (r: ModelRequest) => `${lastText(r).split(" ")[2]} checked`), // "facts checked", "style checked"
       editor: ["REVISE: say which steps", "APPROVED"],
     });
-    const t = team(model, ["writer", "reviewer", "editor"], { tools: [checkLinks], steps: [publish], graph: docsGraph });
+    const t = team(model, ["writer", "reviewer", "editor"], {
+      tools: [checkLinks],
+      steps: [publish],
+      graph: docsGraph,
+    });
     const result = await t.run("saga compensation", { threadId: "docs" });
     expect(result.output).toBe("Sagas undo completed steps in reverse. https://x.test/sagas");
-    expect(result.steps.map((s) => s.agent)).toEqual(["writer", "reviewer", "reviewer", "editor", "writer", "reviewer", "reviewer", "editor"]);
+    expect(result.steps.map((s) => s.agent)).toEqual([
+      "writer",
+      "reviewer",
+      "reviewer",
+      "editor",
+      "writer",
+      "reviewer",
+      "reviewer",
+      "editor",
+    ]);
     const editorTasks = model.callsBy("editor").map(lastText);
     expect(editorTasks[1]).toContain("Draft:\nSagas undo completed steps in reverse.");
     expect(editorTasks[1]).toContain('Links: ["https://x.test/sagas"]');
@@ -149,8 +199,10 @@ describe("custom pattern: conditions and loops", () => {
     model.assertAllUsed();
   });
 
-
-  const publish = defineStep({ name: "publish", run: (state) => ({ output: `PUBLISHED ${String(state.outputs.write)}` }) });
+  const publish = defineStep({
+    name: "publish",
+    run: (state) => ({ output: `PUBLISHED ${String(state.outputs.write)}` }),
+  });
   const reviewLoop = (model: ScriptedModel) =>
     team(model, ["writer", "critic"], {
       steps: [publish],
@@ -171,7 +223,10 @@ describe("custom pattern: conditions and loops", () => {
     });
 
   it("a loop stops at its limit and falls through to the next edge", async () => {
-    const model = new ScriptedModel({ writer: ["draft 1", "draft 2", "draft 3"], critic: ["REVISE: a", "REVISE: b", "REVISE: c"] });
+    const model = new ScriptedModel({
+      writer: ["draft 1", "draft 2", "draft 3"],
+      critic: ["REVISE: a", "REVISE: b", "REVISE: c"],
+    });
     const t = reviewLoop(model);
     const result = await t.run("sagas", { threadId: "loop" });
     expect(result.steps.map((s) => s.agent)).toEqual(["writer", "critic", "writer", "critic", "writer", "critic"]);
@@ -203,7 +258,12 @@ describe("custom pattern: conditions and loops", () => {
       tools: [classify],
       graph: {
         entry: "classify",
-        nodes: { classify: { tool: "classify", input: { text: "{{input}}" } }, urgent: { agent: "urgent" }, billing: { agent: "billing" }, general: { agent: "general" } },
+        nodes: {
+          classify: { tool: "classify", input: { text: "{{input}}" } },
+          urgent: { agent: "urgent" },
+          billing: { agent: "billing" },
+          general: { agent: "general" },
+        },
         edges: [
           { from: "classify", to: "urgent", when: { path: "outputs.classify.urgent", equals: true } },
           { from: "classify", to: "billing", when: { path: "outputs.classify.topic", equals: "billing" } },
@@ -211,7 +271,8 @@ describe("custom pattern: conditions and loops", () => {
         ],
       },
     });
-    const route = async (input: string, thread: string) => (await t.run(input, { threadId: thread })).steps.map((s) => s.agent);
+    const route = async (input: string, thread: string) =>
+      (await t.run(input, { threadId: thread })).steps.map((s) => s.agent);
     expect(await route("URGENT: my invoice is wrong", "a")).toEqual(["urgent"]); // both conditions hold: the first edge wins
     expect(await route("resend my invoice", "b")).toEqual(["billing"]);
     expect(await route("hi there", "c")).toEqual(["general"]);

@@ -36,5 +36,8 @@ export interface CustomTeamOptions extends BuilderOptions {
  */
 export function custom(options: CustomTeamOptions): Team {
   const { agents, tools, steps, graph, ...rest } = options;
-  return teamFromAgents(customPattern, agents, { graph }, rest, { ...(tools ? { tools } : {}), ...(steps ? { steps } : {}) });
+  return teamFromAgents(customPattern, agents, { graph }, rest, {
+    ...(tools ? { tools } : {}),
+    ...(steps ? { steps } : {}),
+  });
 }

@@ -45,7 +45,12 @@ describe("templates", () => {
   });
 
   it("passes a whole-reference tool input through as the value itself", () => {
-    expect(renderInput({ items: "{{outputs.plan.items}}", note: "for {{input}}", nested: ["{{scratch.verdict}}", 3] }, state)).toEqual({
+    expect(
+      renderInput(
+        { items: "{{outputs.plan.items}}", note: "for {{input}}", nested: ["{{scratch.verdict}}", 3] },
+        state,
+      ),
+    ).toEqual({
       items: ["a", "b"],
       note: "for fix my invoice",
       nested: ["ship", 3],

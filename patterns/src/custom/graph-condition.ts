@@ -49,5 +49,7 @@ export function conditionHolds(condition: GraphConditionSpec, state: unknown): b
 
 /** The operators a condition uses (a valid one uses exactly one). */
 export function operatorsOf(condition: GraphConditionSpec): string[] {
-  return CONDITION_OPERATORS.filter((op) => op in condition && (op === "equals" || op === "notEquals" || condition[op] !== undefined));
+  return CONDITION_OPERATORS.filter(
+    (op) => op in condition && (op === "equals" || op === "notEquals" || condition[op] !== undefined),
+  );
 }

@@ -1,5 +1,14 @@
 import { END } from "@langchain/langgraph";
-import { closeDangling, readStepUpdate, type AgentNodePlan, type CodeNodePlan, type StepDefinition, type TeamStateValue, type Tool, type ToolNodePlan } from "@troupe/core";
+import {
+  closeDangling,
+  readStepUpdate,
+  type AgentNodePlan,
+  type CodeNodePlan,
+  type StepDefinition,
+  type TeamStateValue,
+  type Tool,
+  type ToolNodePlan,
+} from "@troupe/core";
 import { resultText } from "../pattern-helpers.js";
 import { predecessorsOf, type CustomSpec } from "./custom-spec.js";
 import { outcomeAfter, ranThisRun } from "./graph-routing.js";
@@ -21,7 +30,10 @@ export function agentNodePlan(spec: CustomSpec, id: string, agent: string): Agen
     },
     commit(state, result) {
       // transcripts by node: two nodes running the same agent in parallel keep separate conversations
-      const update = { outputs: { [agent]: result.output, [id]: result.output }, transcripts: { [id]: result.messages } };
+      const update = {
+        outputs: { [agent]: result.output, [id]: result.output },
+        transcripts: { [id]: result.messages },
+      };
       return outcomeAfter(spec.graph, id, state, result.output, update);
     },
   };
@@ -41,11 +53,18 @@ export function toolNodePlan(spec: CustomSpec, id: string, tool: Tool): ToolNode
 export function stepNodePlan(spec: CustomSpec, id: string, step: StepDefinition): CodeNodePlan {
   return {
     label: `step ${step.name}`,
-    run: async (state, ctx) => readStepUpdate(step.name, await step.run(state, { runId: ctx.runId, threadId: ctx.threadId, signal: ctx.signal, node: id })),
+    run: async (state, ctx) =>
+      readStepUpdate(
+        step.name,
+        await step.run(state, { runId: ctx.runId, threadId: ctx.threadId, signal: ctx.signal, node: id }),
+      ),
     commit: (state, result) => {
       const update = result as { output?: unknown; scratch?: Record<string, unknown> };
       const output = update.output ?? null;
-      return outcomeAfter(spec.graph, id, state, output, { outputs: { [id]: output }, ...(update.scratch ? { scratch: update.scratch } : {}) });
+      return outcomeAfter(spec.graph, id, state, output, {
+        outputs: { [id]: output },
+        ...(update.scratch ? { scratch: update.scratch } : {}),
+      });
     },
   };
 }
@@ -54,7 +73,7 @@ export function stepNodePlan(spec: CustomSpec, id: string, step: StepDefinition)
 function defaultTask(spec: CustomSpec, id: string, state: TeamStateValue): string {
   const earlier = predecessorsOf(spec.graph, id).filter((p) => ranThisRun(state, p) && state.outputs[p] !== undefined);
   if (!earlier.length) return state.input;
-  return [state.input, "Results so far:", ...earlier.map((p) => `[${p}]\n${resultText(state.outputs[p])}`)].join("\n\n");
+  return [state.input, "Results so far:", ...earlier.map((p) => `[${p}]\n${resultText(state.outputs[p])}`)].join(
+    "\n\n",
+  );
 }
-
-

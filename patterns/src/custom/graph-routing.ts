@@ -31,7 +31,10 @@ export function takenThisRun(state: Pick<TeamStateValue, "scratch" | "userTurn">
  * @example
  * const route = chooseEdge(edgesFrom(graph, "critic"), view);
  */
-export function chooseEdge(edges: readonly IndexedEdge[], view: TeamStateValue): { edge: IndexedEdge; scratch: Record<string, unknown> } | undefined {
+export function chooseEdge(
+  edges: readonly IndexedEdge[],
+  view: TeamStateValue,
+): { edge: IndexedEdge; scratch: Record<string, unknown> } | undefined {
   for (const edge of edges) {
     if (edge.when && !conditionHolds(edge.when, view)) continue;
     if (edge.limit === undefined) return { edge, scratch: {} };
@@ -51,9 +54,19 @@ export function chooseEdge(edges: readonly IndexedEdge[], view: TeamStateValue):
  * @example
  * return toCommand(outcomeAfter(spec.graph, "critic", state, result.output, { outputs: { critic: result.output } }));
  */
-export function outcomeAfter(graph: GraphShape, node: string, state: TeamStateValue, output: unknown, update: TeamStateUpdate): Outcome {
+export function outcomeAfter(
+  graph: GraphShape,
+  node: string,
+  state: TeamStateValue,
+  output: unknown,
+  update: TeamStateUpdate,
+): Outcome {
   const scratch = { ...update.scratch, [ranKey(node)]: state.userTurn };
-  const view: TeamStateValue = { ...state, outputs: { ...state.outputs, ...update.outputs }, scratch: { ...state.scratch, ...scratch } };
+  const view: TeamStateValue = {
+    ...state,
+    outputs: { ...state.outputs, ...update.outputs },
+    scratch: { ...state.scratch, ...scratch },
+  };
   const chosen = chooseEdge(edgesFrom(graph, node), view);
   const full: TeamStateUpdate = { ...update, scratch: { ...scratch, ...chosen?.scratch } };
   if (!chosen || chosen.edge.to === GRAPH_END) return finishOutcome(output, full);

@@ -5,7 +5,19 @@ import { fileURLToPath } from "node:url";
 import { END, START, StateGraph } from "@langchain/langgraph";
 import { afterAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { defineTool, definePattern, finishOutcome, isTroupeError, memoryStore, TeamState, textOf, type SpecProblem, type TeamStateUpdate, type TeamStateValue, type TroupeError } from "@troupe/core";
+import {
+  defineTool,
+  definePattern,
+  finishOutcome,
+  isTroupeError,
+  memoryStore,
+  TeamState,
+  textOf,
+  type SpecProblem,
+  type TeamStateUpdate,
+  type TeamStateValue,
+  type TroupeError,
+} from "@troupe/core";
 import { assertValidTranscript, ScriptedModel } from "@troupe/testing";
 import { loadTeam } from "../index.js";
 
@@ -21,7 +33,10 @@ const pipeline = definePattern({
   name: "pipeline",
   description: "Agents in a fixed order, each working on the output of the one before",
   options: z.object({ order: z.array(z.string()).min(1) }).strict(),
-  check: (spec) => spec.order.flatMap((agent, i) => (spec.agents[agent] ? [] : [{ path: `order[${i}]`, message: `unknown agent "${agent}"` }])),
+  check: (spec) =>
+    spec.order.flatMap((agent, i) =>
+      spec.agents[agent] ? [] : [{ path: `order[${i}]`, message: `unknown agent "${agent}"` }],
+    ),
   compile(spec, ctx) {
     const graph = new StateGraph<typeof TeamState, TeamStateValue, TeamStateUpdate, string>(TeamState);
     spec.order.forEach((agent, i) => {
@@ -47,8 +62,15 @@ agents:
 
 describe("a pattern registered with definePattern", () => {
   it("is loadable by name from a YAML spec and runs", async () => {
-    const model = new ScriptedModel({ outline: ["1. undo 2. reverse order"], draft: ["Sagas undo completed steps in reverse order."] });
-    const team = await loadTeam(write("relay.yaml", relayYaml("[outline, draft]")), { patterns: [pipeline], model, store: memoryStore() });
+    const model = new ScriptedModel({
+      outline: ["1. undo 2. reverse order"],
+      draft: ["Sagas undo completed steps in reverse order."],
+    });
+    const team = await loadTeam(write("relay.yaml", relayYaml("[outline, draft]")), {
+      patterns: [pipeline],
+      model,
+      store: memoryStore(),
+    });
     const result = await team.run("Explain sagas", { threadId: "p1" });
     expect(result.output).toBe("Sagas undo completed steps in reverse order.");
     expect(result.steps.map((s) => s.agent)).toEqual(["outline", "draft"]);
@@ -59,11 +81,18 @@ describe("a pattern registered with definePattern", () => {
 
   it("its own checks report at their paths, and an unregistered name is an unknown pattern", async () => {
     const path = write("bad-relay.yaml", relayYaml("[outline, drafter]"));
-    const bad = (await loadTeam(path, { patterns: [pipeline], store: memoryStore() }).catch((e: unknown) => e)) as TroupeError;
+    const bad = (await loadTeam(path, { patterns: [pipeline], store: memoryStore() }).catch(
+      (e: unknown) => e,
+    )) as TroupeError;
     expect(isTroupeError(bad, "SPEC_INVALID")).toBe(true);
     expect(bad.details?.problems).toEqual([{ path: "order[1]", message: 'unknown agent "drafter"' }]);
-    const unknown = (await loadTeam(write("relay2.yaml", relayYaml("[outline, draft]")), { store: memoryStore() }).catch((e: unknown) => e)) as TroupeError;
-    expect((unknown.details?.problems as SpecProblem[])[0]).toMatchObject({ path: "pattern", message: expect.stringContaining('unknown pattern "pipeline"') });
+    const unknown = (await loadTeam(write("relay2.yaml", relayYaml("[outline, draft]")), {
+      store: memoryStore(),
+    }).catch((e: unknown) => e)) as TroupeError;
+    expect((unknown.details?.problems as SpecProblem[])[0]).toMatchObject({
+      path: "pattern",
+      message: expect.stringContaining('unknown pattern "pipeline"'),
+    });
   });
 });
 
@@ -75,7 +104,12 @@ describe("a custom graph from YAML", () => {
       `import { defineStep } from ${JSON.stringify(core)};\n` +
         `export const verdict = defineStep({ name: "verdict", run: (state) => ({ output: "score " + state.outputs.score, scratch: { pass: state.outputs.score >= 3 } }) });\n`,
     );
-    const score = defineTool({ name: "score", description: "Scores a text", input: z.object({ text: z.string() }), run: ({ text }) => text.split(" ").length });
+    const score = defineTool({
+      name: "score",
+      description: "Scores a text",
+      input: z.object({ text: z.string() }),
+      run: ({ text }) => text.split(" ").length,
+    });
     const spec = write(
       "review.yaml",
       `

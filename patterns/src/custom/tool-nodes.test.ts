@@ -25,7 +25,8 @@ function tools(flow: Flow) {
     name: "charge",
     description: "Charges the card",
     input: z.object({ amount: z.number() }),
-    approval: ({ amount }) => (amount > 100 ? { reason: `charge of ${amount} EUR`, approvers: ["finance"], slaMs: 60_000 } : undefined),
+    approval: ({ amount }) =>
+      amount > 100 ? { reason: `charge of ${amount} EUR`, approvers: ["finance"], slaMs: 60_000 } : undefined,
     run: async ({ amount }, { signal }) => {
       if (++charges <= (flow.transientCharges ?? 0)) throw new TroupeError("TOOL_TRANSIENT", "card network busy");
       if (flow.slowChargeMs && charges === 1) {
@@ -72,7 +73,9 @@ async function orderTeam(flow: Flow, amount: number, resilience: Record<string, 
       ],
     },
   };
-  const model = new ScriptedModel({ desk: [callTool("reserve", { sku: "lamp-3" }), "reserved", callTool("reserve", { sku: "lamp-3" }), "reserved"] });
+  const model = new ScriptedModel({
+    desk: [callTool("reserve", { sku: "lamp-3" }), "reserved", callTool("reserve", { sku: "lamp-3" }), "reserved"],
+  });
   return loadTeam({ raw, baseDir: process.cwd() }, { store: memoryStore(), model, tools: tools(flow) });
 }
 
@@ -92,7 +95,9 @@ describe("graph tool: nodes keep the tool contract", () => {
       expect(flow.ledger).toEqual(["reserve lamp-3"]);
       const [pending] = await team.approvals.pending("a1");
       expect(pending).toMatchObject({ tool: "charge", assignee: "finance", reason: "charge of 250 EUR" });
-      await expect(team.run("another order", { threadId: "a1" })).rejects.toMatchObject({ code: "THREAD_AWAITING_APPROVAL" });
+      await expect(team.run("another order", { threadId: "a1" })).rejects.toMatchObject({
+        code: "THREAD_AWAITING_APPROVAL",
+      });
 
       const decided = await team.decide("a1", { approved: true, by: "finance", approvalId: pending!.id });
       expect(decided.status).toBe("completed");
@@ -107,7 +112,9 @@ describe("graph tool: nodes keep the tool contract", () => {
     const team = await orderTeam(flow, 250);
     try {
       await team.run("order", { threadId: "a2" });
-      const result = await team.decide("a2", { approved: false, by: "finance", comment: "over budget" }).catch((e: unknown) => e as TroupeError);
+      const result = await team
+        .decide("a2", { approved: false, by: "finance", comment: "over budget" })
+        .catch((e: unknown) => e as TroupeError);
       expect((result as TroupeError).code).toBe("APPROVAL_REJECTED");
       expect(flow.ledger).toEqual(["reserve lamp-3", "release lamp-3"]);
     } finally {
@@ -117,10 +124,16 @@ describe("graph tool: nodes keep the tool contract", () => {
 
   it("retries a transient failure under the tool's policy and performs the charge once", async () => {
     const flow: Flow = { ledger: [], transientCharges: 1 };
-    const team = await orderTeam(flow, 40, { tools: { charge: { retry: { maxRetries: 1, baseDelayMs: 0, maxDelayMs: 0 } } } });
+    const team = await orderTeam(flow, 40, {
+      tools: { charge: { retry: { maxRetries: 1, baseDelayMs: 0, maxDelayMs: 0 } } },
+    });
     try {
       const events = await collect(team.stream("order", { threadId: "r1" }));
-      expect(events.filter((e) => e.type === "retry").map((e) => [(e as { scope: string }).scope, (e as { name: string }).name])).toEqual([["tool", "charge"]]);
+      expect(
+        events
+          .filter((e) => e.type === "retry")
+          .map((e) => [(e as { scope: string }).scope, (e as { name: string }).name]),
+      ).toEqual([["tool", "charge"]]);
       expect(flow.ledger).toEqual(["reserve lamp-3", "charge 40", "ship Berlin"]);
     } finally {
       await team.close();
@@ -129,10 +142,14 @@ describe("graph tool: nodes keep the tool contract", () => {
 
   it("a timed-out attempt is aborted (TOOL_TIMEOUT) and the retry's charge is the only one", async () => {
     const flow: Flow = { ledger: [], slowChargeMs: 500 };
-    const team = await orderTeam(flow, 40, { tools: { charge: { timeoutMs: 50, retry: { maxRetries: 1, baseDelayMs: 0, maxDelayMs: 0 } } } });
+    const team = await orderTeam(flow, 40, {
+      tools: { charge: { timeoutMs: 50, retry: { maxRetries: 1, baseDelayMs: 0, maxDelayMs: 0 } } },
+    });
     try {
       const events = await collect(team.stream("order", { threadId: "t1" }));
-      expect(events.filter((e) => e.type === "retry").map((e) => (e as { error: { code: string } }).error.code)).toEqual(["TOOL_TIMEOUT"]);
+      expect(
+        events.filter((e) => e.type === "retry").map((e) => (e as { error: { code: string } }).error.code),
+      ).toEqual(["TOOL_TIMEOUT"]);
       await new Promise((r) => setTimeout(r, 550));
       expect(flow.ledger).toEqual(["reserve lamp-3", "charge 40", "ship Berlin"]);
     } finally {
@@ -145,11 +162,15 @@ describe("graph tool: nodes keep the tool contract", () => {
     const team = await orderTeam(flow, 40);
     try {
       const events = await collect(team.stream("order", { threadId: "f1" }));
-      const failed = events.find((e) => e.type === "run.failed") as { error: { code: string; message: string } } | undefined;
+      const failed = events.find((e) => e.type === "run.failed") as
+        { error: { code: string; message: string } } | undefined;
       expect(failed?.error.code).toBe("TOOL_FAILED");
       expect(failed?.error.message).toContain("no courier for Berlin");
       expect(flow.ledger).toEqual(["reserve lamp-3", "charge 40", "refund ch-40", "release lamp-3"]);
-      expect(events.filter((e) => e.type === "saga.compensated").map((e) => (e as { tool: string }).tool)).toEqual(["charge", "reserve"]);
+      expect(events.filter((e) => e.type === "saga.compensated").map((e) => (e as { tool: string }).tool)).toEqual([
+        "charge",
+        "reserve",
+      ]);
       const letters = await team.deadLetters.list();
       expect(letters.map((l) => [l.kind, l.subject, l.error.code])).toEqual([["tool", "ship", "TOOL_FAILED"]]);
     } finally {

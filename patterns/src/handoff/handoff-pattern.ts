@@ -19,7 +19,8 @@ export const HandoffOptions = z
  */
 export const handoffPattern = definePattern({
   name: "handoff",
-  description: "Agents transfer the conversation along allowed handoffs with a typed payload; the entry agent starts each user turn",
+  description:
+    "Agents transfer the conversation along allowed handoffs with a typed payload; the entry agent starts each user turn",
   options: HandoffOptions,
   check: (spec) => checkTransfers(spec, spec.entry, spec.handoffs),
   compile(spec, ctx) {

@@ -1,6 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { defineAgent, isTroupeError, jsonSchemaOf, memoryStore, textOf, type ModelRequest, type RunResult, type TroupeEvent } from "@troupe/core";
+import {
+  defineAgent,
+  isTroupeError,
+  jsonSchemaOf,
+  memoryStore,
+  textOf,
+  type ModelRequest,
+  type RunResult,
+  type TroupeEvent,
+} from "@troupe/core";
 import { ScriptedModel, assertValidTranscript, transfer, type ScriptedTurn } from "@troupe/testing";
 import { handoff } from "../index.js";
 
@@ -9,8 +18,19 @@ const RefundInput = z.object({ orderId: z.string() });
 function desk(script: Record<string, ScriptedTurn[]>, limits: { maxTurns?: number; maxTokens?: number } = {}) {
   const model = new ScriptedModel(script);
   const triage = defineAgent({ name: "triage", description: "Sorts requests", instructions: "Route the user.", model });
-  const billing = defineAgent({ name: "billing", description: "Charges and invoices", instructions: "Handle billing.", model });
-  const refunds = defineAgent({ name: "refunds", description: "Issues refunds", instructions: "Refund orders.", model, input: RefundInput });
+  const billing = defineAgent({
+    name: "billing",
+    description: "Charges and invoices",
+    instructions: "Handle billing.",
+    model,
+  });
+  const refunds = defineAgent({
+    name: "refunds",
+    description: "Issues refunds",
+    instructions: "Refund orders.",
+    model,
+    input: RefundInput,
+  });
   const tech = defineAgent({ name: "tech", description: "Technical problems", instructions: "Fix things.", model });
   const team = handoff({
     name: "desk",
@@ -44,14 +64,18 @@ describe("handoff pattern", () => {
       ["billing", "handoff", "refunds"],
       ["refunds", "finish", undefined],
     ]);
-    expect(events.filter((e) => e.type === "handoff").map((e) => e.type === "handoff" && `${e.from}->${e.to}`)).toEqual(["triage->billing", "billing->refunds"]);
+    expect(events.filter((e) => e.type === "handoff").map((e) => e.type === "handoff" && `${e.from}->${e.to}`)).toEqual(
+      ["triage->billing", "billing->refunds"],
+    );
     expect(state.activeAgent).toBe("refunds");
     expect(textOf(state.messages.at(-1))).toBe("Refunded the second charge on A1.");
 
     // the receiver gets the conversation, then the task and reason as its task
     const [toBilling] = model.callsBy("billing");
     expect(textOf(toBilling!.messages[0])).toContain("I was charged twice for order A1");
-    expect(lastText(toBilling!)).toContain("Check the double charge on order A1\n\nReason for the transfer: billing question");
+    expect(lastText(toBilling!)).toContain(
+      "Check the double charge on order A1\n\nReason for the transfer: billing question",
+    );
     expect(toBilling!.system).toContain("triage transferred the conversation to you");
     // the typed input reaches the target, whose schema the sender's transfer tool offers
     expect(lastText(model.callsBy("refunds")[0]!)).toContain('"orderId": "A1"');
@@ -81,7 +105,10 @@ describe("handoff pattern", () => {
   it("sends a typed input that does not fit the target back to the sender as a tool error", async () => {
     const { team, model } = desk({
       triage: [transfer("billing", "Double charge")],
-      billing: [transfer("refunds", "Refund", "due", { orderId: 42 }), transfer("refunds", "Refund", "due", { orderId: "A1" })],
+      billing: [
+        transfer("refunds", "Refund", "due", { orderId: 42 }),
+        transfer("refunds", "Refund", "due", { orderId: "A1" }),
+      ],
       refunds: ["Refunded A1."],
     });
     const result = await team.run("Charged twice", { threadId: "t3" });
@@ -95,7 +122,10 @@ describe("handoff pattern", () => {
 
   it("stops a ping-pong of transfers at maxTurns with MAX_TURNS_EXCEEDED", async () => {
     const { team, model } = desk(
-      { triage: Array.from({ length: 5 }, () => transfer("billing", "yours")), billing: Array.from({ length: 5 }, () => transfer("triage", "no, yours")) },
+      {
+        triage: Array.from({ length: 5 }, () => transfer("billing", "yours")),
+        billing: Array.from({ length: 5 }, () => transfer("triage", "no, yours")),
+      },
       { maxTurns: 3 },
     );
     const error = await team.run("Help", { threadId: "t4" }).catch((e: unknown) => e);
@@ -103,13 +133,22 @@ describe("handoff pattern", () => {
     expect(partialOf(error).steps.map((s) => s.agent)).toEqual(["triage", "billing", "triage"]);
     expect(model.calls).toHaveLength(3);
     // the conversation came back to triage: its open transfer is answered first
-    expect(lastBlocks(model.callsBy("triage")[1]!)[0]).toMatchObject({ type: "tool_result", content: expect.stringContaining("billing handed the conversation back") });
+    expect(lastBlocks(model.callsBy("triage")[1]!)[0]).toMatchObject({
+      type: "tool_result",
+      content: expect.stringContaining("billing handed the conversation back"),
+    });
     model.calls.forEach(assertValidTranscript);
   });
 
   it("stops at limits.maxTokens with BUDGET_EXCEEDED", async () => {
     const usage = { inputTokens: 100, outputTokens: 50 };
-    const { team } = desk({ triage: [{ toolCalls: [{ name: "transfer_to_billing", input: { task: "t", reason: "r" } }], usage }], billing: [{ text: "done", usage }] }, { maxTokens: 200 });
+    const { team } = desk(
+      {
+        triage: [{ toolCalls: [{ name: "transfer_to_billing", input: { task: "t", reason: "r" } }], usage }],
+        billing: [{ text: "done", usage }],
+      },
+      { maxTokens: 200 },
+    );
     const error = await team.run("Help", { threadId: "t5" }).catch((e: unknown) => e);
     expect(isTroupeError(error, "BUDGET_EXCEEDED")).toBe(true);
     expect(partialOf(error).steps.map((s) => s.agent)).toEqual(["triage", "billing"]);
@@ -117,7 +156,11 @@ describe("handoff pattern", () => {
 
   it("continues the thread on the next run: the entry takes each new message and everyone sees the conversation", async () => {
     const { team, model } = desk({
-      triage: [transfer("billing", "Explain the charge"), "Refunds arrive in 3-5 days.", transfer("billing", "Send an invoice copy")],
+      triage: [
+        transfer("billing", "Explain the charge"),
+        "Refunds arrive in 3-5 days.",
+        transfer("billing", "Send an invoice copy"),
+      ],
       billing: ["You were charged twice; a refund is pending.", "Invoice sent."],
     });
     await team.run("Why was I charged twice?", { threadId: "t6" });

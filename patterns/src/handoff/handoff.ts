@@ -22,5 +22,10 @@ export interface HandoffTeamOptions extends BuilderOptions {
  */
 export function handoff(options: HandoffTeamOptions): Team {
   const { entry, agents, handoffs, ...rest } = options;
-  return teamFromAgents(handoffPattern, agentsWithEntry(entry, agents), { entry: entry.name, handoffs: handoffNames(handoffs) }, rest);
+  return teamFromAgents(
+    handoffPattern,
+    agentsWithEntry(entry, agents),
+    { entry: entry.name, handoffs: handoffNames(handoffs) },
+    rest,
+  );
 }

@@ -1,4 +1,12 @@
-import { appendUser, closeDangling, TRANSFER_PREFIX, type AgentCall, type DirectiveOffer, type TeamStateValue, type ToolUseBlock } from "@troupe/core";
+import {
+  appendUser,
+  closeDangling,
+  TRANSFER_PREFIX,
+  type AgentCall,
+  type DirectiveOffer,
+  type TeamStateValue,
+  type ToolUseBlock,
+} from "@troupe/core";
 import { answerOpenCalls, appendMessages } from "../pattern-helpers.js";
 
 /** A transfer on its way to its target (kept in `scratch.transfer`). */
@@ -63,11 +71,21 @@ export function payloadText(transfer: Pick<PendingTransfer, "task" | "reason">):
  * @example
  * ctx.agentNode("billing", { prepare: (state) => transferCall(state, "billing", offers, context), commit });
  */
-export function transferCall(state: TeamStateValue, agent: string, offers: DirectiveOffer[], context: (from?: string) => string): AgentCall {
+export function transferCall(
+  state: TeamStateValue,
+  agent: string,
+  offers: DirectiveOffer[],
+  context: (from?: string) => string,
+): AgentCall {
   const transcript = state.transcripts[agent] ?? [];
   const pending = pendingOf(state);
   if (pending?.kind === "refused" && pending.agent === agent) {
-    const refusal = { type: "tool_result" as const, toolUseId: pending.toolUseId, content: pending.message, isError: true };
+    const refusal = {
+      type: "tool_result" as const,
+      toolUseId: pending.toolUseId,
+      content: pending.message,
+      isError: true,
+    };
     return { task: "", messages: appendUser(transcript, [refusal]), offers, context: context() };
   }
   const transfer = pending?.kind === "transfer" && pending.to === agent ? pending : undefined;
@@ -83,12 +101,19 @@ export function transferCall(state: TeamStateValue, agent: string, offers: Direc
     };
   }
   // a new user turn: the last thread message is the user's new text, sent as the task
-  return { task: state.input, messages: appendMessages(answered, state.messages.slice(seen, -1)), offers, context: context() };
+  return {
+    task: state.input,
+    messages: appendMessages(answered, state.messages.slice(seen, -1)),
+    offers,
+    context: context(),
+  };
 }
 
 /** The result an agent's own open transfer call gets when the conversation comes back to it. */
 function transferNote(use: ToolUseBlock, returnedFrom: string | undefined): string | undefined {
   if (!use.name.startsWith(TRANSFER_PREFIX)) return undefined;
   const to = use.name.slice(TRANSFER_PREFIX.length);
-  return to === returnedFrom ? `Transferred to ${to}; ${to} handed the conversation back to you (see below).` : `Transferred to ${to}; ${to} took over the conversation.`;
+  return to === returnedFrom
+    ? `Transferred to ${to}; ${to} handed the conversation back to you (see below).`
+    : `Transferred to ${to}; ${to} took over the conversation.`;
 }

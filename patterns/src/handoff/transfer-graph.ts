@@ -1,5 +1,17 @@
 import { END, START, StateGraph } from "@langchain/langgraph";
-import { finishOutcome, formatZodIssues, jsonSchemaOf, TeamState, TRANSFER_PREFIX, type AgentResult, type CompileContext, type DirectiveOffer, type Outcome, type TeamSpec, type TeamStateValue } from "@troupe/core";
+import {
+  finishOutcome,
+  formatZodIssues,
+  jsonSchemaOf,
+  TeamState,
+  TRANSFER_PREFIX,
+  type AgentResult,
+  type CompileContext,
+  type DirectiveOffer,
+  type Outcome,
+  type TeamSpec,
+  type TeamStateValue,
+} from "@troupe/core";
 import { seenOf, transferCall, type TransferScratch } from "./transfer-call.js";
 import type { TransferMap } from "./transfer-map.js";
 
@@ -27,7 +39,12 @@ export function compileTransferGraph(spec: TeamSpec, ctx: CompileContext, plan: 
   const graph = new StateGraph(TeamState).addNode(...nodeOf(plan.entry));
   for (const agent of names) if (agent !== plan.entry) graph.addNode(...nodeOf(agent));
   if (plan.start === "entry") graph.addEdge(START, plan.entry);
-  else graph.addConditionalEdges(START, (state) => (state.activeAgent && names.includes(state.activeAgent) ? state.activeAgent : plan.entry), names);
+  else
+    graph.addConditionalEdges(
+      START,
+      (state) => (state.activeAgent && names.includes(state.activeAgent) ? state.activeAgent : plan.entry),
+      names,
+    );
   return graph;
 
   function nodeOf(agent: string) {
@@ -54,20 +71,35 @@ export function compileTransferGraph(spec: TeamSpec, ctx: CompileContext, plan: 
 
   function targetOf(name: string) {
     const input = ctx.agents.get(name)?.input;
-    return { name, description: spec.agents[name]?.description ?? name, ...(input ? { inputSchema: jsonSchemaOf(input) } : {}) };
+    return {
+      name,
+      description: spec.agents[name]?.description ?? name,
+      ...(input ? { inputSchema: jsonSchemaOf(input) } : {}),
+    };
   }
 
   /** An answer ends the run; a transfer moves the conversation, unless its typed input does not fit the target. */
   function commitTurn(state: TeamStateValue, agent: string, result: AgentResult, targets: readonly string[]): Outcome {
     const seen = { ...seenOf(state), [agent]: state.messages.length };
     const d = result.directive;
-    if (d.type !== "handoff") return finishOutcome(result.output, { scratch: { transfer: null, seen: { ...seen, [agent]: state.messages.length + 1 } } });
+    if (d.type !== "handoff")
+      return finishOutcome(result.output, {
+        scratch: { transfer: null, seen: { ...seen, [agent]: state.messages.length + 1 } },
+      });
     const problem = refusalOf(d.to, d.input, targets);
     if (problem) {
       const refused: TransferScratch = { kind: "refused", agent, to: d.to, toolUseId: d.toolUseId, message: problem };
       return { goto: agent, update: { scratch: { transfer: refused, seen } } };
     }
-    const transfer: TransferScratch = { kind: "transfer", from: agent, to: d.to, task: d.task, reason: d.reason, ...(d.input === undefined ? {} : { input: d.input }), toolUseId: d.toolUseId };
+    const transfer: TransferScratch = {
+      kind: "transfer",
+      from: agent,
+      to: d.to,
+      task: d.task,
+      reason: d.reason,
+      ...(d.input === undefined ? {} : { input: d.input }),
+      toolUseId: d.toolUseId,
+    };
     return { goto: d.to, update: { activeAgent: d.to, scratch: { transfer, seen } } };
   }
 

@@ -48,7 +48,8 @@ export function unreachableFrom(entry: string, transfers: TransferMap): string[]
  */
 export function checkTransfers(spec: TeamSpec, entry: string, handoffs: TransferMap | undefined): SpecProblem[] {
   const agents = Object.keys(spec.agents);
-  const unknown = (name: string) => `unknown agent ${JSON.stringify(name)}${didYouMean(name, agents)}; define it under agents`;
+  const unknown = (name: string) =>
+    `unknown agent ${JSON.stringify(name)}${didYouMean(name, agents)}; define it under agents`;
   const problems: SpecProblem[] = [];
   if (!spec.agents[entry]) problems.push({ path: "entry", message: unknown(entry) });
   for (const [from, targets] of Object.entries(handoffs ?? {})) {
@@ -62,13 +63,19 @@ export function checkTransfers(spec: TeamSpec, entry: string, handoffs: Transfer
   }
   for (const name of new Set(Object.values(transfersOf(spec, handoffs)).flat())) {
     if (spec.agents[name] && TRANSFER_PREFIX.length + name.length > MAX_TOOL_NAME) {
-      problems.push({ path: `agents.${name}`, message: `name too long to receive transfers: "${TRANSFER_PREFIX}${name}" is over the ${MAX_TOOL_NAME}-character tool name limit; use at most ${MAX_TOOL_NAME - TRANSFER_PREFIX.length} characters` });
+      problems.push({
+        path: `agents.${name}`,
+        message: `name too long to receive transfers: "${TRANSFER_PREFIX}${name}" is over the ${MAX_TOOL_NAME}-character tool name limit; use at most ${MAX_TOOL_NAME - TRANSFER_PREFIX.length} characters`,
+      });
     }
   }
   if (handoffs && !problems.length) {
     const fallbacks = fallbackAgents(spec);
     for (const name of unreachableFrom(entry, transfersOf(spec, handoffs)).filter((n) => !fallbacks.has(n))) {
-      problems.push({ path: `agents.${name}`, message: `unreachable: no chain of handoffs from the entry "${entry}" leads to it; list it as a target under handoffs` });
+      problems.push({
+        path: `agents.${name}`,
+        message: `unreachable: no chain of handoffs from the entry "${entry}" leads to it; list it as a target under handoffs`,
+      });
     }
   }
   return problems;
@@ -90,6 +97,10 @@ export function agentsWithEntry(entry: Agent, agents: readonly Agent[]): Agent[]
  * @example
  * handoffNames({ triage: [billing, "tech"] }); // { triage: ["billing", "tech"] }
  */
-export function handoffNames(handoffs: Readonly<Record<string, ReadonlyArray<Agent | string>>>): Record<string, string[]> {
-  return Object.fromEntries(Object.entries(handoffs).map(([from, targets]) => [from, targets.map((t) => (typeof t === "string" ? t : t.name))]));
+export function handoffNames(
+  handoffs: Readonly<Record<string, ReadonlyArray<Agent | string>>>,
+): Record<string, string[]> {
+  return Object.fromEntries(
+    Object.entries(handoffs).map(([from, targets]) => [from, targets.map((t) => (typeof t === "string" ? t : t.name))]),
+  );
 }

@@ -1,6 +1,15 @@
 import { END, START, StateGraph, type StateGraphAddNodeOptions } from "@langchain/langgraph";
 import { z } from "zod";
-import { definePattern, SPEC_NAME, SPEC_NAME_RULE, TeamState, TroupeError, type AnyPattern, type CompileContext, type TeamSpec } from "@troupe/core";
+import {
+  definePattern,
+  SPEC_NAME,
+  SPEC_NAME_RULE,
+  TeamState,
+  TroupeError,
+  type AnyPattern,
+  type CompileContext,
+  type TeamSpec,
+} from "@troupe/core";
 import { leadPlan, workerPlan } from "../supervisor/supervisor-nodes.js";
 import { checkHierarchy, hierarchyWorkers, type HierarchicalSpec } from "./hierarchy-check.js";
 import { limitedContext, type SubTeamLimits } from "./sub-team-limits.js";
@@ -16,7 +25,9 @@ export const HierarchicalOptions = z
     /** Sub-teams by name: an inline team spec (its own `pattern` and `agents`), or a path to a spec file relative to this one. */
     teams: z.record(
       z.string().regex(SPEC_NAME, `a team name ${SPEC_NAME_RULE}; rename it`),
-      z.union([z.string().min(1), z.record(z.string(), z.unknown())], { error: "a team spec (pattern, agents, ...) or the path of a spec file" }),
+      z.union([z.string().min(1), z.record(z.string(), z.unknown())], {
+        error: "a team spec (pattern, agents, ...) or the path of a spec file",
+      }),
     ),
   })
   .strict();
@@ -37,7 +48,8 @@ type LangGraphSubgraph = NonNullable<StateGraphAddNodeOptions["subgraphs"]>[numb
 export function createHierarchicalPattern(patterns: PatternSource) {
   const pattern = definePattern({
     name: "hierarchical",
-    description: "A supervisor leads workers and sub-teams; each sub-team (any pattern, any depth) runs as a LangGraph subgraph and answers as one worker",
+    description:
+      "A supervisor leads workers and sub-teams; each sub-team (any pattern, any depth) runs as a LangGraph subgraph and answers as one worker",
     options: HierarchicalOptions,
     check: (spec) => checkHierarchy(spec, patterns),
     compile: (spec, ctx) => compileHierarchy(spec, ctx, patterns),
@@ -79,7 +91,10 @@ function subTeams(spec: HierarchicalSpec, patterns: PatternSource): SubTeam[] {
     const pattern = [...patterns()].find((p) => p.name === check?.spec?.pattern);
     if (!check?.spec || !pattern || !isRecord(value)) {
       const problems = check?.problems.map((p) => `${p.path}: ${p.message}`).join("; ") ?? "not loaded";
-      throw new TroupeError("SPEC_INVALID", `sub-team "${key}" of team "${spec.name}" is not a valid team spec (${problems}); validate the spec first`);
+      throw new TroupeError(
+        "SPEC_INVALID",
+        `sub-team "${key}" of team "${spec.name}" is not a valid team spec (${problems}); validate the spec first`,
+      );
     }
     const limits = isRecord(value.limits) ? ownLimits(value.limits) : undefined;
     return { key, spec: check.spec, pattern, limits };
@@ -88,7 +103,8 @@ function subTeams(spec: HierarchicalSpec, patterns: PatternSource): SubTeam[] {
 
 function ownLimits(raw: Record<string, unknown>): SubTeamLimits {
   const picked: SubTeamLimits = {};
-  for (const key of ["maxTurns", "maxTokens", "maxCostUsd"] as const) if (typeof raw[key] === "number") picked[key] = raw[key];
+  for (const key of ["maxTurns", "maxTokens", "maxCostUsd"] as const)
+    if (typeof raw[key] === "number") picked[key] = raw[key];
   return picked;
 }
 
@@ -109,7 +125,9 @@ function compileHierarchy(spec: HierarchicalSpec, ctx: CompileContext, patterns:
     const team = teams.get(worker);
     if (team) {
       // compiled without a checkpointer: run inside this node, it checkpoints with the parent's, under its own namespace
-      const sub = team.pattern.compile(team.spec, limitedContext({ ...ctx, spec: team.spec })).compile({ name: worker }) as SubTeamGraph & LangGraphSubgraph;
+      const sub = team.pattern
+        .compile(team.spec, limitedContext({ ...ctx, spec: team.spec }))
+        .compile({ name: worker }) as SubTeamGraph & LangGraphSubgraph;
       const node = subTeamNode({ team: worker, graph: sub, lead, limits: team.limits, topLimits: spec.limits });
       // `subgraphs` lets LangGraph see the sub-team graph (drawing with xray, state with subgraphs)
       graph.addNode(worker, node, { ends: [lead, END], subgraphs: [sub] });

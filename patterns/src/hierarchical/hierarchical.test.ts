@@ -1,6 +1,17 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { defineAgent, defineTool, isTroupeError, memoryStore, textOf, type Agent, type ModelRequest, type RunResult, type Tool, type TroupeEvent } from "@troupe/core";
+import {
+  defineAgent,
+  defineTool,
+  isTroupeError,
+  memoryStore,
+  textOf,
+  type Agent,
+  type ModelRequest,
+  type RunResult,
+  type Tool,
+  type TroupeEvent,
+} from "@troupe/core";
 import { assertValidTranscript, callTool, delegate, finish, ScriptedModel, type ScriptedTurn } from "@troupe/testing";
 import { hierarchical } from "../index.js";
 
@@ -8,7 +19,8 @@ type Script = Record<string, ScriptedTurn[]>;
 
 /** A depth-3 tree: ceo -> (assistant, research -> (searcher, facts -> (checker))). */
 function org(model: ScriptedModel, options: { maxTurns?: number; researchLimits?: { maxTurns: number } } = {}) {
-  const agent = (name: string, description: string): Agent => defineAgent({ name, description, instructions: `You are ${name}.`, model });
+  const agent = (name: string, description: string): Agent =>
+    defineAgent({ name, description, instructions: `You are ${name}.`, model });
   return hierarchical({
     name: "org",
     supervisor: agent("ceo", "Runs the org"),
@@ -19,7 +31,9 @@ function org(model: ScriptedModel, options: { maxTurns?: number; researchLimits?
         workers: [agent("searcher", "Searches notes")],
         description: "The research team: finds and checks facts",
         ...(options.researchLimits ? { limits: options.researchLimits } : {}),
-        teams: { facts: { supervisor: agent("flead", "Leads fact checking"), workers: [agent("checker", "Checks one fact")] } },
+        teams: {
+          facts: { supervisor: agent("flead", "Leads fact checking"), workers: [agent("checker", "Checks one fact")] },
+        },
       },
     },
     limits: { maxTurns: options.maxTurns ?? 20 },
@@ -28,19 +42,40 @@ function org(model: ScriptedModel, options: { maxTurns?: number; researchLimits?
 }
 
 const happyScript = (): Script => ({
-  ceo: [delegate("research", "research sagas"), delegate("assistant", "format: R checked"), finish("FINAL: sagas compensate")],
-  rlead: [delegate("searcher", "search sagas"), delegate("facts", "check: sagas compensate"), finish("R: sagas compensate (checked)")],
+  ceo: [
+    delegate("research", "research sagas"),
+    delegate("assistant", "format: R checked"),
+    finish("FINAL: sagas compensate"),
+  ],
+  rlead: [
+    delegate("searcher", "search sagas"),
+    delegate("facts", "check: sagas compensate"),
+    finish("R: sagas compensate (checked)"),
+  ],
   searcher: ["S: sagas compensate"],
   flead: [delegate("checker", "verify sagas compensate"), finish("facts ok")],
   checker: ["verified"],
   assistant: ["formatted"],
 });
 
-const TREE_ORDER = ["ceo", "rlead", "searcher", "rlead", "flead", "checker", "flead", "rlead", "ceo", "assistant", "ceo"];
+const TREE_ORDER = [
+  "ceo",
+  "rlead",
+  "searcher",
+  "rlead",
+  "flead",
+  "checker",
+  "flead",
+  "rlead",
+  "ceo",
+  "assistant",
+  "ceo",
+];
 
 /** The user text of a request's last message (what the agent was asked this time). */
 const lastUserText = (request: ModelRequest): string => textOf(request.messages.at(-1));
-const lastToolResult = (request: ModelRequest) => request.messages.at(-1)!.content.find((b) => b.type === "tool_result");
+const lastToolResult = (request: ModelRequest) =>
+  request.messages.at(-1)!.content.find((b) => b.type === "tool_result");
 
 describe("hierarchical pattern", () => {
   it("routes through sub-teams at depth 3, in order, and the team finishes with the top supervisor's answer", async () => {
@@ -56,7 +91,9 @@ describe("hierarchical pattern", () => {
     expect(state?.turn).toBe(TREE_ORDER.length);
     expect(state?.outputs.research).toBe("R: sagas compensate (checked)");
     expect(state?.usage.modelCalls).toBe(TREE_ORDER.length);
-    expect(events.filter((e) => e.type === "agent.started").map((e) => (e as { agent: string }).agent)).toEqual(TREE_ORDER);
+    expect(events.filter((e) => e.type === "agent.started").map((e) => (e as { agent: string }).agent)).toEqual(
+      TREE_ORDER,
+    );
     expect(events.some((e) => e.type === "handoff" && e.from === "rlead" && e.to === "facts")).toBe(true);
     expect(events.at(-1)?.type).toBe("run.completed");
     model.assertAllUsed();
@@ -79,7 +116,12 @@ describe("hierarchical pattern", () => {
     // the top supervisor sees the sub-team as one teammate, described by its spec
     const delegateTool = model.callsBy("ceo")[0]!.tools.find((t) => t.name === "delegate")!;
     expect(delegateTool.description).toContain("research: The research team: finds and checks facts");
-    expect(model.callsBy("ceo")[0]!.tools.map((t) => t.name).sort()).toEqual(["delegate", "finish"]);
+    expect(
+      model
+        .callsBy("ceo")[0]!
+        .tools.map((t) => t.name)
+        .sort(),
+    ).toEqual(["delegate", "finish"]);
     model.calls.forEach(assertValidTranscript);
   });
 
@@ -98,7 +140,15 @@ describe("hierarchical pattern", () => {
     const details = (error as { details: { teamPath: string[]; result: RunResult } }).details;
     expect(details.teamPath).toEqual(["research", "facts"]);
     expect(details.result.status).toBe("failed");
-    expect(details.result.steps.map((s) => s.agent)).toEqual(["ceo", "rlead", "flead", "checker", "flead", "checker", "flead"]);
+    expect(details.result.steps.map((s) => s.agent)).toEqual([
+      "ceo",
+      "rlead",
+      "flead",
+      "checker",
+      "flead",
+      "checker",
+      "flead",
+    ]);
     expect(model.calls).toHaveLength(7);
     model.calls.forEach(assertValidTranscript);
   });
@@ -118,7 +168,8 @@ describe("hierarchical pattern", () => {
       searcher: [callTool("book_room", { room: "7" }), "done"],
       assistant: Array.from({ length: 10 }, () => "ok"),
     });
-    const agent = (name: string, tools = [] as Tool[]) => defineAgent({ name, description: name, instructions: name, model, tools });
+    const agent = (name: string, tools = [] as Tool[]) =>
+      defineAgent({ name, description: name, instructions: name, model, tools });
     const team = hierarchical({
       name: "org",
       supervisor: agent("ceo"),
@@ -150,7 +201,12 @@ describe("hierarchical pattern", () => {
 
   it("continues a thread: the top supervisor keeps its conversation, sub-teams start fresh on each delegation", async () => {
     const model = new ScriptedModel({
-      ceo: [delegate("research", "research sagas"), finish("first answer"), delegate("research", "research retries"), finish("second answer")],
+      ceo: [
+        delegate("research", "research sagas"),
+        finish("first answer"),
+        delegate("research", "research retries"),
+        finish("second answer"),
+      ],
       rlead: [delegate("searcher", "search sagas"), finish("R1"), delegate("searcher", "search retries"), finish("R2")],
       searcher: ["S1", "S2"],
     });
@@ -173,7 +229,12 @@ describe("hierarchical pattern", () => {
     const rleadThird = model.callsBy("rlead")[2]!;
     expect(rleadThird.messages).toHaveLength(1);
     expect(lastUserText(rleadThird)).toContain("research retries");
-    expect((await team.state("t5"))?.messages.map((m) => textOf(m))).toEqual(["Brief me on sagas", "first answer", "And retries?", "second answer"]);
+    expect((await team.state("t5"))?.messages.map((m) => textOf(m))).toEqual([
+      "Brief me on sagas",
+      "first answer",
+      "And retries?",
+      "second answer",
+    ]);
     model.assertAllUsed();
     model.calls.forEach(assertValidTranscript);
   });
@@ -185,7 +246,8 @@ describe("hierarchical pattern", () => {
     const calls = model.calls.length;
 
     const namespaces = new Set<string>();
-    for await (const c of team.store.checkpointer.list({ configurable: { thread_id: "t6" } })) namespaces.add(String(c.config.configurable?.checkpoint_ns ?? ""));
+    for await (const c of team.store.checkpointer.list({ configurable: { thread_id: "t6" } }))
+      namespaces.add(String(c.config.configurable?.checkpoint_ns ?? ""));
     expect([...namespaces].some((ns) => /^research:[^|]+$/.test(ns))).toBe(true);
     expect([...namespaces].some((ns) => /^research:[^|]+\|facts:/.test(ns))).toBe(true);
 
@@ -202,7 +264,11 @@ describe("hierarchical pattern", () => {
     const events: TroupeEvent[] = [];
     for await (const ev of team.replayStream("t6", { from: afterResearch.checkpointId })) events.push(ev);
     expect(model.calls.length).toBe(calls);
-    expect(events.filter((e) => e.type === "agent.completed").map((e) => [(e as { agent: string }).agent, (e as { replayed: boolean }).replayed])).toEqual([
+    expect(
+      events
+        .filter((e) => e.type === "agent.completed")
+        .map((e) => [(e as { agent: string }).agent, (e as { replayed: boolean }).replayed]),
+    ).toEqual([
       ["ceo", true],
       ["assistant", true],
       ["ceo", true],
@@ -212,6 +278,7 @@ describe("hierarchical pattern", () => {
 
   it("draws the team graph with each sub-team as one node", async () => {
     const mermaid = await org(new ScriptedModel(happyScript())).mermaid();
-    for (const edge of ["__start__ --> ceo", "ceo -.-> research", "research -.-> ceo", "ceo -.-> assistant"]) expect(mermaid).toContain(edge);
+    for (const edge of ["__start__ --> ceo", "ceo -.-> research", "research -.-> ceo", "ceo -.-> assistant"])
+      expect(mermaid).toContain(edge);
   });
 });

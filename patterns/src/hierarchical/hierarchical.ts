@@ -56,10 +56,19 @@ export function hierarchical(options: HierarchicalTeamOptions): Team {
   const registry = withSubTeamPatterns([...builtinPatterns, ...(extra ?? [])]);
   const self = registry.find((p) => p.name === "hierarchical")!;
   const patternOptions = { supervisor: root.supervisor, workers: root.workers, teams: root.teams };
-  return teamFromAgents(self, [...agents.values()].map((a) => a.agent), patternOptions, { ...rest, patterns: registry.filter((p) => p !== self) });
+  return teamFromAgents(
+    self,
+    [...agents.values()].map((a) => a.agent),
+    patternOptions,
+    { ...rest, patterns: registry.filter((p) => p !== self) },
+  );
 }
 
-function hierarchyOf(node: SubTeamOptions, at: string, seen: Map<string, { agent: Agent; at: string }>): Record<string, unknown> {
+function hierarchyOf(
+  node: SubTeamOptions,
+  at: string,
+  seen: Map<string, { agent: Agent; at: string }>,
+): Record<string, unknown> {
   const workers = node.workers ?? [];
   const own = [node.supervisor, ...workers];
   for (const agent of own) remember(agent, at, seen);
@@ -72,15 +81,22 @@ function hierarchyOf(node: SubTeamOptions, at: string, seen: Map<string, { agent
     ...(node.description ? { description: node.description } : {}),
     ...(node.limits ? { limits: node.limits } : {}),
   };
-  if (teams.length) spec.teams = Object.fromEntries(teams.map(([key, team]) => [key, subTeamSpec(team, `${at}teams.${key}.`, seen)]));
+  if (teams.length)
+    spec.teams = Object.fromEntries(teams.map(([key, team]) => [key, subTeamSpec(team, `${at}teams.${key}.`, seen)]));
   return spec;
 }
 
-function subTeamSpec(team: SubTeamOptions | PatternSubTeamOptions, at: string, seen: Map<string, { agent: Agent; at: string }>): Record<string, unknown> {
+function subTeamSpec(
+  team: SubTeamOptions | PatternSubTeamOptions,
+  at: string,
+  seen: Map<string, { agent: Agent; at: string }>,
+): Record<string, unknown> {
   if (!("pattern" in team)) {
     const spec = hierarchyOf(team, at, seen);
     // lift the whole subtree's agents into this team, as loadTeam does for a YAML spec
-    const lifted = [...seen.values()].filter((a) => a.at.startsWith(at)).map((a) => [a.agent.name, agentSpecOf(a.agent)] as const);
+    const lifted = [...seen.values()]
+      .filter((a) => a.at.startsWith(at))
+      .map((a) => [a.agent.name, agentSpecOf(a.agent)] as const);
     return { ...spec, agents: { ...(spec.agents as object), ...Object.fromEntries(lifted) } };
   }
   for (const agent of team.agents) remember(agent, at, seen);
@@ -96,7 +112,10 @@ function subTeamSpec(team: SubTeamOptions | PatternSubTeamOptions, at: string, s
 function remember(agent: Agent, at: string, seen: Map<string, { agent: Agent; at: string }>): void {
   const prior = seen.get(agent.name);
   if (prior && prior.agent !== agent) {
-    throw new TroupeError("SPEC_INVALID", `${at}agents.${agent.name}: agent name "${agent.name}" is already used by ${prior.at}agents.${agent.name}; agent names are unique across the whole tree`);
+    throw new TroupeError(
+      "SPEC_INVALID",
+      `${at}agents.${agent.name}: agent name "${agent.name}" is already used by ${prior.at}agents.${agent.name}; agent names are unique across the whole tree`,
+    );
   }
   if (!prior) seen.set(agent.name, { agent, at });
 }

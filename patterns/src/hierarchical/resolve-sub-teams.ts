@@ -1,5 +1,12 @@
 import { relative, resolve, sep } from "node:path";
-import { AgentSpecSchema, isTroupeError, readSpecFile, specError, specLimitProblems, type SpecProblem } from "@troupe/core";
+import {
+  AgentSpecSchema,
+  isTroupeError,
+  readSpecFile,
+  specError,
+  specLimitProblems,
+  type SpecProblem,
+} from "@troupe/core";
 import { isRecord, withTeamModel } from "./sub-team-spec.js";
 
 /**
@@ -30,7 +37,8 @@ function resolveLevel(raw: unknown, baseDir: string, path: string, chain: string
   const teams: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(raw.teams)) {
     const at = `${path}teams.${key}`;
-    const loaded = typeof value === "string" ? readSubTeamFile(value, baseDir, at, chain, problems) : { raw: value, baseDir, chain };
+    const loaded =
+      typeof value === "string" ? readSubTeamFile(value, baseDir, at, chain, problems) : { raw: value, baseDir, chain };
     if (!loaded) {
       teams[key] = value;
       continue;
@@ -48,7 +56,8 @@ function resolveLevel(raw: unknown, baseDir: string, path: string, chain: string
     }
   }
   // agents that are not a mapping are left for validation to report
-  if (raw.agents !== undefined && !isRecord(raw.agents)) return { ...raw, teams, ...(imports.length || "imports" in raw ? { imports } : {}) };
+  if (raw.agents !== undefined && !isRecord(raw.agents))
+    return { ...raw, teams, ...(imports.length || "imports" in raw ? { imports } : {}) };
   const agents: Record<string, unknown> = { ...(raw.agents ?? {}) };
   for (const team of Object.values(teams)) {
     if (!isRecord(team) || !isRecord(team.agents)) continue;
@@ -66,7 +75,10 @@ function readSubTeamFile(entry: string, baseDir: string, at: string, chain: stri
   const target = resolve(baseDir, entry);
   if (chain.includes(target)) {
     const cycle = [...chain.slice(chain.indexOf(target)), target].map((f) => relative(baseDir, f) || f).join(" -> ");
-    problems.push({ path: at, message: `${JSON.stringify(entry)} includes itself (${cycle}); a team cannot be its own sub-team` });
+    problems.push({
+      path: at,
+      message: `${JSON.stringify(entry)} includes itself (${cycle}); a team cannot be its own sub-team`,
+    });
     return undefined;
   }
   try {
@@ -74,8 +86,14 @@ function readSubTeamFile(entry: string, baseDir: string, at: string, chain: stri
     return { raw: source.raw, baseDir: source.baseDir, chain: [...chain, target] };
   } catch (error) {
     const inner = isTroupeError(error) ? (error.details?.problems as SpecProblem[] | undefined) : undefined;
-    if (inner?.length) for (const p of inner) problems.push({ path: at, message: `in ${JSON.stringify(entry)}: ${p.path}: ${p.message}` });
-    else problems.push({ path: at, message: `cannot read ${JSON.stringify(entry)}: ${error instanceof Error ? error.message : String(error)}` });
+    if (inner?.length)
+      for (const p of inner)
+        problems.push({ path: at, message: `in ${JSON.stringify(entry)}: ${p.path}: ${p.message}` });
+    else
+      problems.push({
+        path: at,
+        message: `cannot read ${JSON.stringify(entry)}: ${error instanceof Error ? error.message : String(error)}`,
+      });
     return undefined;
   }
 }

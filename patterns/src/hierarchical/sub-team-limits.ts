@@ -46,7 +46,12 @@ export function treeUsage(state: Pick<TeamStateValue, "scratch" | "steps" | "use
 }
 
 /** The scratch a delegation to `team` starts its sub-team run with. */
-export function enterSubTeam(state: TeamStateValue, team: string, limits: SubTeamLimits | undefined, topLimits: Limits): SubTeamScratch {
+export function enterSubTeam(
+  state: TeamStateValue,
+  team: string,
+  limits: SubTeamLimits | undefined,
+  topLimits: Limits,
+): SubTeamScratch {
   const outer = subTeamScratch(state);
   const frame: SubTeamFrame = {
     path: [...(outer?.frames.at(-1)?.path ?? []), team],
@@ -91,11 +96,20 @@ function overLimit(state: TeamStateValue): ErrorInfo | undefined {
     const turns = state.turn - frame.startTurn;
     const max = frame.limits?.maxTurns;
     if (max !== undefined && turns >= max) {
-      return new TroupeError("MAX_TURNS_EXCEEDED", `sub-team "${frame.path.join("/")}" used all ${max} of its turns (${where}.maxTurns) without finishing; raise the limit or narrow its task`, {
-        details: { maxTurns: max, team: frame.path.join("/") },
-      }).toInfo();
+      return new TroupeError(
+        "MAX_TURNS_EXCEEDED",
+        `sub-team "${frame.path.join("/")}" used all ${max} of its turns (${where}.maxTurns) without finishing; raise the limit or narrow its task`,
+        {
+          details: { maxTurns: max, team: frame.path.join("/") },
+        },
+      ).toInfo();
     }
-    const since = { ...used, inputTokens: used.inputTokens - frame.startUsage.inputTokens, outputTokens: used.outputTokens - frame.startUsage.outputTokens, costUsd: used.costUsd - frame.startUsage.costUsd };
+    const since = {
+      ...used,
+      inputTokens: used.inputTokens - frame.startUsage.inputTokens,
+      outputTokens: used.outputTokens - frame.startUsage.outputTokens,
+      costUsd: used.costUsd - frame.startUsage.costUsd,
+    };
     const over = overBudget(since, frame.limits ?? {}, where, frame.path.join("/"));
     if (over) return over;
   }
@@ -106,14 +120,22 @@ function overBudget(used: Usage, limits: SubTeamLimits, where: string, team?: st
   const tokens = used.inputTokens + used.outputTokens;
   const who = team ? `sub-team "${team}"` : "the run";
   if (limits.maxTokens !== undefined && tokens > limits.maxTokens) {
-    return new TroupeError("BUDGET_EXCEEDED", `${who} used ${tokens} tokens, over ${where}.maxTokens ${limits.maxTokens}`, {
-      details: { tokens, maxTokens: limits.maxTokens, ...(team ? { team } : {}) },
-    }).toInfo();
+    return new TroupeError(
+      "BUDGET_EXCEEDED",
+      `${who} used ${tokens} tokens, over ${where}.maxTokens ${limits.maxTokens}`,
+      {
+        details: { tokens, maxTokens: limits.maxTokens, ...(team ? { team } : {}) },
+      },
+    ).toInfo();
   }
   if (limits.maxCostUsd !== undefined && used.costUsd > limits.maxCostUsd) {
-    return new TroupeError("BUDGET_EXCEEDED", `${who} cost $${used.costUsd}, over ${where}.maxCostUsd $${limits.maxCostUsd}`, {
-      details: { costUsd: used.costUsd, maxCostUsd: limits.maxCostUsd, ...(team ? { team } : {}) },
-    }).toInfo();
+    return new TroupeError(
+      "BUDGET_EXCEEDED",
+      `${who} cost $${used.costUsd}, over ${where}.maxCostUsd $${limits.maxCostUsd}`,
+      {
+        details: { costUsd: used.costUsd, maxCostUsd: limits.maxCostUsd, ...(team ? { team } : {}) },
+      },
+    ).toInfo();
   }
   return undefined;
 }

@@ -59,6 +59,9 @@ export function subTeamNode(options: SubTeamNodeOptions) {
     if (final.status === "completed") return new Command({ goto: lead, update });
     const error = final.error ?? new TroupeError("INTERNAL", `sub-team "${team}" stopped without an answer`).toInfo();
     const teamPath = [team, ...((error.details?.teamPath as string[] | undefined) ?? [])];
-    return new Command({ goto: END, update: { ...update, status: "failed", error: { ...error, details: { ...error.details, teamPath } } } });
+    return new Command({
+      goto: END,
+      update: { ...update, status: "failed", error: { ...error, details: { ...error.details, teamPath } } },
+    });
   };
 }

@@ -6,7 +6,8 @@ export type PatternSource = () => Iterable<AnyPattern>;
 /** A sub-team as a spec holds it: an inline team spec, or (before loading) a file path. */
 export type SubTeamValue = string | Record<string, unknown>;
 
-export const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
+export const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
 
 /** A sub-team's spec with its key as the default name. */
 export function subTeamRaw(key: string, value: Record<string, unknown>): Record<string, unknown> {
@@ -20,7 +21,9 @@ export function subTeamRaw(key: string, value: Record<string, unknown>): Record<
 export function checkSubTeam(key: string, value: Record<string, unknown>, patterns: PatternSource): SpecCheck {
   const raw = subTeamRaw(key, value);
   const agents = isRecord(raw.agents) ? Object.values(raw.agents).filter(isRecord) : [];
-  const tools = agents.flatMap((a) => (Array.isArray(a.tools) ? a.tools.filter((t): t is string => typeof t === "string") : []));
+  const tools = agents.flatMap((a) =>
+    Array.isArray(a.tools) ? a.tools.filter((t): t is string => typeof t === "string") : [],
+  );
   const models = [raw.model, ...agents.map((a) => a.model)].filter((m): m is string => typeof m === "string");
   return checkSpec(raw, { patterns: patterns(), tools, models });
 }

@@ -51,7 +51,11 @@ export function renderBlackboard(state: Pick<TeamStateValue, "scratch" | "messag
  * @example
  * nextByRoundRobin({ hub: ["x", "y"] }, "hub", [{ userTurn: 1, turn: 1, agent: "x", text: "hi" }]); // "y"
  */
-export function nextByRoundRobin(links: Record<string, string[]>, from: string, entries: readonly BlackboardEntry[]): string {
+export function nextByRoundRobin(
+  links: Record<string, string[]>,
+  from: string,
+  entries: readonly BlackboardEntry[],
+): string {
   const lastSpoke = (agent: string) => entries.findLastIndex((e) => e.agent === agent);
   const candidates = links[from] ?? [];
   let best = candidates[0]!;

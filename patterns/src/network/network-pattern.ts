@@ -1,5 +1,14 @@
 import { END, START, StateGraph } from "@langchain/langgraph";
-import { definePattern, finishOutcome, TeamState, type AgentNodePlan, type DirectiveOffer, type Outcome, type TeamStateUpdate, type TeamStateValue } from "@troupe/core";
+import {
+  definePattern,
+  finishOutcome,
+  TeamState,
+  type AgentNodePlan,
+  type DirectiveOffer,
+  type Outcome,
+  type TeamStateUpdate,
+  type TeamStateValue,
+} from "@troupe/core";
 import { calledFinish, resultText, runTokens, targetsOf } from "../pattern-helpers.js";
 import { blackboardOf, nextByRoundRobin, renderBlackboard, type BlackboardEntry } from "./blackboard.js";
 import {
@@ -32,7 +41,8 @@ interface RouterNote {
  */
 export const networkPattern = definePattern({
   name: "network",
-  description: "Peers take turns on a shared blackboard; a router picks the next speaker along allowed links until a termination condition holds",
+  description:
+    "Peers take turns on a shared blackboard; a router picks the next speaker along allowed links until a termination condition holds",
   options: NetworkOptions,
   check: checkNetwork,
   syntheticAgents(spec) {
@@ -55,14 +65,23 @@ export const networkPattern = definePattern({
     // node names come from the spec, so the graph is typed by string names
     const graph = new StateGraph<typeof TeamState, TeamStateValue, TeamStateUpdate, string>(TeamState);
     for (const peer of peers) {
-      graph.addNode(peer, ctx.agentNode(peer, speakerPlan(spec, peer, links, router, end)), { ends: [...(router ? [router] : links[peer]!), END] });
+      graph.addNode(peer, ctx.agentNode(peer, speakerPlan(spec, peer, links, router, end)), {
+        ends: [...(router ? [router] : links[peer]!), END],
+      });
     }
-    if (router) graph.addNode(router, ctx.agentNode(router, routerPlan(spec, router, links, end)), { ends: [...peers, END] });
+    if (router)
+      graph.addNode(router, ctx.agentNode(router, routerPlan(spec, router, links, end)), { ends: [...peers, END] });
     return graph.addEdge(START, entryOf(spec));
   },
 });
 
-function speakerPlan(spec: NetworkSpec, peer: string, links: Record<string, string[]>, router: string | undefined, end: NetworkEnd): AgentNodePlan {
+function speakerPlan(
+  spec: NetworkSpec,
+  peer: string,
+  links: Record<string, string[]>,
+  router: string | undefined,
+  end: NetworkEnd,
+): AgentNodePlan {
   const others = peersOf(spec).filter((p) => p !== peer);
   const context = [
     `You are ${peer}, one of the peers of the team "${spec.name}" (the others: ${others.join(", ")}).`,
@@ -81,7 +100,12 @@ function speakerPlan(spec: NetworkSpec, peer: string, links: Record<string, stri
       return { task, offers: end.onFinish ? [{ kind: "finish" }] : [], context };
     },
     commit(state, result) {
-      const said: BlackboardEntry = { userTurn: state.userTurn, turn: state.turn + 1, agent: peer, text: resultText(result.output) };
+      const said: BlackboardEntry = {
+        userTurn: state.userTurn,
+        turn: state.turn + 1,
+        agent: peer,
+        text: resultText(result.output),
+      };
       const blackboard = [...blackboardOf(state), said];
       const spoken = blackboard.filter((e) => e.userTurn === state.userTurn).length;
       const reason = endReasonOf(end, {
@@ -97,7 +121,12 @@ function speakerPlan(spec: NetworkSpec, peer: string, links: Record<string, stri
   };
 }
 
-function routerPlan(spec: NetworkSpec, router: string, links: Record<string, string[]>, end: NetworkEnd): AgentNodePlan {
+function routerPlan(
+  spec: NetworkSpec,
+  router: string,
+  links: Record<string, string[]>,
+  end: NetworkEnd,
+): AgentNodePlan {
   const context =
     `You pick who speaks next among the peers of the team "${spec.name}": ${peersOf(spec).join(", ")}. ` +
     "A speaker may only pass to the peers it is linked to; the delegate tool lists them. Your task goes to the peer you pick." +
@@ -114,22 +143,39 @@ function routerPlan(spec: NetworkSpec, router: string, links: Record<string, str
     commit(state, result): Outcome {
       const d = result.directive;
       const finished = d.type === "finish" && end.onFinish && calledFinish(result);
-      const reason = endReasonOf(end, { finish: finished, phrase: false, maxTurns: false, tokens: runTokens(state, result) });
+      const reason = endReasonOf(end, {
+        finish: finished,
+        phrase: false,
+        maxTurns: false,
+        tokens: runTokens(state, result),
+      });
       if (reason) {
         // the router's own answer when it finishes; otherwise the last contribution stands
         const output = finished ? result.output : state.outputs[lastSpeaker(state)];
         return finishOutcome(output, { scratch: { next: null, endReason: reason } });
       }
-      if (d.type === "route") return { goto: d.to, update: { scratch: { next: { userTurn: state.userTurn, to: d.to, from: router, task: d.task }, endReason: null } } };
+      if (d.type === "route")
+        return {
+          goto: d.to,
+          update: {
+            scratch: { next: { userTurn: state.userTurn, to: d.to, from: router, task: d.task }, endReason: null },
+          },
+        };
       // a router that answers without picking leaves the choice to round robin
       const last = lastSpeaker(state);
-      return { goto: nextByRoundRobin(links, last, blackboardOf(state)), update: { scratch: { next: null, endReason: null } } };
+      return {
+        goto: nextByRoundRobin(links, last, blackboardOf(state)),
+        update: { scratch: { next: null, endReason: null } },
+      };
     },
   };
 }
 
 /** The first condition that holds, in order: a finish call, the phrase, the turn count, the token budget. */
-function endReasonOf(end: NetworkEnd, seen: { finish: boolean; phrase: boolean; maxTurns: boolean; tokens: number }): EndReason | undefined {
+function endReasonOf(
+  end: NetworkEnd,
+  seen: { finish: boolean; phrase: boolean; maxTurns: boolean; tokens: number },
+): EndReason | undefined {
   if (seen.finish) return "finish";
   if (seen.phrase) return "phrase";
   if (seen.maxTurns) return "max_turns";

@@ -118,25 +118,36 @@ export function checkNetwork(spec: NetworkSpec): SpecProblem[] {
   const unknown = (name: string) => `unknown agent ${JSON.stringify(name)}${didYouMean(name, agents)}`;
   const moderator = moderatorOf(spec);
   if (moderator !== undefined && !spec.agents[moderator]) {
-    problems.push({ path: "router", message: `${unknown(moderator)}; use round_robin, model, or the name of an agent${didYouMean(moderator, KEYWORDS)}` });
+    problems.push({
+      path: "router",
+      message: `${unknown(moderator)}; use round_robin, model, or the name of an agent${didYouMean(moderator, KEYWORDS)}`,
+    });
   }
   if (spec.router === "model" && spec.agents[NETWORK_ROUTER]) {
-    problems.push({ path: `agents.${NETWORK_ROUTER}`, message: `router: model adds an agent named "${NETWORK_ROUTER}"; rename yours` });
+    problems.push({
+      path: `agents.${NETWORK_ROUTER}`,
+      message: `router: model adds an agent named "${NETWORK_ROUTER}"; rename yours`,
+    });
   }
   if (KEYWORDS.includes(spec.router) && spec.agents[spec.router]) {
-    problems.push({ path: "router", message: `"${spec.router}" means the built-in router here, not your agent "${spec.router}"; rename the agent to make it the router` });
+    problems.push({
+      path: "router",
+      message: `"${spec.router}" means the built-in router here, not your agent "${spec.router}"; rename the agent to make it the router`,
+    });
   }
   const peers = peersOf(spec);
   const notPeer = (name: string, path: string): boolean => {
     if (!spec.agents[name]) problems.push({ path, message: unknown(name) });
-    else if (name === moderator) problems.push({ path, message: `"${name}" is the router; it picks speakers and does not speak itself` });
+    else if (name === moderator)
+      problems.push({ path, message: `"${name}" is the router; it picks speakers and does not speak itself` });
     else return false;
     return true;
   };
   if (spec.entry !== undefined) notPeer(spec.entry, "entry");
   for (const [from, targets] of Object.entries(spec.links ?? {})) {
     if (notPeer(from, `links.${from}`)) continue;
-    if (targets.length === 0) problems.push({ path: `links.${from}`, message: "list at least one peer it may pass to" });
+    if (targets.length === 0)
+      problems.push({ path: `links.${from}`, message: "list at least one peer it may pass to" });
     targets.forEach((to, i) => {
       const path = `links.${from}[${i}]`;
       if (notPeer(to, path)) return;
@@ -144,13 +155,21 @@ export function checkNetwork(spec: NetworkSpec): SpecProblem[] {
       else if (targets.indexOf(to) !== i) problems.push({ path, message: `"${to}" is listed twice` });
     });
   }
-  if (peers.length < 2) problems.push({ path: "agents", message: "a network needs at least two peers (agents other than the router)" });
+  if (peers.length < 2)
+    problems.push({ path: "agents", message: "a network needs at least two peers (agents other than the router)" });
   if (problems.length) return problems;
   if (spec.links) {
-    for (const p of peers) if (!spec.links[p]) problems.push({ path: `links.${p}`, message: `missing; "${p}" would have no one to pass to` });
+    for (const p of peers)
+      if (!spec.links[p])
+        problems.push({ path: `links.${p}`, message: `missing; "${p}" would have no one to pass to` });
     const seen = reachable(entryOf(spec), linksOf(spec));
     const fallbacks = fallbackAgents(spec);
-    for (const p of peers) if (!seen.has(p) && !fallbacks.has(p)) problems.push({ path: `agents.${p}`, message: `unreachable: no chain of links leads from "${entryOf(spec)}" to it` });
+    for (const p of peers)
+      if (!seen.has(p) && !fallbacks.has(p))
+        problems.push({
+          path: `agents.${p}`,
+          message: `unreachable: no chain of links leads from "${entryOf(spec)}" to it`,
+        });
   }
   problems.push(...checkTermination(spec));
   return problems;
@@ -159,9 +178,21 @@ export function checkNetwork(spec: NetworkSpec): SpecProblem[] {
 function checkTermination(spec: NetworkSpec): SpecProblem[] {
   const t = spec.termination;
   if (!t) return [];
-  if (Object.keys(t).length === 0) return [{ path: "termination", message: "give at least one of maxTurns, phrase, onFinish, maxTokens (or leave termination out)" }];
+  if (Object.keys(t).length === 0)
+    return [
+      {
+        path: "termination",
+        message: "give at least one of maxTurns, phrase, onFinish, maxTokens (or leave termination out)",
+      },
+    ];
   if (t.onFinish === false && t.maxTurns === undefined && t.phrase === undefined && t.maxTokens === undefined) {
-    return [{ path: "termination.onFinish", message: "with onFinish false and no maxTurns, phrase or maxTokens the network can only fail at limits.maxTurns; add one" }];
+    return [
+      {
+        path: "termination.onFinish",
+        message:
+          "with onFinish false and no maxTurns, phrase or maxTokens the network can only fail at limits.maxTurns; add one",
+      },
+    ];
   }
   return [];
 }

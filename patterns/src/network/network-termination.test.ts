@@ -11,7 +11,9 @@ afterEach(() => {
 function team(script: ConstructorParameters<typeof ScriptedModel>[0], options: Partial<NetworkTeamOptions>) {
   const model = new ScriptedModel(script);
   models.push(model);
-  const agents = ["a", "b", "c"].map((name) => defineAgent({ name, description: `peer ${name}`, instructions: `You are ${name}.`, model }));
+  const agents = ["a", "b", "c"].map((name) =>
+    defineAgent({ name, description: `peer ${name}`, instructions: `You are ${name}.`, model }),
+  );
   return { model, team: network({ name: "panel", agents, model, store: memoryStore(), ...options }) };
 }
 
@@ -26,7 +28,10 @@ function failure(error: unknown): RunResult {
 
 describe("network termination", () => {
   it("ends on the phrase (any case), telling speakers to say it", async () => {
-    const { model, team: t } = team({ a: ["A1"], b: ["We are Agreed: ship"] }, { termination: { phrase: "AGREED", maxTurns: 10 } });
+    const { model, team: t } = team(
+      { a: ["A1"], b: ["We are Agreed: ship"] },
+      { termination: { phrase: "AGREED", maxTurns: 10 } },
+    );
     const { result, reason } = await ended(t, "phrase");
     expect(reason).toBe("phrase");
     expect(result.status).toBe("completed");
@@ -50,12 +55,19 @@ describe("network termination", () => {
   });
 
   it("without onFinish, finish is not offered and a finish call is refused as a tool error", async () => {
-    const { model, team: t } = team({ a: [finish("too early"), "A1"], b: ["B1"] }, { termination: { onFinish: false, maxTurns: 2 } });
+    const { model, team: t } = team(
+      { a: [finish("too early"), "A1"], b: ["B1"] },
+      { termination: { onFinish: false, maxTurns: 2 } },
+    );
     const { result, reason } = await ended(t, "nofinish");
     expect(reason).toBe("max_turns");
     expect(result.output).toBe("B1");
     expect(model.calls.every((c) => c.tools.length === 0)).toBe(true);
-    expect(model.callsBy("a")[1]!.messages.at(-1)!.content[0]).toMatchObject({ type: "tool_result", isError: true, content: "finish is not available to you here" });
+    expect(model.callsBy("a")[1]!.messages.at(-1)!.content[0]).toMatchObject({
+      type: "tool_result",
+      isError: true,
+      content: "finish is not available to you here",
+    });
   });
 
   it("termination.maxTurns ends completed with reason max_turns", async () => {
@@ -78,7 +90,10 @@ describe("network termination", () => {
   });
 
   it("the budget counts the router's tokens too and keeps the last speaker's answer", async () => {
-    const { team: t } = team({ a: ["A1"], network_router: [{ text: "thinking", usage: { inputTokens: 50, outputTokens: 5 } }] }, { router: "model", termination: { maxTokens: 60 } });
+    const { team: t } = team(
+      { a: ["A1"], network_router: [{ text: "thinking", usage: { inputTokens: 50, outputTokens: 5 } }] },
+      { router: "model", termination: { maxTokens: 60 } },
+    );
     const { result, reason } = await ended(t, "router-budget");
     expect(reason).toBe("budget");
     expect(result.steps.map((s) => s.agent)).toEqual(["a", "network_router"]);
@@ -94,7 +109,10 @@ describe("network termination", () => {
   });
 
   it("limits.maxTurns is a hard failure (MAX_TURNS_EXCEEDED), unlike termination.maxTurns", async () => {
-    const { team: t } = team({ a: ["A1"], b: ["B1"], c: ["C1"] }, { limits: { maxTurns: 3 }, termination: { maxTurns: 10 } });
+    const { team: t } = team(
+      { a: ["A1"], b: ["B1"], c: ["C1"] },
+      { limits: { maxTurns: 3 }, termination: { maxTurns: 10 } },
+    );
     const error = await t.run("go", { threadId: "hard-turns" }).catch((e: unknown) => e);
     expect(isTroupeError(error, "MAX_TURNS_EXCEEDED")).toBe(true);
     expect(failure(error).steps.map((s) => s.agent)).toEqual(["a", "b", "c"]);

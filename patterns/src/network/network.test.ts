@@ -16,19 +16,27 @@ function scripted(script: ConstructorParameters<typeof ScriptedModel>[0]): Scrip
 }
 
 function team(model: ScriptedModel, names: string[], options: Partial<NetworkTeamOptions> = {}) {
-  const agents = names.map((name) => defineAgent({ name, description: `${name} the peer`, instructions: `You are ${name}.`, model }));
+  const agents = names.map((name) =>
+    defineAgent({ name, description: `${name} the peer`, instructions: `You are ${name}.`, model }),
+  );
   return network({ name: "panel", agents, model, store: memoryStore(), limits: { maxTurns: 12 }, ...options });
 }
 
 const requestText = (call: ModelRequest) => textOf(call.messages[0]);
 const delegateEnum = (call: ModelRequest) => {
-  const schema = call.tools.find((t) => t.name === "delegate")?.inputSchema as { properties: { agent: { enum: string[] } } };
+  const schema = call.tools.find((t) => t.name === "delegate")?.inputSchema as {
+    properties: { agent: { enum: string[] } };
+  };
   return schema.properties.agent.enum;
 };
 
 describe("network pattern", () => {
   it("round robin on full links: a, b, c, a, and each speaker reads the blackboard", async () => {
-    const model = scripted({ alice: ["A1: launch in May", "A2: final plan"], bob: ["B1: budget is fine"], carol: ["C1: hire two"] });
+    const model = scripted({
+      alice: ["A1: launch in May", "A2: final plan"],
+      bob: ["B1: budget is fine"],
+      carol: ["C1: hire two"],
+    });
     const t = team(model, ["alice", "bob", "carol"], { termination: { maxTurns: 4 } });
     const result = await t.run("Plan the launch", { threadId: "rr" });
     expect(result.status).toBe("completed");
@@ -43,7 +51,9 @@ describe("network pattern", () => {
       { userTurn: 1, turn: 4, agent: "alice", text: "A2: final plan" },
     ]);
     // payload: the request and everything said before reach each speaker
-    expect(requestText(model.callsBy("alice")[0]!)).toContain("Current request: Plan the launch\n(nobody has spoken on it yet)");
+    expect(requestText(model.callsBy("alice")[0]!)).toContain(
+      "Current request: Plan the launch\n(nobody has spoken on it yet)",
+    );
     const carol = requestText(model.callsBy("carol")[0]!);
     expect(carol).toContain("[alice, turn 1] A1: launch in May\n[bob, turn 2] B1: budget is fine");
     expect(requestText(model.callsBy("alice")[1]!)).toContain("[carol, turn 3] C1: hire two");
@@ -54,7 +64,10 @@ describe("network pattern", () => {
 
   it("round robin passes only along links, giving each linked peer its turn", async () => {
     const model = scripted({ hub: ["H1", "H2", "H3"], x: ["X1"], y: ["Y1"] });
-    const t = team(model, ["hub", "x", "y"], { links: { hub: ["x", "y"], x: ["hub"], y: ["hub"] }, termination: { maxTurns: 5 } });
+    const t = team(model, ["hub", "x", "y"], {
+      links: { hub: ["x", "y"], x: ["hub"], y: ["hub"] },
+      termination: { maxTurns: 5 },
+    });
     const result = await t.run("go", { threadId: "star" });
     expect(result.steps.map((s) => s.agent)).toEqual(["hub", "x", "hub", "y", "hub"]);
     const diagram = await t.mermaid();
@@ -68,9 +81,16 @@ describe("network pattern", () => {
       alice: ["A1: idea", finish("FINAL: ship it")],
       carol: ["C1: numbers"],
       bob: [],
-      network_router: [delegate("carol", "give numbers for alice's idea"), delegate("bob", "weigh in"), delegate("alice", "wrap up")],
+      network_router: [
+        delegate("carol", "give numbers for alice's idea"),
+        delegate("bob", "weigh in"),
+        delegate("alice", "wrap up"),
+      ],
     });
-    const t = team(model, ["alice", "bob", "carol"], { router: "model", links: { alice: ["bob", "carol"], bob: ["alice"], carol: ["alice"] } });
+    const t = team(model, ["alice", "bob", "carol"], {
+      router: "model",
+      links: { alice: ["bob", "carol"], bob: ["alice"], carol: ["alice"] },
+    });
     const result = await t.run("Should we ship?", { threadId: "router" });
     expect(result.steps.map((s) => s.agent)).toEqual(["alice", "network_router", "carol", "network_router", "alice"]);
     expect(result.output).toBe("FINAL: ship it");
@@ -89,8 +109,17 @@ describe("network pattern", () => {
   });
 
   it("a moderating agent routes without speaking and may finish with its own answer", async () => {
-    const model = scripted({ pro: ["P1: adopt"], con: ["C1: too costly"], moderator: [delegate("con", "rebut pro"), finish("Verdict: adopt, in phases")] });
-    const moderator = defineAgent({ name: "moderator", description: "Runs the debate", instructions: "Moderate.", model });
+    const model = scripted({
+      pro: ["P1: adopt"],
+      con: ["C1: too costly"],
+      moderator: [delegate("con", "rebut pro"), finish("Verdict: adopt, in phases")],
+    });
+    const moderator = defineAgent({
+      name: "moderator",
+      description: "Runs the debate",
+      instructions: "Moderate.",
+      model,
+    });
     const t = team(model, ["pro", "con"], { router: moderator });
     const result = await t.run("Adopt sagas?", { threadId: "mod" });
     expect(result.steps.map((s) => s.agent)).toEqual(["pro", "moderator", "con", "moderator"]);
@@ -114,12 +143,19 @@ describe("network pattern", () => {
     const t = team(model, ["a", "b"], { termination: { maxTurns: 2 } });
     await t.run("first question", { threadId: "multi" });
     const second = await t.run("follow-up", { threadId: "multi" });
-    expect(second.steps.map((s) => [s.userTurn, s.agent])).toEqual([[2, "a"], [2, "b"]]);
+    expect(second.steps.map((s) => [s.userTurn, s.agent])).toEqual([
+      [2, "a"],
+      [2, "b"],
+    ]);
     expect(second.output).toBe("B2");
     const seen = requestText(model.callsBy("a")[1]!);
-    expect(seen).toContain("Earlier request: first question\n[a, turn 1] A1\n[b, turn 2] B1\nCurrent request: follow-up\n(nobody has spoken on it yet)");
+    expect(seen).toContain(
+      "Earlier request: first question\n[a, turn 1] A1\n[b, turn 2] B1\nCurrent request: follow-up\n(nobody has spoken on it yet)",
+    );
     const state = await t.state("multi");
-    expect((state?.scratch.blackboard as { userTurn: number; text: string }[]).map((e) => `${e.userTurn}:${e.text}`)).toEqual(["1:A1", "1:B1", "2:A2", "2:B2"]);
+    expect(
+      (state?.scratch.blackboard as { userTurn: number; text: string }[]).map((e) => `${e.userTurn}:${e.text}`),
+    ).toEqual(["1:A1", "1:B1", "2:A2", "2:B2"]);
     expect(state?.scratch.endReason).toBe("max_turns");
   });
 
@@ -140,7 +176,11 @@ describe("network pattern", () => {
   });
 
   it("replays from a mid-run checkpoint with zero model calls", async () => {
-    const model = scripted({ a: ["A1", finish("DONE")], c: ["C1"], network_router: [delegate("c", "add detail"), delegate("a", "conclude")] });
+    const model = scripted({
+      a: ["A1", finish("DONE")],
+      c: ["C1"],
+      network_router: [delegate("c", "add detail"), delegate("a", "conclude")],
+    });
     const t = team(model, ["a", "b", "c"], { router: "model" });
     const live = await t.run("go", { threadId: "replay" });
     const history = await t.history("replay");

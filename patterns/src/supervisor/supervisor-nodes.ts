@@ -1,4 +1,11 @@
-import { appendUser, closeDangling, finishOutcome, type AgentNodePlan, type DirectiveOffer, type TeamSpec } from "@troupe/core";
+import {
+  appendUser,
+  closeDangling,
+  finishOutcome,
+  type AgentNodePlan,
+  type DirectiveOffer,
+  type TeamSpec,
+} from "@troupe/core";
 import { resultText } from "../pattern-helpers.js";
 
 /** A delegation the lead made and waits on, kept in `scratch.pending`. */
@@ -18,13 +25,19 @@ export function leadPlan(lead: string, offers: DirectiveOffer[], context: string
       const transcript = state.transcripts[lead] ?? [];
       const pending = state.scratch.pending as Pending | undefined;
       // a new run starts at turn 0 (a sub-team run starts with no pending delegation)
-      if (state.turn === 0 || !pending) return { task: state.input, messages: closeDangling(transcript), offers, context };
-      const result = { type: "tool_result" as const, toolUseId: pending.toolUseId, content: resultText(state.outputs[pending.worker]) };
+      if (state.turn === 0 || !pending)
+        return { task: state.input, messages: closeDangling(transcript), offers, context };
+      const result = {
+        type: "tool_result" as const,
+        toolUseId: pending.toolUseId,
+        content: resultText(state.outputs[pending.worker]),
+      };
       return { task: "", messages: appendUser(transcript, [result]), offers, context };
     },
     commit(_state, result) {
       const d = result.directive;
-      if (d.type === "route") return { goto: d.to, update: { scratch: { pending: { toolUseId: d.toolUseId, worker: d.to, task: d.task } } } };
+      if (d.type === "route")
+        return { goto: d.to, update: { scratch: { pending: { toolUseId: d.toolUseId, worker: d.to, task: d.task } } } };
       return finishOutcome(result.output, { scratch: { pending: null } });
     },
   };

@@ -13,15 +13,31 @@ const notes = defineTool({
 
 function team(model: ScriptedModel, maxTurns = 12) {
   const lead = defineAgent({ name: "lead", description: "Leads", instructions: "Lead the team.", model });
-  const researcher = defineAgent({ name: "researcher", description: "Finds facts", instructions: "Find facts.", tools: [notes], model });
+  const researcher = defineAgent({
+    name: "researcher",
+    description: "Finds facts",
+    instructions: "Find facts.",
+    tools: [notes],
+    model,
+  });
   const writer = defineAgent({ name: "writer", description: "Writes briefs", instructions: "Write.", model });
-  return supervisor({ name: "research", lead, workers: [researcher, writer], limits: { maxTurns }, store: memoryStore() });
+  return supervisor({
+    name: "research",
+    lead,
+    workers: [researcher, writer],
+    limits: { maxTurns },
+    store: memoryStore(),
+  });
 }
 
 describe("supervisor pattern", () => {
   it("routes one worker at a time, shows each result to the lead, and finishes", async () => {
     const model = new ScriptedModel({
-      lead: [delegate("researcher", "find facts on sagas"), delegate("writer", "write a brief from: facts"), finish("BRIEF: sagas undo work")],
+      lead: [
+        delegate("researcher", "find facts on sagas"),
+        delegate("writer", "write a brief from: facts"),
+        finish("BRIEF: sagas undo work"),
+      ],
       researcher: [callTool("search_notes", { query: "sagas" }), "Fact: sagas compensate"],
       writer: ["Brief: sagas compensate in reverse"],
     });
@@ -58,7 +74,14 @@ describe("supervisor spec", () => {
     const { checkSpec } = await import("@troupe/core");
     const { builtinPatterns } = await import("../index.js");
     const agent = { description: "d", instructions: "i" };
-    const spec = { name: "t", pattern: "supervisor", supervisor: "lead", workers: ["w"], agents: { lead: agent, w: agent, backup: agent, stray: agent }, resilience: { agents: { w: { fallback: "backup" } } } };
+    const spec = {
+      name: "t",
+      pattern: "supervisor",
+      supervisor: "lead",
+      workers: ["w"],
+      agents: { lead: agent, w: agent, backup: agent, stray: agent },
+      resilience: { agents: { w: { fallback: "backup" } } },
+    };
     const { problems } = checkSpec(spec, { patterns: builtinPatterns });
     expect(problems.map((p) => p.path)).toEqual(["agents.stray"]);
   });

@@ -16,5 +16,10 @@ export interface SupervisorTeamOptions extends BuilderOptions {
  */
 export function supervisor(options: SupervisorTeamOptions): Team {
   const { lead, workers, ...rest } = options;
-  return teamFromAgents(supervisorPattern, [lead, ...workers], { supervisor: lead.name, workers: workers.map((w) => w.name) }, rest);
+  return teamFromAgents(
+    supervisorPattern,
+    [lead, ...workers],
+    { supervisor: lead.name, workers: workers.map((w) => w.name) },
+    rest,
+  );
 }

@@ -23,5 +23,10 @@ export interface SwarmTeamOptions extends BuilderOptions {
  */
 export function swarm(options: SwarmTeamOptions): Team {
   const { entry, agents, handoffs, ...rest } = options;
-  return teamFromAgents(swarmPattern, agentsWithEntry(entry, agents), { entry: entry.name, ...(handoffs ? { handoffs: handoffNames(handoffs) } : {}) }, rest);
+  return teamFromAgents(
+    swarmPattern,
+    agentsWithEntry(entry, agents),
+    { entry: entry.name, ...(handoffs ? { handoffs: handoffNames(handoffs) } : {}) },
+    rest,
+  );
 }

@@ -2,7 +2,18 @@ import { randomUUID } from "node:crypto";
 import { accessSync, constants, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { TroupeEvent } from "@troupe/core";
-import { AgentRegistry, followThread, loadAgentModule, NatsBus, Orchestrator, RunQueue, submitRun, Worker, type NatsBusOptions, type RunEventLog } from "@troupe/nats";
+import {
+  AgentRegistry,
+  followThread,
+  loadAgentModule,
+  NatsBus,
+  Orchestrator,
+  RunQueue,
+  submitRun,
+  Worker,
+  type NatsBusOptions,
+  type RunEventLog,
+} from "@troupe/nats";
 import { loadTeam, readTeamSource, validateTeam } from "@troupe/patterns";
 import { UsageError, type CliIO } from "../cli-io.js";
 import { clip, formatEvent } from "../format-event.js";
@@ -41,12 +52,23 @@ export interface NatsFlags extends RunOutputFlags, ImportFlags {
  * const bus = await NatsBus.connect(natsOptions({ nats: "nats://a:4222,nats://b:4222" }, io));
  */
 export function natsOptions(flags: NatsFlags, io: CliIO, extra: Partial<NatsBusOptions> = {}): NatsBusOptions {
-  const servers = (flags.nats ?? io.env.NATS_URL ?? "").split(",").map((s) => s.trim()).filter(Boolean);
-  if (!servers.length) throw new UsageError("this command needs --nats <url> (or NATS_URL), e.g. --nats nats://127.0.0.1:4222");
+  const servers = (flags.nats ?? io.env.NATS_URL ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (!servers.length)
+    throw new UsageError("this command needs --nats <url> (or NATS_URL), e.g. --nats nats://127.0.0.1:4222");
   const env = io.env;
   const nkey = flags.nkey ?? env.NATS_NKEY;
   const creds = flags.creds ?? env.NATS_CREDS;
-  const tls = env.NATS_CA || env.NATS_CERT ? { ...(env.NATS_CA ? { caFile: env.NATS_CA } : {}), ...(env.NATS_CERT ? { certFile: env.NATS_CERT } : {}), ...(env.NATS_KEY ? { keyFile: env.NATS_KEY } : {}) } : undefined;
+  const tls =
+    env.NATS_CA || env.NATS_CERT
+      ? {
+          ...(env.NATS_CA ? { caFile: env.NATS_CA } : {}),
+          ...(env.NATS_CERT ? { certFile: env.NATS_CERT } : {}),
+          ...(env.NATS_KEY ? { keyFile: env.NATS_KEY } : {}),
+        }
+      : undefined;
   return {
     servers,
     namespace: flags.namespace ?? env.TROUPE_NAMESPACE ?? "default",
@@ -66,7 +88,8 @@ export function natsOptions(flags: NatsFlags, io: CliIO, extra: Partial<NatsBusO
  * tool results, and the saga journal live, shared with the orchestrators (or `troupe run --nats`).
  */
 export async function workerCommand(flags: NatsFlags, io: CliIO): Promise<number> {
-  if (!flags.agents) throw new UsageError("troupe worker needs --agents <module> (a JS module exporting defineAgent values)");
+  if (!flags.agents)
+    throw new UsageError("troupe worker needs --agents <module> (a JS module exporting defineAgent values)");
   if (!flags.store) {
     throw new UsageError(
       "troupe worker needs --store <url>: pass the store the orchestrators (or troupe run --nats) use, e.g. --store postgres://troupe@db/troupe; the worker reads approval decisions from it, records model answers and tool results there so a retried request repeats no side effect, and journals compensable tool calls there so a cancelled or failed run undoes them",
@@ -74,14 +97,26 @@ export async function workerCommand(flags: NatsFlags, io: CliIO): Promise<number
   }
   const agents = await loadAgentModule(flags.agents, io.cwd);
   const store = openStore(flags.store, io);
-  const bus = await NatsBus.connect(natsOptions(flags, io, { durableEvents: true, name: "troupe-worker" })).catch(async (error: unknown) => {
-    await store.close();
-    throw error;
-  });
+  const bus = await NatsBus.connect(natsOptions(flags, io, { durableEvents: true, name: "troupe-worker" })).catch(
+    async (error: unknown) => {
+      await store.close();
+      throw error;
+    },
+  );
   try {
     const replicas = replicasOf(io);
-    const worker = await Worker.start({ bus, agents, store, env: io.env, ...(replicas ? { registry: { replicas } } : {}), onNotice: (m) => io.err(`note: ${m}`), ...(flags.model ? { model: flags.model } : {}) });
-    io.err(`worker ${worker.workerId} serves ${worker.agents.join(", ")} in namespace "${bus.namespace}" (SIGTERM drains)`);
+    const worker = await Worker.start({
+      bus,
+      agents,
+      store,
+      env: io.env,
+      ...(replicas ? { registry: { replicas } } : {}),
+      onNotice: (m) => io.err(`note: ${m}`),
+      ...(flags.model ? { model: flags.model } : {}),
+    });
+    io.err(
+      `worker ${worker.workerId} serves ${worker.agents.join(", ")} in namespace "${bus.namespace}" (SIGTERM drains)`,
+    );
     const signal = await untilSignal();
     io.err(`${signal}: draining (finishing requests in flight)`);
     await worker.drain();
@@ -98,7 +133,10 @@ export async function workerCommand(flags: NatsFlags, io: CliIO): Promise<number
  */
 export async function orchestratorCommand(flags: NatsFlags, io: CliIO): Promise<number> {
   const teams = await registeredTeams(flags.team ?? [], flags, io);
-  if (!isPostgresUrl(flags.store)) io.err("note: without --store postgres://... the checkpoints stay on this machine; another orchestrator cannot resume its runs");
+  if (!isPostgresUrl(flags.store))
+    io.err(
+      "note: without --store postgres://... the checkpoints stay on this machine; another orchestrator cannot resume its runs",
+    );
   const store = openStore(flags.store, io);
   const bus = await NatsBus.connect(natsOptions(flags, io, { durableEvents: true, name: "troupe-orchestrator" }));
   try {
@@ -126,7 +164,10 @@ export async function orchestratorCommand(flags: NatsFlags, io: CliIO): Promise<
     io.err(
       `orchestrator ${orchestrator.id} takes runs from ${orchestrator.queue.stream} (namespace "${bus.namespace}", store ${store.kind}; spec imports from ${allowed.length ? allowed.join(", ") : "nowhere (--allow-imports <dir> allows a directory)"}); SIGTERM stops it gracefully`,
     );
-    for (const t of teams) io.err(`registered team ${t.name}@${t.version} (${t.source.file ?? t.source.baseDir}; imports from ${t.source.baseDir}): troupe submit --team ${t.name} --input "..."`);
+    for (const t of teams)
+      io.err(
+        `registered team ${t.name}@${t.version} (${t.source.file ?? t.source.baseDir}; imports from ${t.source.baseDir}): troupe submit --team ${t.name} --input "..."`,
+      );
     const signal = await untilSignal();
     io.err(`${signal}: stopping (running runs finish or are handed over)`);
     await orchestrator.stop();
@@ -144,9 +185,16 @@ export async function orchestratorCommand(flags: NatsFlags, io: CliIO): Promise<
  * registered: no spec and no code paths leave this machine.
  */
 export async function submitCommand(specPath: string | undefined, flags: NatsFlags, io: CliIO): Promise<number> {
-  if (specPath && flags.team) throw new UsageError(`troupe submit takes a spec file or --team <name>, not both (got ${specPath} and --team ${flags.team.join(", ")})`);
-  if (!specPath && !flags.team) throw new UsageError('troupe submit needs a spec file (troupe submit team.yaml --input "...") or --team <name>[@<version>] naming a team the orchestrators registered');
-  if ((flags.team?.length ?? 0) > 1) throw new UsageError(`troupe submit takes one --team (got ${flags.team!.join(", ")})`);
+  if (specPath && flags.team)
+    throw new UsageError(
+      `troupe submit takes a spec file or --team <name>, not both (got ${specPath} and --team ${flags.team.join(", ")})`,
+    );
+  if (!specPath && !flags.team)
+    throw new UsageError(
+      'troupe submit needs a spec file (troupe submit team.yaml --input "...") or --team <name>[@<version>] naming a team the orchestrators registered',
+    );
+  if ((flags.team?.length ?? 0) > 1)
+    throw new UsageError(`troupe submit takes one --team (got ${flags.team!.join(", ")})`);
   if (!flags.input?.trim()) throw new UsageError('troupe submit needs --input "<what to ask the team>"');
   const what = await (async () => {
     if (flags.team) return { team: parseTeamRef(flags.team[0]!) };
@@ -156,9 +204,18 @@ export async function submitCommand(specPath: string | undefined, flags: NatsFla
   })();
   const bus = await NatsBus.connect(natsOptions(flags, io, { name: "troupe-submit" }));
   try {
-    const request = await submitRun(bus, { ...what, input: flags.input, ...(flags.thread ? { threadId: flags.thread } : {}) });
+    const request = await submitRun(bus, {
+      ...what,
+      input: flags.input,
+      ...(flags.thread ? { threadId: flags.thread } : {}),
+    });
     io.out(request.threadId);
-    const how = [flags.nats && `--nats ${flags.nats}`, flags.namespace && `--namespace ${flags.namespace}`, flags.nkey && `--nkey ${flags.nkey}`, flags.creds && `--creds ${flags.creds}`].filter(Boolean);
+    const how = [
+      flags.nats && `--nats ${flags.nats}`,
+      flags.namespace && `--namespace ${flags.namespace}`,
+      flags.nkey && `--nkey ${flags.nkey}`,
+      flags.creds && `--creds ${flags.creds}`,
+    ].filter(Boolean);
     io.err(`queued request ${request.requestId}; follow it with: troupe watch ${[request.threadId, ...how].join(" ")}`);
     return 0;
   } finally {
@@ -182,7 +239,8 @@ export async function watchCommand(threadId: string, flags: NatsFlags, io: CliIO
         if (line) io.out(`${event.runId.slice(0, 8)} ${line}`);
       }
     }
-    if (last?.type === "run.completed" && !flags.json) io.out(typeof last.output === "string" ? last.output : JSON.stringify(last.output, null, 2));
+    if (last?.type === "run.completed" && !flags.json)
+      io.out(typeof last.output === "string" ? last.output : JSON.stringify(last.output, null, 2));
     return last && (last.type === "run.failed" || last.type === "run.cancelled") ? 1 : 0;
   } finally {
     process.removeListener("SIGINT", onSignal);
@@ -197,8 +255,10 @@ export async function agentsCommand(flags: NatsFlags, io: CliIO): Promise<number
     const entries = await (await AgentRegistry.open(bus.connection, { namespace: bus.namespace })).list();
     if (flags.json) io.out(JSON.stringify(entries));
     else {
-      if (!entries.length) io.err(`no agents registered in namespace "${bus.namespace}"; start one with troupe worker --agents <module>`);
-      for (const e of entries) io.out(`${e.name.padEnd(20)}${e.workerId.padEnd(36)}v${e.version.padEnd(14)}${e.heartbeatAt}`);
+      if (!entries.length)
+        io.err(`no agents registered in namespace "${bus.namespace}"; start one with troupe worker --agents <module>`);
+      for (const e of entries)
+        io.out(`${e.name.padEnd(20)}${e.workerId.padEnd(36)}v${e.version.padEnd(14)}${e.heartbeatAt}`);
     }
     return 0;
   } finally {
@@ -222,7 +282,13 @@ export async function runOverNatsCommand(specPath: string, flags: NatsFlags, io:
     });
     try {
       const threadId = flags.thread ?? randomUUID();
-      return await printRun(team, announced(team.stream(flags.input!, { threadId }), await bus.eventLog()), threadId, flags, io);
+      return await printRun(
+        team,
+        announced(team.stream(flags.input!, { threadId }), await bus.eventLog()),
+        threadId,
+        flags,
+        io,
+      );
     } finally {
       await team.close();
     }
@@ -232,7 +298,12 @@ export async function runOverNatsCommand(specPath: string, flags: NatsFlags, io:
 }
 
 /** troupe dlq list|redrive <seq> --nats: the run requests that could not be run. */
-export async function natsDlqCommand(action: "list" | "redrive", seq: string | undefined, flags: NatsFlags, io: CliIO): Promise<number> {
+export async function natsDlqCommand(
+  action: "list" | "redrive",
+  seq: string | undefined,
+  flags: NatsFlags,
+  io: CliIO,
+): Promise<number> {
   const bus = await NatsBus.connect(natsOptions(flags, io, { name: "troupe-dlq" }));
   try {
     const queue = await RunQueue.open(bus.connection, { namespace: bus.namespace });
@@ -241,7 +312,10 @@ export async function natsDlqCommand(action: "list" | "redrive", seq: string | u
       if (flags.json) io.out(JSON.stringify(dead));
       else {
         if (!dead.length) io.err(`${queue.dlqStream} is empty`);
-        for (const d of dead) io.out(`#${String(d.seq).padEnd(6)}${d.request.threadId.padEnd(38)}${d.code.padEnd(20)}${String(d.deliveries).padEnd(4)}${clip(d.reason, 80)}`);
+        for (const d of dead)
+          io.out(
+            `#${String(d.seq).padEnd(6)}${d.request.threadId.padEnd(38)}${d.code.padEnd(20)}${String(d.deliveries).padEnd(4)}${clip(d.reason, 80)}`,
+          );
       }
       return 0;
     }
@@ -271,7 +345,9 @@ function readable(path: string, what: string): string {
     accessSync(path, constants.R_OK);
     return path;
   } catch (error) {
-    throw new UsageError(`${what} ${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)}); pass the namespace's credentials file (troupe nats config prints where it wrote them)`);
+    throw new UsageError(
+      `${what} ${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)}); pass the namespace's credentials file (troupe nats config prints where it wrote them)`,
+    );
   }
 }
 

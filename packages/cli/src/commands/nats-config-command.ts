@@ -18,15 +18,27 @@ export interface NatsConfigFlags {
  */
 export async function natsConfigCommand(flags: NatsConfigFlags, io: CliIO): Promise<number> {
   const namespaces = flags.namespace ?? [];
-  if (!namespaces.length) throw new UsageError("troupe nats config needs at least one --namespace <ns>, e.g. --namespace tenant-a --namespace tenant-b");
+  if (!namespaces.length)
+    throw new UsageError(
+      "troupe nats config needs at least one --namespace <ns>, e.g. --namespace tenant-a --namespace tenant-b",
+    );
   const port = flags.port === undefined ? 4222 : Number(flags.port);
-  if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new UsageError(`--port must be a TCP port (1-65535), got "${flags.port}"`);
+  if (!Number.isInteger(port) || port <= 0 || port > 65535)
+    throw new UsageError(`--port must be a TCP port (1-65535), got "${flags.port}"`);
   const dir = resolve(io.cwd, flags.out ?? "troupe-nats");
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const seedFile = (ns: string) => join(dir, `${ns}.nk`);
-  const seeds = Object.fromEntries(namespaces.filter((ns) => existsSync(seedFile(ns))).map((ns) => [ns, readFileSync(seedFile(ns), "utf8")]));
+  const seeds = Object.fromEntries(
+    namespaces.filter((ns) => existsSync(seedFile(ns))).map((ns) => [ns, readFileSync(seedFile(ns), "utf8")]),
+  );
   const storeDir = join(dir, "jetstream");
-  const { config, url, credentials } = namespaceServerConfig({ namespaces, storeDir, port, ...(flags.host ? { host: flags.host } : {}), seeds });
+  const { config, url, credentials } = namespaceServerConfig({
+    namespaces,
+    storeDir,
+    port,
+    ...(flags.host ? { host: flags.host } : {}),
+    seeds,
+  });
   const configFile = join(dir, "nats-server.conf");
   writeFileSync(configFile, config);
   for (const c of credentials) {
@@ -35,7 +47,10 @@ export async function natsConfigCommand(flags: NatsConfigFlags, io: CliIO): Prom
     chmodSync(seedFile(c.namespace), 0o600);
   }
   io.out(`wrote ${configFile} (accounts ${credentials.map((c) => c.account).join(", ")}; JetStream store ${storeDir})`);
-  for (const c of credentials) io.out(`wrote ${seedFile(c.namespace)} (mode 0600, ${c.namespace in seeds ? "kept" : "new"} nkey user ${c.publicKey} of namespace "${c.namespace}")`);
+  for (const c of credentials)
+    io.out(
+      `wrote ${seedFile(c.namespace)} (mode 0600, ${c.namespace in seeds ? "kept" : "new"} nkey user ${c.publicKey} of namespace "${c.namespace}")`,
+    );
   io.out("");
   io.out("start the server:");
   io.out(`  nats-server -c ${configFile}`);

@@ -18,7 +18,8 @@ export function waitOption(flags: RunFlags): { wait?: boolean | number } {
   if (flags.wait === undefined) return {};
   if (flags.wait === "forever") return { wait: true };
   const ms = Number(flags.wait);
-  if (!Number.isFinite(ms) || ms < 0) throw new UsageError(`--wait takes a number of milliseconds, got "${flags.wait}"`);
+  if (!Number.isFinite(ms) || ms < 0)
+    throw new UsageError(`--wait takes a number of milliseconds, got "${flags.wait}"`);
   return { wait: ms };
 }
 
@@ -26,7 +27,11 @@ export function waitOption(flags: RunFlags): { wait?: boolean | number } {
  * While a run streams: the first SIGINT/SIGTERM pauses it at the next step boundary, the second
  * cancels it (compensating), the third exits at once and leaves it resumable.
  */
-function stopOnSignals(team: Team, thread: () => string, io: CliIO): { stop(): void; signal(): StopSignal | undefined } {
+function stopOnSignals(
+  team: Team,
+  thread: () => string,
+  io: CliIO,
+): { stop(): void; signal(): StopSignal | undefined } {
   let count = 0;
   let last: StopSignal | undefined;
   const stop =
@@ -36,13 +41,19 @@ function stopOnSignals(team: Team, thread: () => string, io: CliIO): { stop(): v
       const threadId = thread();
       const failed = (error: unknown) => io.err(`troupe: ${error instanceof Error ? error.message : String(error)}`);
       if (count === 1) {
-        io.err(`\n${signal}: pausing at the next step boundary (again: cancel and compensate; a third time: exit at once, leaving the run resumable)`);
+        io.err(
+          `\n${signal}: pausing at the next step boundary (again: cancel and compensate; a third time: exit at once, leaving the run resumable)`,
+        );
         team.pause(threadId).catch(failed);
       } else if (count === 2) {
-        io.err(`${signal}: cancelling: aborting in-flight calls and compensating completed steps (again: exit at once)`);
+        io.err(
+          `${signal}: cancelling: aborting in-flight calls and compensating completed steps (again: exit at once)`,
+        );
         team.cancel(threadId).catch(failed);
       } else {
-        io.err(`${signal}: exiting now; the run stays resumable: troupe resume ${threadId} (or troupe cancel ${threadId})`);
+        io.err(
+          `${signal}: exiting now; the run stays resumable: troupe resume ${threadId} (or troupe cancel ${threadId})`,
+        );
         void team.abandon(threadId).finally(() => io.exit?.(SIGNAL_EXIT[signal]));
       }
     }) ?? (() => undefined);
@@ -50,7 +61,13 @@ function stopOnSignals(team: Team, thread: () => string, io: CliIO): { stop(): v
 }
 
 /** Prints a run's events as they happen, then the answer (or the --json line). Returns the exit code. */
-export async function printRun(team: Team, events: AsyncIterable<TroupeEvent>, threadId: string, flags: RunOutputFlags, io: CliIO): Promise<number> {
+export async function printRun(
+  team: Team,
+  events: AsyncIterable<TroupeEvent>,
+  threadId: string,
+  flags: RunOutputFlags,
+  io: CliIO,
+): Promise<number> {
   const signals = stopOnSignals(team, () => threadId, io);
   try {
     const code = await printEvents(team, events, threadId, flags, io, (id) => (threadId = id));
@@ -61,7 +78,14 @@ export async function printRun(team: Team, events: AsyncIterable<TroupeEvent>, t
   }
 }
 
-async function printEvents(team: Team, events: AsyncIterable<TroupeEvent>, threadId: string, flags: RunOutputFlags, io: CliIO, onThread: (id: string) => void): Promise<number> {
+async function printEvents(
+  team: Team,
+  events: AsyncIterable<TroupeEvent>,
+  threadId: string,
+  flags: RunOutputFlags,
+  io: CliIO,
+  onThread: (id: string) => void,
+): Promise<number> {
   let replaying = false;
   let failure: Extract<TroupeEvent, { type: "run.failed" }> | undefined;
   let started = false;
@@ -91,7 +115,9 @@ async function printEvents(team: Team, events: AsyncIterable<TroupeEvent>, threa
     io.out(`\nrun ${result.status}${result.error ? `: ${result.error.message}` : ""}`);
     io.err(`\nthread: ${threadId}   (troupe status ${threadId} · troupe dlq list)`);
   } else if (result.status === "paused" || result.status === "interrupted") {
-    io.out(`\nrun ${result.status}; continue with troupe ${result.status === "paused" ? "resume" : "approve|reject"} ${threadId}`);
+    io.out(
+      `\nrun ${result.status}; continue with troupe ${result.status === "paused" ? "resume" : "approve|reject"} ${threadId}`,
+    );
   } else {
     io.out("");
     io.out(typeof result.output === "string" ? result.output : JSON.stringify(result.output, null, 2));
@@ -106,14 +132,27 @@ export function jsonOf(result: RunResult) {
     threadId: result.threadId,
     status: result.status,
     output: result.output,
-    steps: result.steps.map((s) => ({ agent: s.agent, turn: s.turn, task: s.task, directive: s.directive, ...(s.to ? { to: s.to } : {}), output: s.output, usage: s.usage })),
+    steps: result.steps.map((s) => ({
+      agent: s.agent,
+      turn: s.turn,
+      task: s.task,
+      directive: s.directive,
+      ...(s.to ? { to: s.to } : {}),
+      output: s.output,
+      usage: s.usage,
+    })),
     usage: result.usage,
     ...(result.error ? { error: result.error } : {}),
     ...(result.checkpointId ? { checkpointId: result.checkpointId } : {}),
   };
 }
 
-export async function runCommand(team: Team, input: string, flags: RunFlags & { thread?: string | undefined }, io: CliIO): Promise<number> {
+export async function runCommand(
+  team: Team,
+  input: string,
+  flags: RunFlags & { thread?: string | undefined },
+  io: CliIO,
+): Promise<number> {
   const threadId = flags.thread ?? randomUUID();
   return printRun(team, team.stream(input, { threadId, ...waitOption(flags) }), threadId, flags, io);
 }

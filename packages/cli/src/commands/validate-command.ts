@@ -7,6 +7,8 @@ import { allowedImports, type ImportFlags } from "../allowed-imports.js";
 export async function validateCommand(specPath: string, flags: ImportFlags, io: CliIO): Promise<number> {
   const file = resolve(io.cwd, specPath);
   const spec = await validateTeam(file, { allowImports: allowedImports(dirname(file), flags, io) });
-  io.out(`✓ ${specPath} is valid: team "${spec.name}", pattern ${spec.pattern}, ${Object.keys(spec.agents).length} agents, maxTurns ${spec.limits.maxTurns}`);
+  io.out(
+    `✓ ${specPath} is valid: team "${spec.name}", pattern ${spec.pattern}, ${Object.keys(spec.agents).length} agents, maxTurns ${spec.limits.maxTurns}`,
+  );
   return 0;
 }
