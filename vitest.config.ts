@@ -11,6 +11,8 @@ export default defineConfig({
       "@troupe/patterns": src("./patterns/src/index.ts"),
       "@troupe/agents": src("./agents/src/index.ts"),
       "@troupe/nats": src("./packages/nats/src/index.ts"),
+      "@troupe/store-sqlite": src("./packages/store-sqlite/src/index.ts"),
+      "@troupe/store-postgres": src("./packages/store-postgres/src/index.ts"),
     },
   },
   test: {

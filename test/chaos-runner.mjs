@@ -13,7 +13,8 @@
 // `resume <thread> <state>[/<stalled>]`, `done <thread> <state>`, `error <thread> <code> <message>`,
 // and last `settled <count>` or `unsettled <threads...>`.
 import { createInterface } from "node:readline";
-import { isTroupeError, sqliteStore } from "@troupe/core";
+import { isTroupeError } from "@troupe/core";
+import { sqliteStore } from "@troupe/store-sqlite";
 import { loadTeam } from "@troupe/patterns";
 
 const args = process.argv.slice(2).filter((a) => a !== "--standby");

@@ -5,7 +5,8 @@ import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
-import { sqliteStore, type TeamStateValue } from "@troupe/core";
+import { type TeamStateValue } from "@troupe/core";
+import { sqliteStore } from "@troupe/store-sqlite";
 import { loadTeam } from "@troupe/patterns";
 import { readLedger, repeatsPath, type LedgerEntry } from "../examples/order-saga/src/ledger.js";
 

@@ -5,7 +5,7 @@ import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { sqliteStore } from "@troupe/core";
+import { sqliteStore } from "@troupe/store-sqlite";
 import { loadTeam } from "@troupe/patterns";
 import { readLedger, repeatsPath } from "../examples/order-saga/src/ledger.js";
 

@@ -3,15 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import {
-  defineAgent,
-  defineTool,
-  isTroupeError,
-  memoryStore,
-  sqliteStore,
-  type TeamStore,
-  type TroupeEvent,
-} from "@troupe/core";
+import { defineAgent, defineTool, isTroupeError, memoryStore, type TeamStore, type TroupeEvent } from "@troupe/core";
+import { sqliteStore } from "@troupe/store-sqlite";
 import { supervisor } from "@troupe/patterns";
 import { ScriptedModel, callTool, delegate, finish } from "@troupe/testing";
 

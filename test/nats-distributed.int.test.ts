@@ -7,13 +7,12 @@ import {
   defineAgent,
   invokeAgent,
   isTroupeError,
-  postgresStore,
   readRunStatus,
   readSpecFile,
   type ModelClient,
-  type PostgresStore,
   type TroupeEvent,
 } from "@troupe/core";
+import { postgresStore, type PostgresStore } from "@troupe/store-postgres";
 import {
   AgentRegistry,
   NatsBus,

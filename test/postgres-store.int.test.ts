@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { isTroupeError, postgresStore, type PostgresStore } from "@troupe/core";
+import { isTroupeError } from "@troupe/core";
+import { postgresStore, type PostgresStore } from "@troupe/store-postgres";
 import { ScriptedModel, startPostgres, type RunningPostgres } from "@troupe/testing";
 import { researchScript, scriptedTeam } from "./research-fixture.js";
 

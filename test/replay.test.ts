@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { sqliteStore } from "@troupe/core";
+import { sqliteStore } from "@troupe/store-sqlite";
 import { ScriptedModel, delegate, finish } from "@troupe/testing";
 import { researchScript, scriptedTeam } from "./research-fixture.js";
 

@@ -5,7 +5,8 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readRunStatus, readSpecFile, sqliteStore, type TeamStore } from "@troupe/core";
+import { readRunStatus, readSpecFile, type TeamStore } from "@troupe/core";
+import { sqliteStore } from "@troupe/store-sqlite";
 import { NatsBus, Orchestrator, RunQueue, submitRun } from "@troupe/nats";
 import { loadTeam } from "@troupe/patterns";
 import { startNatsServer, type RunningNatsServer } from "@troupe/testing";

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { postgresStore } from "@troupe/core";
+import { postgresStore } from "@troupe/store-postgres";
 import { BIN, childEnv, ROOT } from "./troupe-cli.js";
 
 const dir = mkdtempSync(join(tmpdir(), "troupe-cli-store-"));

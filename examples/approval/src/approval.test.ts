@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { isTroupeError, memoryStore, sqliteStore, type TeamStore, type TroupeEvent } from "@troupe/core";
+import { isTroupeError, memoryStore, type TeamStore, type TroupeEvent } from "@troupe/core";
+import { sqliteStore } from "@troupe/store-sqlite";
 import { loadTeam } from "@troupe/patterns";
 
 const SPEC = fileURLToPath(new URL("../team.yaml", import.meta.url));

@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { memoryStore, sqliteStore } from "@troupe/core";
+import { memoryStore } from "@troupe/core";
+import { sqliteStore } from "@troupe/store-sqlite";
 import { loadTeam } from "@troupe/patterns";
 import { ScriptedModel, assertValidTranscript, callTool, transfer } from "@troupe/testing";
 

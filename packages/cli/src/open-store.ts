@@ -1,5 +1,7 @@
 import { resolve } from "node:path";
-import { DEFAULT_STORE_PATH, postgresStore, sqliteStore, type TeamStore } from "@troupe/core";
+import { type TeamStore } from "@troupe/core";
+import { DEFAULT_STORE_PATH, sqliteStore } from "@troupe/store-sqlite";
+import { postgresStore } from "@troupe/store-postgres";
 import type { CliIO } from "./cli-io.js";
 
 const POSTGRES_URL = /^postgres(?:ql)?:\/\//i;

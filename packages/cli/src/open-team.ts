@@ -1,4 +1,5 @@
-import { DeadLetters, TroupeError, DEFAULT_STORE_PATH, type Team } from "@troupe/core";
+import { DeadLetters, TroupeError, type Team } from "@troupe/core";
+import { DEFAULT_STORE_PATH } from "@troupe/store-sqlite";
 import { loadTeam } from "@troupe/patterns";
 import { dirname, resolve } from "node:path";
 import type { CliIO } from "./cli-io.js";

@@ -13,9 +13,9 @@ export {
   type TextBlock,
   type ToolResultBlock,
   type ToolUseBlock,
-} from "./messages.js";
-export { addUsage, emptyUsage, UsageSchema, type Usage } from "./usage.js";
-export type { ModelClient, ModelDelta, ModelRequest, ModelResponse, ToolSpec } from "./model-client.js";
+} from "./protocol/messages.js";
+export { addUsage, emptyUsage, UsageSchema, type Usage } from "./protocol/usage.js";
+export type { ModelClient, ModelDelta, ModelRequest, ModelResponse, ToolSpec } from "./protocol/model-client.js";
 export {
   defineTool,
   isTool,
@@ -25,8 +25,8 @@ export {
   type Tool,
   type ToolConfig,
   type ToolContext,
-} from "./define-tool.js";
-export { defineAgent, isAgent, type Agent, type AgentConfig } from "./define-agent.js";
+} from "./authoring/define-tool.js";
+export { defineAgent, isAgent, type Agent, type AgentConfig } from "./authoring/define-agent.js";
 export {
   defineStep,
   isStep,
@@ -36,7 +36,7 @@ export {
   type StepDefinition,
   type StepState,
   type StepUpdate,
-} from "./define-step.js";
+} from "./authoring/define-step.js";
 export {
   AgentRequestSchema,
   AgentResultSchema,
@@ -47,15 +47,28 @@ export {
   type AgentResult,
   type Directive,
   type DirectiveOffer,
-} from "./agent-protocol.js";
-export { DELEGATE_TOOL, FINISH_TOOL, RESPOND_TOOL, TRANSFER_PREFIX } from "./directive-tools.js";
-export { runAgent, type RunAgentDeps } from "./run-agent.js";
-export { ReplySchema, type Bus, type Reply, type RequestOptions, type ServeContext, type Subscription } from "./bus.js";
-export { InProcessBus } from "./in-process-bus.js";
-export { serveAgent, invokeAgent, type ServeAgentOptions } from "./agent-host.js";
-export { agentServingOptions, PolicyBreakers, type AgentServingDeps } from "./agent-serving.js";
-export { runEventsTopic, type TroupeEvent, type TroupeEventType, type EventBody, type EventSink } from "./events.js";
-export { withRetry, sleep, type RetryPolicy, type RetryInfo } from "./retry.js";
+} from "./protocol/agent-protocol.js";
+export { DELEGATE_TOOL, FINISH_TOOL, RESPOND_TOOL, TRANSFER_PREFIX } from "./protocol/directive-tools.js";
+export { runAgent, type RunAgentDeps } from "./agent/run-agent.js";
+export {
+  ReplySchema,
+  type Bus,
+  type Reply,
+  type RequestOptions,
+  type ServeContext,
+  type Subscription,
+} from "./bus/bus.js";
+export { InProcessBus } from "./bus/in-process-bus.js";
+export { serveAgent, invokeAgent, type ServeAgentOptions } from "./agent/agent-host.js";
+export { agentServingOptions, PolicyBreakers, type AgentServingDeps } from "./agent/agent-serving.js";
+export {
+  runEventsTopic,
+  type TroupeEvent,
+  type TroupeEventType,
+  type EventBody,
+  type EventSink,
+} from "./protocol/events.js";
+export { withRetry, sleep, type RetryPolicy, type RetryInfo } from "./resilience/retry.js";
 export {
   anthropic,
   mapAnthropicError,
@@ -63,9 +76,9 @@ export {
   KNOWN_CLAUDE_MODELS,
   isKnownClaudeModel,
   type AnthropicOptions,
-} from "./anthropic-model.js";
-export { offlineModel, offlineDecision, OFFLINE_NOTICE } from "./offline-model.js";
-export { createModelResolver, type ModelResolution } from "./resolve-model.js";
+} from "./models/anthropic-model.js";
+export { offlineModel, offlineDecision, OFFLINE_NOTICE } from "./models/offline-model.js";
+export { createModelResolver, type ModelResolution } from "./models/resolve-model.js";
 export {
   AgentSpecSchema,
   LimitsSchema,
@@ -75,14 +88,14 @@ export {
   type Limits,
   type TeamSpec,
   type TeamSpecInput,
-} from "./team-spec.js";
-export { checkSpec, validateSpec, specError, type ValidateOptions, type SpecCheck } from "./validate-spec.js";
-export { parseSpecText } from "./parse-spec.js";
-export { readSpecText } from "./read-spec-text.js";
-export { SPEC_LIMITS, PROTOTYPE_KEYS, specLimitProblems } from "./spec-limits.js";
-export { SPEC_NAME, SPEC_NAME_RULE, TOOL_NAME, TOOL_NAME_RULE } from "./spec-names.js";
-export { teamSpecJsonSchema } from "./spec-json-schema.js";
-export { suggest, didYouMean } from "./suggest.js";
+} from "./spec/team-spec.js";
+export { checkSpec, validateSpec, specError, type ValidateOptions, type SpecCheck } from "./spec/validate-spec.js";
+export { parseSpecText } from "./spec/parse-spec.js";
+export { readSpecText } from "./spec/read-spec-text.js";
+export { SPEC_LIMITS, PROTOTYPE_KEYS, specLimitProblems } from "./spec/spec-limits.js";
+export { SPEC_NAME, SPEC_NAME_RULE, TOOL_NAME, TOOL_NAME_RULE } from "./protocol/spec-names.js";
+export { teamSpecJsonSchema } from "./spec/spec-json-schema.js";
+export { suggest, didYouMean } from "./spec/suggest.js";
 export {
   definePattern,
   type AnyPattern,
@@ -91,9 +104,9 @@ export {
   type PatternDefinition,
   type RunnableTeamGraph,
   type SpecProblem,
-} from "./define-pattern.js";
-export { createCodeNode, type CodeNodePlan, type CodeNodeContext } from "./code-node.js";
-export { createToolNode, type ToolNodePlan } from "./tool-node.js";
+} from "./graph/define-pattern.js";
+export { createCodeNode, type CodeNodePlan, type CodeNodeContext } from "./graph/code-node.js";
+export { createToolNode, type ToolNodePlan } from "./graph/tool-node.js";
 export {
   callTool,
   hasSideEffects,
@@ -104,7 +117,7 @@ export {
   type GuardTool,
   type ToolReplay,
   type ScopedRecords,
-} from "./tool-call.js";
+} from "./agent/tool-call.js";
 export {
   finishOutcome,
   RUN_ID_KEY,
@@ -113,7 +126,7 @@ export {
   type AgentNodePlan,
   type Outcome,
   type RunContext,
-} from "./agent-node.js";
+} from "./graph/agent-node.js";
 export {
   TeamState,
   stepsOfLatestTurn,
@@ -122,8 +135,8 @@ export {
   type RunStatus,
   type TeamStateValue,
   type TeamStateUpdate,
-} from "./team-state.js";
-export { Team, type TeamOptions, type RunOptions, type ReplayOptions, type DecideOptions } from "./team.js";
+} from "./protocol/team-state.js";
+export { Team, type TeamOptions, type RunOptions, type ReplayOptions, type DecideOptions } from "./runtime/team.js";
 export {
   DEFAULT_LEASE,
   leaseIsLive,
@@ -132,15 +145,13 @@ export {
   type LeaseSettings,
   type LeaseStore,
   type ThreadLease,
-} from "./thread-lease.js";
-export { threadStatus, type ThreadStatus } from "./thread-status.js";
-export type { CheckpointInfo } from "./thread-history.js";
-export type { RunResult } from "./run-result.js";
-export type { TeamStore } from "./team-store.js";
-export type { RecordStore, ThreadInfo, ThreadStore } from "./record-store.js";
-export { memoryStore } from "./memory-store.js";
-export { sqliteStore, DEFAULT_STORE_PATH } from "./sqlite-store.js";
-export { postgresStore, type PostgresStore, type PostgresStoreOptions } from "./postgres-store.js";
+} from "./stores/thread-lease.js";
+export { threadStatus, type ThreadStatus } from "./runtime/thread-status.js";
+export type { CheckpointInfo } from "./runtime/thread-history.js";
+export type { RunResult } from "./runtime/run-result.js";
+export type { TeamStore } from "./stores/team-store.js";
+export type { RecordStore, ThreadInfo, ThreadStore } from "./stores/record-store.js";
+export { memoryStore } from "./stores/memory-store.js";
 export {
   loadTeam,
   buildTeam,
@@ -150,9 +161,14 @@ export {
   type BuildOptions,
   type SpecSource,
   type TeamSources,
-} from "./load-team.js";
-export { checkImports } from "./import-policy.js";
-export { BreakerRegistry, type BreakerOptions, type BreakerState, type BreakerScope } from "./circuit-breakers.js";
+} from "./runtime/load-team.js";
+export { checkImports } from "./spec/import-policy.js";
+export {
+  BreakerRegistry,
+  type BreakerOptions,
+  type BreakerState,
+  type BreakerScope,
+} from "./resilience/circuit-breakers.js";
 export {
   ResilienceSchema,
   HostResilienceSchema,
@@ -166,16 +182,25 @@ export {
   type RetrySpec,
   type BreakerSpec,
   type AgentPolicy,
-} from "./resilience-spec.js";
-export { DeadLetters, type DeadLetter } from "./dead-letters.js";
-export { Approvals, type Approval } from "./approvals.js";
-export { agentLifecycleMachine, startAgentLifecycle, type AgentLifecycleState } from "./agent-lifecycle.js";
-export { runLifecycleMachine, readRunStatus, type RunLifecycleState, type RunStatusInfo } from "./run-lifecycle.js";
-export { compensate, type CompensationSummary } from "./compensator.js";
-export { pendingSaga } from "./saga-journal.js";
-export { invokeCompensation, runEmitter, type AgentHandle, type CompensateRequest } from "./agent-host.js";
-export type { ApprovalDecision } from "./agent-node.js";
-export type { SagaStep, ApprovalRequest } from "./agent-protocol.js";
-export type { ApprovalRequirement } from "./define-tool.js";
-export type { DocStore, StoredDoc } from "./record-store.js";
-export type { DeadLetterKind } from "./events.js";
+} from "./protocol/resilience-policy.js";
+export { DeadLetters, type DeadLetter } from "./records/dead-letters.js";
+export { Approvals, type Approval } from "./records/approvals.js";
+export { agentLifecycleMachine, startAgentLifecycle, type AgentLifecycleState } from "./agent/agent-lifecycle.js";
+export {
+  runLifecycleMachine,
+  readRunStatus,
+  type RunLifecycleState,
+  type RunStatusInfo,
+} from "./runtime/run-lifecycle.js";
+export { compensate, type CompensationSummary } from "./runtime/compensator.js";
+export { pendingSaga } from "./records/saga-journal.js";
+export { invokeCompensation, runEmitter, type AgentHandle, type CompensateRequest } from "./agent/agent-host.js";
+export type { ApprovalDecision } from "./graph/agent-node.js";
+export type { SagaStep, ApprovalRequest } from "./protocol/agent-protocol.js";
+export type { ApprovalRequirement } from "./authoring/define-tool.js";
+export type { DocStore, StoredDoc } from "./stores/record-store.js";
+export type { DeadLetterKind } from "./protocol/events.js";
+// For store implementations (@troupe/store-sqlite, @troupe/store-postgres, your own)
+export { withFaults } from "./stores/store-faults.js";
+export { docOf, threadOf, type DocRow, type ThreadRow } from "./stores/store-rows.js";
+export { leaseRow, mayTake } from "./stores/thread-lease.js";

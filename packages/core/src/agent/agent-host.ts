@@ -1,0 +1,357 @@
+import {
+  AgentRequestSchema,
+  AgentResultSchema,
+  SagaStepSchema,
+  agentService,
+  compensateService,
+  type AgentRequest,
+  type AgentResult,
+  type ParsedAgentRequest,
+} from "../protocol/agent-protocol.js";
+import { startAgentLifecycle, type AgentLifecycleState } from "./agent-lifecycle.js";
+import { ReplySchema, type Bus, type Reply, type Subscription } from "../bus/bus.js";
+import type { BreakerRegistry, BreakerScope, BreakerState } from "../resilience/circuit-breakers.js";
+import type { Agent } from "../authoring/define-agent.js";
+import { formatZodIssues } from "../authoring/define-tool.js";
+import { isTroupeError, toTroupeError, TroupeError } from "../errors.js";
+import { runEventsTopic, type EventBody, type EventSink, type TroupeEvent } from "../protocol/events.js";
+import type { ModelClient } from "../protocol/model-client.js";
+import type { DocStore, RecordStore } from "../stores/record-store.js";
+import { journaledStep, sagaSink } from "../records/saga-journal.js";
+import { takeLease, type HeldLease } from "../stores/run-lease.js";
+import { leaseSettings, type LeaseStore } from "../stores/thread-lease.js";
+import { randomUUID } from "node:crypto";
+import { withRetry, type RetryPolicy } from "../resilience/retry.js";
+import { runAgent } from "./run-agent.js";
+import { undoWithTool } from "./undo-with-tool.js";
+import { toolGuard, type ScopedRecords, type ToolRetryLookup } from "./tool-call.js";
+import { z } from "zod";
+
+export interface ServeAgentOptions {
+  model: ModelClient;
+  /** Answers when the model fails or its breaker is open. */
+  fallbackModel?: ModelClient;
+  /** Retries of model calls beyond the client's own (resilience.models.<model>.retry). */
+  modelRetry?: RetryPolicy;
+  /** Model answers, tool results and approvals are kept here, per thread. */
+  records?: RecordStore;
+  breakers?: BreakerRegistry;
+  /**
+   * Retry policy for a tool's retryable failures: its own policy when the spec sets one, else the
+   * default, which applies only to tools marked `idempotent` (a retry must not repeat a side effect).
+   */
+  retry?: ToolRetryLookup;
+  /** Per tool: the time one attempt may take (resilience.tools.<name>.timeoutMs), else the tool's own `timeoutMs`. */
+  toolTimeoutMs?: (tool: string) => number | undefined;
+  /**
+   * Where compensable tool calls are journaled as they happen (the team's document store). A
+   * compensation request is served only for a step journaled here by the requesting thread.
+   */
+  sagaJournal?: DocStore;
+  /**
+   * Per-request leases (the team's store): duplicates of one request (same idempotency key: a
+   * redelivery, a retry after a timeout, a forged repeat) run one at a time, so the later ones
+   * answer from the first one's records and no tool side effect happens twice.
+   */
+  leases?: LeaseStore;
+  /** Hears each lifecycle state the agent enters. */
+  onState?: (state: AgentLifecycleState) => void;
+  /**
+   * The options one request is served with, when they depend on it (the caller's resilience policy
+   * it carries; see agentServingOptions); undefined keeps these.
+   */
+  forRequest?: (request: ParsedAgentRequest) => ServeAgentOptions | undefined;
+}
+
+/** A served agent: stop taking work, wait for what is in flight, and see where it is in its life. */
+export interface AgentHandle extends Subscription {
+  readonly agent: string;
+  state(): AgentLifecycleState;
+  /** Stops taking new requests and resolves when in-flight requests are done. */
+  drain(): Promise<void>;
+}
+
+const CompensateRequestSchema = z.object({ runId: z.string(), threadId: z.string(), step: SagaStepSchema });
+export type CompensateRequest = z.infer<typeof CompensateRequestSchema>;
+
+/**
+ * Serves an agent on a bus: validates each request, runs the agent (recorded model answers,
+ * idempotent tools, breakers), publishes its events on the run's topic, and always answers with
+ * a typed reply. Also serves the agent's compensations. Lifecycle states go to `agents.lifecycle`.
+ *
+ * @example
+ * const handle = await serveAgent(bus, researcher, { model: offlineModel() });
+ * await handle.drain();
+ */
+export async function serveAgent(bus: Bus, agent: Agent, options: ServeAgentOptions): Promise<AgentHandle> {
+  let current: AgentLifecycleState = "starting";
+  const lifecycle = startAgentLifecycle((state) => {
+    current = state;
+    options.onState?.(state);
+    void bus
+      .publish("agents.lifecycle", { agent: agent.name, state, at: new Date().toISOString() })
+      .catch(() => undefined);
+  });
+  let draining: (() => void) | undefined;
+  const drained = new Promise<void>((resolve) => (draining = resolve));
+  lifecycle.subscribe((s) => s.value === "stopped" && draining?.());
+
+  const invoke = await bus.serve(agentService(agent.name), async (payload, { signal }): Promise<Reply> => {
+    if (current === "draining" || current === "stopped") {
+      return {
+        ok: false,
+        error: new TroupeError(
+          "AGENT_UNAVAILABLE",
+          `agent ${agent.name} is draining; send the request to another worker`,
+        ).toInfo(),
+      };
+    }
+    const parsed = AgentRequestSchema.safeParse(payload);
+    if (!parsed.success) {
+      return {
+        ok: false,
+        error: new TroupeError(
+          "BUS_MESSAGE_INVALID",
+          `bad request for agent ${agent.name}: ${formatZodIssues(parsed.error)}`,
+        ).toInfo(),
+      };
+    }
+    const request = parsed.data;
+    if (request.deadline !== undefined && request.deadline <= Date.now()) {
+      return {
+        ok: false,
+        error: new TroupeError(
+          "AGENT_TIMEOUT",
+          `agent ${agent.name}: the caller's deadline passed before the request started; it was not run`,
+        ).toInfo(),
+      };
+    }
+    const served = options.forRequest?.(request) ?? options;
+    const emit = runEmitter(bus, request.runId, request.threadId);
+    const onBreaker = breakerListener(emit, (scope, state) => {
+      if (scope !== "model") return;
+      lifecycle.send({ type: state === "opened" ? "DEGRADE" : "RECOVER" });
+    });
+    lifecycle.send({ type: "REQUEST" });
+    let held: HeldLease | undefined;
+    try {
+      held = served.leases ? await requestLease(served.leases, agent.name, request, signal) : undefined;
+      const records = served.records ? scoped(served.records, request.threadId) : undefined;
+      const journal = served.sagaJournal;
+      const value = await runAgent(agent, request, {
+        model: guardModel(served, emit, onBreaker),
+        emit,
+        signal,
+        ...(records ? { records } : {}),
+        ...(journal ? { saga: sagaSink(journal, request.threadId) } : {}),
+        guardTool: toolGuard({
+          ...(served.breakers ? { breakers: served.breakers } : {}),
+          ...(served.retry ? { retry: served.retry } : {}),
+          emit,
+          onBreaker,
+          signal,
+        }),
+        ...(served.toolTimeoutMs ? { toolTimeoutMs: served.toolTimeoutMs } : {}),
+        ...(request.replay && served.records
+          ? {
+              replay: {
+                records: scoped(served.records, request.replay.recordsThreadId),
+                liveTools: request.replay.liveTools,
+              },
+            }
+          : {}),
+      });
+      return { ok: true, value };
+    } catch (error) {
+      return { ok: false, error: toTroupeError(error, "INTERNAL", `agent ${agent.name}`).toInfo() };
+    } finally {
+      await held?.release().catch(() => undefined);
+      lifecycle.send({ type: "DONE" });
+    }
+  });
+
+  const compensate = await bus.serve(compensateService(agent.name), async (payload): Promise<Reply> => {
+    const parsed = CompensateRequestSchema.safeParse(payload);
+    if (!parsed.success)
+      return {
+        ok: false,
+        error: new TroupeError(
+          "BUS_MESSAGE_INVALID",
+          `bad compensation request: ${formatZodIssues(parsed.error)}`,
+        ).toInfo(),
+      };
+    const { runId, threadId } = parsed.data;
+    const records = options.records ? scoped(options.records, threadId) : undefined;
+    try {
+      // only a step this thread journaled, as it was journaled: a forged request undoes nothing
+      const step = options.sagaJournal
+        ? await journaledStep(options.sagaJournal, threadId, parsed.data.step.key)
+        : undefined;
+      if (!step || step.tool !== parsed.data.step.tool || step.agent !== agent.name) {
+        throw new TroupeError(
+          "COMPENSATION_REFUSED",
+          `agent ${agent.name}: no journaled ${parsed.data.step.tool} step "${parsed.data.step.key}" of thread "${threadId}"${options.sagaJournal ? "" : " (this host keeps no saga journal: serve it with the team's store)"}; only steps a run of the thread made are undone`,
+        );
+      }
+      return {
+        ok: true,
+        value: await undoWithTool(
+          agent.tools.find((t) => t.name === step.tool),
+          step,
+          records,
+          { runId, threadId },
+        ),
+      };
+    } catch (error) {
+      return {
+        ok: false,
+        error: toTroupeError(error, "COMPENSATION_FAILED", `compensating ${parsed.data.step.tool}`).toInfo(),
+      };
+    }
+  });
+
+  lifecycle.send({ type: "READY" });
+  return {
+    agent: agent.name,
+    state: () => current,
+    async unsubscribe() {
+      await invoke.unsubscribe();
+      await compensate.unsubscribe();
+      lifecycle.send({ type: "DRAIN" });
+      lifecycle.stop();
+    },
+    async drain() {
+      lifecycle.send({ type: "DRAIN" });
+      await drained;
+      await invoke.unsubscribe();
+      await compensate.unsubscribe();
+    },
+  };
+}
+
+/** Calls an agent over a bus and returns its validated result, or throws its typed error. */
+export async function invokeAgent(
+  bus: Bus,
+  request: AgentRequest,
+  options: { signal?: AbortSignal; timeoutMs?: number } = {},
+): Promise<AgentResult> {
+  const payload = AgentRequestSchema.parse(request);
+  return parseReply(request.agent, await bus.request(agentService(request.agent), payload, options), AgentResultSchema);
+}
+
+/** Asks an agent's host to undo one saga step. */
+export async function invokeCompensation(
+  bus: Bus,
+  request: CompensateRequest,
+  options: { signal?: AbortSignal; timeoutMs?: number } = {},
+): Promise<void> {
+  await parseReply(
+    request.step.agent,
+    await bus.request(compensateService(request.step.agent), request, options),
+    z.unknown(),
+  );
+}
+
+function parseReply<T extends z.ZodType>(agent: string, raw: unknown, schema: T): z.output<T> {
+  const reply = ReplySchema.safeParse(raw);
+  if (!reply.success)
+    throw new TroupeError(
+      "BUS_MESSAGE_INVALID",
+      `agent ${agent} sent a malformed reply: ${formatZodIssues(reply.error)}`,
+    );
+  if (!reply.data.ok) throw TroupeError.fromInfo(reply.data.error);
+  const result = schema.safeParse(reply.data.value);
+  if (!result.success)
+    throw new TroupeError(
+      "BUS_MESSAGE_INVALID",
+      `agent ${agent} sent a malformed result: ${formatZodIssues(result.error)}`,
+    );
+  return result.data;
+}
+
+function guardModel(
+  options: ServeAgentOptions,
+  emit: EventSink,
+  onBreaker: (scope: BreakerScope, name: string, state: BreakerState) => void,
+): ModelClient {
+  const { model, fallbackModel, breakers, modelRetry } = options;
+  if (!breakers && !fallbackModel && !modelRetry) return model;
+  const once = (request: Parameters<ModelClient["generate"]>[0]) =>
+    breakers ? breakers.call("model", model.id, () => model.generate(request), onBreaker) : model.generate(request);
+  return {
+    id: model.id,
+    async generate(request) {
+      try {
+        if (!modelRetry) return await once(request);
+        return await withRetry(
+          () => once(request),
+          modelRetry,
+          (r) =>
+            emit({
+              type: "retry",
+              scope: "model",
+              name: model.id,
+              attempt: r.attempt,
+              delayMs: r.delayMs,
+              error: toTroupeError(r.error).toInfo(),
+            }),
+          request.signal,
+        );
+      } catch (error) {
+        const typed = toTroupeError(error);
+        if (!fallbackModel || (!typed.retryable && typed.code !== "BREAKER_OPEN")) throw typed;
+        emit({ type: "fallback", scope: "model", from: model.id, to: fallbackModel.id, reason: typed.toInfo() });
+        return fallbackModel.generate(request);
+      }
+    },
+  };
+}
+
+/** Publishes stamped events on a run's topic. */
+export function runEmitter(bus: Bus, runId: string, threadId: string): EventSink {
+  return (event: EventBody) => {
+    const stamped = { ...event, runId, threadId, at: new Date().toISOString() } as TroupeEvent;
+    void bus.publish(runEventsTopic(runId), stamped).catch(() => undefined);
+  };
+}
+
+export function breakerListener(emit: EventSink, also?: (scope: BreakerScope, state: BreakerState) => void) {
+  return (scope: BreakerScope, name: string, state: BreakerState) => {
+    emit({ type: `breaker.${state}`, scope, name });
+    also?.(scope, state);
+  };
+}
+
+/** A record store narrowed to one thread. */
+export function scoped(records: RecordStore, threadId: string): ScopedRecords {
+  return { get: (key) => records.get(threadId, key), put: (key, value) => records.put(threadId, key, value) };
+}
+
+/**
+ * The lease on one request's idempotency key, held while it runs: a duplicate waits (until its
+ * deadline, or 5 minutes) for the first to finish, then answers from its records.
+ */
+async function requestLease(
+  leases: LeaseStore,
+  agent: string,
+  request: ParsedAgentRequest,
+  signal: AbortSignal,
+): Promise<HeldLease> {
+  const waitMs = request.deadline !== undefined ? Math.max(0, request.deadline - Date.now()) : 300_000;
+  try {
+    return await takeLease(leases, `request:${request.idempotencyKey}`, {
+      owner: randomUUID(),
+      purpose: `agent ${agent}`,
+      settings: leaseSettings(),
+      waitMs,
+      signal,
+    });
+  } catch (error) {
+    if (!isTroupeError(error, "THREAD_BUSY")) throw error;
+    throw new TroupeError(
+      "AGENT_UNAVAILABLE",
+      `agent ${agent} is still answering another delivery of request ${request.idempotencyKey}; try again once it is done`,
+      { cause: error },
+    );
+  }
+}

@@ -1,0 +1,243 @@
+import { createHash } from "node:crypto";
+import type { ApprovalRequest, SagaStep } from "../protocol/agent-protocol.js";
+import type { SagaSink } from "../records/saga-journal.js";
+import type { BreakerRegistry, BreakerScope, BreakerState } from "../resilience/circuit-breakers.js";
+import { formatZodIssues, runAttempt, type Tool } from "../authoring/define-tool.js";
+import { isRunStop, toTroupeError, TroupeError } from "../errors.js";
+import type { EventSink } from "../protocol/events.js";
+import { withRetry, type RetryPolicy } from "../resilience/retry.js";
+
+/** A thread's records: recorded model answers, tool results and approval decisions, by key. */
+export interface ScopedRecords {
+  get(key: string): Promise<unknown>;
+  put(key: string, value: unknown): Promise<void>;
+}
+
+/** Wraps each attempt of a tool call (circuit breaker, retries). */
+export type GuardTool = <T>(tool: string, work: () => Promise<T>, options: { idempotent: boolean }) => Promise<T>;
+
+/** How a live replay treats tools with side effects. */
+export interface ToolReplay {
+  /** Records of the recorded run (the original thread of a fork). */
+  records: ScopedRecords;
+  /** Run tools that have `compensate` or are not `idempotent` again instead of answering from the records. */
+  liveTools: boolean;
+}
+
+/** One call of a tool, by an agent or by a graph node. */
+export interface ToolCallRequest {
+  tool: Tool;
+  input: unknown;
+  /** The agent that called it, or the graph node that runs it. */
+  caller: string;
+  runId: string;
+  threadId: string;
+  /** The user turn the call belongs to: replays find recorded calls by it. */
+  userTurn: number;
+  /** Unique per call: node, branch and tool-use id; the same on resume and retry. */
+  idempotencyKey: string;
+  signal?: AbortSignal;
+}
+
+export interface ToolCallDeps {
+  emit: EventSink;
+  records?: ScopedRecords;
+  guard?: GuardTool;
+  /** The saga journal: a compensable call is journaled in doubt before it runs and confirmed once it completed, so a cancel or crash can still undo it. */
+  saga?: SagaSink;
+  /** The timeout of one attempt: the spec's resilience.tools.<name>.timeoutMs, else the tool's own. */
+  timeoutMs?: number;
+  /** Set in a live replay. */
+  replay?: ToolReplay;
+}
+
+export type ToolCallOutcome =
+  | { kind: "done"; output: unknown; saga?: SagaStep }
+  /** The call needs a person's decision first; nothing ran. */
+  | { kind: "approval"; approval: ApprovalRequest }
+  /** A person said no, or a live replay would have repeated a side effect; nothing ran. */
+  | { kind: "refused"; error: TroupeError };
+
+/** A person's decision as recorded under `approval:<idempotency key>`. */
+interface RecordedDecision {
+  approved: boolean;
+  by: string;
+  comment?: string;
+}
+
+/**
+ * Runs one tool call under the tool contract, the same for an agent's call and a graph `tool:`
+ * node: validates the input, asks for approval when the tool wants it, re-uses a recorded result
+ * (resume, retry), runs each attempt with its own timeout and AbortSignal (an abandoned attempt is
+ * aborted), retries and breaks per the guard, journals a compensable result as a saga step and
+ * reports a `tool.called` event. A failure is thrown as a TroupeError (a plain throw becomes
+ * TOOL_FAILED with the tool's message); a run stop (cancel, run timeout) passes through as is.
+ *
+ * @example
+ * const outcome = await callTool({ tool: chargeCard, input, caller: "payments", runId, threadId, userTurn: 1, idempotencyKey }, { emit, records });
+ * if (outcome.kind === "done") console.log(outcome.output);
+ */
+export async function callTool(call: ToolCallRequest, deps: ToolCallDeps): Promise<ToolCallOutcome> {
+  const { tool, caller, idempotencyKey } = call;
+  const started = Date.now();
+  const report = (fields: { output?: unknown; error?: TroupeError; reused?: boolean; replayed?: boolean }) =>
+    deps.emit({
+      type: "tool.called",
+      agent: caller,
+      tool: tool.name,
+      input: call.input,
+      ...("output" in fields ? { output: fields.output } : {}),
+      ...(fields.error ? { error: fields.error.toInfo() } : {}),
+      durationMs: Date.now() - started,
+      ...(fields.reused ? { reused: true } : {}),
+      ...(fields.replayed ? { replayed: true } : {}),
+    });
+  try {
+    const parsed = tool.input.safeParse(call.input);
+    if (!parsed.success)
+      throw new TroupeError("TOOL_INPUT_INVALID", `tool ${tool.name}: ${formatZodIssues(parsed.error)}`, {
+        details: { tool: tool.name },
+      });
+    const input: unknown = parsed.data;
+
+    const needed = tool.approval?.(input);
+    if (needed) {
+      const decision = (await deps.records?.get(`approval:${idempotencyKey}`)) as RecordedDecision | undefined;
+      if (!decision) {
+        return {
+          kind: "approval",
+          approval: {
+            key: idempotencyKey,
+            agent: caller,
+            tool: tool.name,
+            input,
+            reason: needed.reason,
+            approvers: needed.approvers,
+            slaMs: needed.slaMs,
+          },
+        };
+      }
+      if (!decision.approved) {
+        const error = new TroupeError(
+          "APPROVAL_REJECTED",
+          `${decision.by} rejected ${tool.name}${decision.comment ? `: ${decision.comment}` : ""}; do not retry this call`,
+        );
+        report({ error });
+        return { kind: "refused", error };
+      }
+    }
+
+    const saga = (output: unknown): SagaStep | undefined =>
+      tool.compensate
+        ? { key: idempotencyKey, agent: caller, tool: tool.name, input, output: output ?? null }
+        : undefined;
+    const stored = (await deps.records?.get(`tool:${idempotencyKey}`)) as { output: unknown } | undefined;
+    if (stored) {
+      report({ output: stored.output, reused: true });
+      return done(stored.output, saga(stored.output));
+    }
+    if (deps.replay && !deps.replay.liveTools && hasSideEffects(tool)) {
+      const recorded = (await deps.replay.records.get(replayKey(call, input))) as { output: unknown } | undefined;
+      if (!recorded) {
+        const error = new TroupeError(
+          "REPLAY_MISS",
+          `tool ${tool.name} has side effects (${tool.compensate ? "it has compensate" : "it is not idempotent"}) and the recorded run made no call like this one; a live replay does not repeat side effects unless asked with liveTools: true (--live-tools)`,
+        );
+        report({ error });
+        return { kind: "refused", error };
+      }
+      report({ output: recorded.output, replayed: true });
+      return { kind: "done", output: recorded.output };
+    }
+
+    const pending = saga(null);
+    if (pending) await deps.saga?.put({ ...pending, inDoubt: true });
+    const attempt = () =>
+      runAttempt(
+        tool.name,
+        (signal) =>
+          tool.run(input, { runId: call.runId, threadId: call.threadId, agent: caller, idempotencyKey, signal }),
+        call.signal,
+        deps.timeoutMs ?? tool.timeoutMs,
+      );
+    const output = await (
+      deps.guard ? deps.guard(tool.name, attempt, { idempotent: tool.idempotent === true }) : attempt()
+    ).catch(async (error: unknown) => {
+      // the tool said it failed: nothing to undo; a timeout or a stop leaves the call in doubt
+      const typed = toTroupeError(error, "TOOL_FAILED", `tool ${tool.name}`);
+      if (pending && typed.code !== "TOOL_TIMEOUT" && !isRunStop(typed)) await deps.saga?.drop(pending.key);
+      throw typed;
+    });
+    await deps.records?.put(`tool:${idempotencyKey}`, { output: output ?? null });
+    // only calls with side effects are answered from the record on a live replay
+    if (hasSideEffects(tool)) await deps.records?.put(replayKey(call, input), { output: output ?? null });
+    const step = saga(output);
+    if (step) await deps.saga?.put(step);
+    report({ output });
+    return done(output, step);
+  } catch (error) {
+    const typed = toTroupeError(error, "TOOL_FAILED", `tool ${tool.name}`);
+    if (isRunStop(typed)) throw typed;
+    report({ error: typed });
+    throw typed;
+  }
+}
+
+function done(output: unknown, saga: SagaStep | undefined): ToolCallOutcome {
+  return { kind: "done", output, ...(saga ? { saga } : {}) };
+}
+
+/** A tool a live replay must not run again on its own: it has an undo, or repeating it is not safe. */
+export function hasSideEffects(tool: Pick<Tool, "compensate" | "idempotent">): boolean {
+  return tool.compensate !== undefined || tool.idempotent !== true;
+}
+
+/** Where a call's result is found again by what was asked, whatever the tool-use id: user turn, caller, tool, input. */
+function replayKey(call: ToolCallRequest, input: unknown): string {
+  const hash = createHash("sha256")
+    .update(JSON.stringify([call.caller, call.tool.name, input]))
+    .digest("hex")
+    .slice(0, 32);
+  return `toolcall:${call.userTurn}:${hash}`;
+}
+
+/** How the host retries a tool: its own policy when the spec sets one, else the default, which applies only to idempotent tools. */
+export type ToolRetryLookup = (tool: string) => { policy: RetryPolicy; explicit: boolean };
+
+/**
+ * The guard every tool call goes through: the tool's circuit breaker inside its retry policy
+ * (a retry must not repeat a side effect, so only idempotent tools or tools with a policy of their
+ * own are retried).
+ *
+ * @example
+ * const guard = toolGuard({ breakers, retry: (t) => ({ policy: resilience.retry, explicit: false }), emit, signal });
+ */
+export function toolGuard(options: {
+  breakers?: BreakerRegistry;
+  retry?: ToolRetryLookup;
+  emit: EventSink;
+  onBreaker?: (scope: BreakerScope, name: string, state: BreakerState) => void;
+  signal?: AbortSignal;
+}): GuardTool {
+  return (tool, work, { idempotent }) =>
+    withRetry(
+      () => (options.breakers ? options.breakers.call("tool", tool, work, options.onBreaker) : work()),
+      toolRetry(options.retry, tool, idempotent),
+      (r) =>
+        options.emit({
+          type: "retry",
+          scope: "tool",
+          name: tool,
+          attempt: r.attempt,
+          delayMs: r.delayMs,
+          error: toTroupeError(r.error).toInfo(),
+        }),
+      options.signal,
+    );
+}
+
+function toolRetry(lookup: ToolRetryLookup | undefined, tool: string, idempotent: boolean): RetryPolicy {
+  const found = lookup?.(tool);
+  if (!found) return { maxRetries: 0 };
+  return found.explicit || idempotent ? found.policy : { maxRetries: 0 };
+}

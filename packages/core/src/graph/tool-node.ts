@@ -1,0 +1,191 @@
+import { Command, END, interrupt, type LangGraphRunnableConfig } from "@langchain/langgraph";
+import { breakerListener, scoped } from "../agent/agent-host.js";
+import { nodeVisit } from "./code-node.js";
+import {
+  runOf,
+  type AgentNodeDeps,
+  type AgentNodeFn,
+  type ApprovalDecision,
+  type Outcome,
+  type RunContext,
+} from "./agent-node.js";
+import type { Tool } from "../authoring/define-tool.js";
+import { isRunStop, toTroupeError, TroupeError } from "../errors.js";
+import type { DocStore } from "../stores/record-store.js";
+import { toolRetryLookup } from "../protocol/resilience-policy.js";
+import { sagaSink } from "../records/saga-journal.js";
+import type { TeamStateValue } from "../protocol/team-state.js";
+import {
+  callTool,
+  toolGuard,
+  type ToolCallDeps,
+  type ToolCallOutcome,
+  type ToolCallRequest,
+} from "../agent/tool-call.js";
+
+/** What a graph node that calls one tool does. */
+export interface ToolNodePlan<S extends TeamStateValue = TeamStateValue> {
+  tool: Tool;
+  /** The tool's input for this visit (validated against the tool's schema before it runs). */
+  input(state: S): unknown;
+  /** Turns the tool's output into the next step. */
+  commit(state: S, output: unknown): Outcome;
+}
+
+export interface ToolNodeDeps extends AgentNodeDeps {
+  /** The saga journal (the team's document store): a compensable result is journaled as it completes. */
+  journal: DocStore;
+}
+
+/**
+ * Builds a graph node that calls a tool under the same contract as an agent's tool call (callTool):
+ * input validation, approval (the run waits for a person through a LangGraph interrupt, with the
+ * approval's SLA and escalation), per-attempt timeout with an aborted signal, retry policy,
+ * breaker, idempotency key, saga journal (undone with the team's own tool when the run fails or is
+ * cancelled), dead letters and events. Its result is recorded: resume re-uses it, replay answers
+ * from it.
+ *
+ * @example
+ * graph.addNode("charge", ctx.toolNode("charge", { tool: chargeCard, input: (s) => s.scratch.order, commit: (s, out) => ({ goto: "ship", update: { outputs: { charge: out } } }) }));
+ */
+export function createToolNode<S extends TeamStateValue>(
+  deps: ToolNodeDeps,
+  id: string,
+  plan: ToolNodePlan<S>,
+): AgentNodeFn<S> {
+  const { tool } = plan;
+  return async (state: S, config: LangGraphRunnableConfig) => {
+    if (state.status !== "running") return new Command({ goto: END });
+    const run = runOf(deps.runs, config);
+    const { visitsKey, visit, idempotencyKey } = nodeVisit(state, config, run, id);
+    const call: ToolCallRequest = {
+      tool,
+      input: plan.input(state),
+      caller: id,
+      runId: run.runId,
+      threadId: run.threadId,
+      userTurn: state.userTurn,
+      idempotencyKey,
+      signal: run.signal,
+    };
+    let outcome: ToolCallOutcome;
+    try {
+      outcome =
+        run.mode === "replay" ? await replayed(deps, run, call) : await callTool(call, callDeps(deps, run, tool));
+    } catch (error) {
+      return failed(deps, run, call, error);
+    }
+    if (outcome.kind === "approval") {
+      // the run waits for a person; resuming with the decision runs this node again
+      const { approval, created } = await deps.approvals.open(outcome.approval, run, deps.now());
+      if (created) {
+        run.emit({
+          type: "approval.requested",
+          approvalId: approval.id,
+          tool: approval.tool,
+          approver: approval.assignee,
+          deadline: approval.deadline,
+          reason: approval.reason,
+        });
+      }
+      const decision = interrupt({
+        kind: "approval",
+        approvalId: approval.id,
+        tool: approval.tool,
+        input: approval.input,
+        reason: approval.reason,
+      }) as ApprovalDecision;
+      run.emit({ type: "approval.decided", approvalId: approval.id, approved: decision.approved, by: decision.by });
+      await deps.records.put(run.threadId, `approval:${call.idempotencyKey}`, decision);
+      try {
+        outcome = await callTool(call, callDeps(deps, run, tool));
+      } catch (error) {
+        return failed(deps, run, call, error);
+      }
+    }
+    if (outcome.kind !== "done") {
+      const error =
+        outcome.kind === "refused"
+          ? outcome.error
+          : new TroupeError("INTERNAL", `tool ${tool.name} (graph node ${id}) asked for approval twice`);
+      return new Command({ goto: END, update: { status: "failed", error: error.toInfo() } });
+    }
+    const next = plan.commit(state, outcome.output ?? null);
+    const update = {
+      ...next.update,
+      scratch: { ...next.update?.scratch, [visitsKey]: visit },
+      ...(outcome.saga ? { saga: [{ ...outcome.saga, local: true }] } : {}),
+    };
+    return new Command({ goto: next.goto, update });
+  };
+}
+
+function callDeps(deps: ToolNodeDeps, run: RunContext, tool: Tool): ToolCallDeps {
+  const timeoutMs = deps.resilience.tools[tool.name]?.timeoutMs;
+  return {
+    emit: run.emit,
+    records: scoped(deps.records, run.threadId),
+    guard: toolGuard({
+      breakers: deps.breakers,
+      retry: toolRetryLookup(deps.resilience),
+      emit: run.emit,
+      onBreaker: breakerListener(run.emit),
+      signal: run.signal,
+    }),
+    saga: sagaSink(deps.journal, run.threadId, { local: true }),
+    ...(timeoutMs ? { timeoutMs } : {}),
+    ...(run.liveReplay
+      ? { replay: { records: scoped(deps.records, run.recordsThreadId), liveTools: run.liveReplay.liveTools } }
+      : {}),
+  };
+}
+
+/** A plain replay runs no tool: the recorded run's result (or its refusal) answers. */
+async function replayed(deps: ToolNodeDeps, run: RunContext, call: ToolCallRequest): Promise<ToolCallOutcome> {
+  const decision = (await deps.records.get(run.recordsThreadId, `approval:${call.idempotencyKey}`)) as
+    ApprovalDecision | undefined;
+  if (decision && !decision.approved)
+    return {
+      kind: "refused",
+      error: new TroupeError(
+        "APPROVAL_REJECTED",
+        `${decision.by} rejected ${call.tool.name}${decision.comment ? `: ${decision.comment}` : ""}`,
+      ),
+    };
+  const recorded = (await deps.records.get(run.recordsThreadId, `tool:${call.idempotencyKey}`)) as
+    { output: unknown } | undefined;
+  if (!recorded)
+    throw new TroupeError(
+      "REPLAY_MISS",
+      `no recorded result for tool ${call.tool.name} (graph node ${call.caller}); replay with live: true (--live) to run it`,
+    );
+  run.emit({
+    type: "tool.called",
+    agent: call.caller,
+    tool: call.tool.name,
+    input: call.input,
+    output: recorded.output,
+    durationMs: 0,
+    replayed: true,
+  });
+  return { kind: "done", output: recorded.output };
+}
+
+/** The tool failed for good: the run fails with the tool's error, and a live call is dead-lettered for redrive. */
+async function failed(deps: ToolNodeDeps, run: RunContext, call: ToolCallRequest, error: unknown): Promise<Command> {
+  const typed = toTroupeError(error, "TOOL_FAILED", `tool ${call.tool.name} (graph node ${call.caller})`);
+  // the run was stopped (cancel, run timeout): not the tool's failure
+  if (isRunStop(typed) || run.signal.aborted) throw typed;
+  if (run.mode !== "replay") {
+    const letter = await deps.deadLetters.add({
+      kind: "tool",
+      threadId: run.threadId,
+      runId: run.runId,
+      subject: call.caller,
+      error: typed.toInfo(),
+      input: { tool: call.tool.name, input: call.input },
+    });
+    run.emit({ type: "dlq.added", id: letter.id, kind: "tool", error: typed.toInfo() });
+  }
+  return new Command({ goto: END, update: { status: "failed", error: typed.toInfo() } });
+}

@@ -1,0 +1,34 @@
+import type { ErrorInfo } from "../errors.js";
+import { stepsOfLatestTurn, usageOf, type RunStatus, type Step, type TeamStateValue } from "../protocol/team-state.js";
+import type { Usage } from "../protocol/usage.js";
+
+/** What a run (or a replay) produced; the same shape `troupe run --json` prints. */
+export interface RunResult {
+  threadId: string;
+  runId: string;
+  status: RunStatus;
+  output: unknown;
+  /** Agent turns of this user message, in the order agents acted. */
+  steps: Step[];
+  usage: Usage;
+  error?: ErrorInfo;
+  /** The checkpoint the run ended on. */
+  checkpointId?: string;
+}
+
+export function runResultOf(
+  state: TeamStateValue,
+  ids: { threadId: string; runId: string; checkpointId?: string },
+): RunResult {
+  const steps = stepsOfLatestTurn(state);
+  return {
+    threadId: ids.threadId,
+    runId: ids.runId,
+    status: state.status,
+    output: state.output,
+    steps,
+    usage: usageOf(steps),
+    ...(state.error ? { error: state.error } : {}),
+    ...(ids.checkpointId ? { checkpointId: ids.checkpointId } : {}),
+  };
+}

@@ -1,0 +1,1 @@
+export { sqliteStore, DEFAULT_STORE_PATH } from "./sqlite-store.js";
