@@ -1,5 +1,5 @@
 import {
-  loadTeam as loadWith,
+  buildTeam,
   readSpecFile,
   resolveSpec,
   type AnyPattern,
@@ -44,7 +44,10 @@ export function readTeamSource(source: string | SpecSource): SpecSource {
  * console.log((await team.run("Brief me on sagas")).output);
  */
 export async function loadTeam(source: string | SpecSource, options: LoadTeamOptions = {}): Promise<Team> {
-  return loadWith(readTeamSource(source), { ...options, patterns: patternsWith(options.patterns) });
+  const { raw, baseDir, file } = readTeamSource(source);
+  const build = { ...options, patterns: patternsWith(options.patterns) };
+  const { spec, tools, agents, steps } = await resolveSpec(raw, baseDir, build, file);
+  return buildTeam(spec, { ...build, tools, agents, steps, baseDir });
 }
 
 /**

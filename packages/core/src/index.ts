@@ -16,16 +16,8 @@ export {
 } from "./protocol/messages.js";
 export { addUsage, emptyUsage, UsageSchema, type Usage } from "./protocol/usage.js";
 export type { ModelClient, ModelDelta, ModelRequest, ModelResponse, ToolSpec } from "./protocol/model-client.js";
-export {
-  defineTool,
-  isTool,
-  jsonSchemaOf,
-  formatPath,
-  formatZodIssues,
-  type Tool,
-  type ToolConfig,
-  type ToolContext,
-} from "./authoring/define-tool.js";
+export { jsonSchemaOf, formatPath, formatZodIssues } from "./zod-format.js";
+export { defineTool, isTool, type Tool, type ToolConfig, type ToolContext } from "./authoring/define-tool.js";
 export { defineAgent, isAgent, type Agent, type AgentConfig } from "./authoring/define-agent.js";
 export {
   defineStep,
@@ -59,7 +51,8 @@ export {
   type Subscription,
 } from "./bus/bus.js";
 export { InProcessBus } from "./bus/in-process-bus.js";
-export { serveAgent, invokeAgent, type ServeAgentOptions } from "./agent/agent-host.js";
+export { serveAgent, type ServeAgentOptions } from "./agent/agent-host.js";
+export { invokeAgent, invokeCompensation, type CompensateRequest } from "./bus/agent-client.js";
 export { agentServingOptions, PolicyBreakers, type AgentServingDeps } from "./agent/agent-serving.js";
 export {
   runEventsTopic,
@@ -116,8 +109,8 @@ export {
   type ToolCallOutcome,
   type GuardTool,
   type ToolReplay,
-  type ScopedRecords,
 } from "./agent/tool-call.js";
+export type { ScopedRecords } from "./stores/record-store.js";
 export {
   finishOutcome,
   RUN_ID_KEY,
@@ -153,7 +146,6 @@ export type { TeamStore } from "./stores/team-store.js";
 export type { RecordStore, ThreadInfo, ThreadStore } from "./stores/record-store.js";
 export { memoryStore } from "./stores/memory-store.js";
 export {
-  loadTeam,
   buildTeam,
   readSpecFile,
   resolveSpec,
@@ -194,7 +186,7 @@ export {
 } from "./runtime/run-lifecycle.js";
 export { compensate, type CompensationSummary } from "./runtime/compensator.js";
 export { pendingSaga } from "./records/saga-journal.js";
-export { invokeCompensation, runEmitter, type AgentHandle, type CompensateRequest } from "./agent/agent-host.js";
+export { runEmitter, type AgentHandle } from "./agent/agent-host.js";
 export type { ApprovalDecision } from "./graph/agent-node.js";
 export type { SagaStep, ApprovalRequest } from "./protocol/agent-protocol.js";
 export type { ApprovalRequirement } from "./authoring/define-tool.js";

@@ -9,10 +9,13 @@ import {
   type ParsedAgentRequest,
 } from "../protocol/agent-protocol.js";
 import { startAgentLifecycle, type AgentLifecycleState } from "./agent-lifecycle.js";
-import { ReplySchema, type Bus, type Reply, type Subscription } from "../bus/bus.js";
+import type { Bus, Reply, Subscription } from "../bus/bus.js";
+import { CompensateRequestSchema } from "../bus/agent-client.js";
+import { breakerListener } from "../resilience/circuit-breakers.js";
+import { scoped, type ScopedRecords } from "../stores/record-store.js";
 import type { BreakerRegistry, BreakerScope, BreakerState } from "../resilience/circuit-breakers.js";
 import type { Agent } from "../authoring/define-agent.js";
-import { formatZodIssues } from "../authoring/define-tool.js";
+import { formatZodIssues } from "../zod-format.js";
 import { isTroupeError, toTroupeError, TroupeError } from "../errors.js";
 import { runEventsTopic, type EventBody, type EventSink, type TroupeEvent } from "../protocol/events.js";
 import type { ModelClient } from "../protocol/model-client.js";
@@ -24,7 +27,8 @@ import { randomUUID } from "node:crypto";
 import { withRetry, type RetryPolicy } from "../resilience/retry.js";
 import { runAgent } from "./run-agent.js";
 import { undoWithTool } from "./undo-with-tool.js";
-import { toolGuard, type ScopedRecords, type ToolRetryLookup } from "./tool-call.js";
+import { toolGuard } from "./tool-call.js";
+import type { ToolRetryLookup } from "../resilience/policy-lookup.js";
 import { z } from "zod";
 
 export interface ServeAgentOptions {
@@ -70,9 +74,6 @@ export interface AgentHandle extends Subscription {
   /** Stops taking new requests and resolves when in-flight requests are done. */
   drain(): Promise<void>;
 }
-
-const CompensateRequestSchema = z.object({ runId: z.string(), threadId: z.string(), step: SagaStepSchema });
-export type CompensateRequest = z.infer<typeof CompensateRequestSchema>;
 
 /**
  * Serves an agent on a bus: validates each request, runs the agent (recorded model answers,
@@ -229,46 +230,6 @@ export async function serveAgent(bus: Bus, agent: Agent, options: ServeAgentOpti
   };
 }
 
-/** Calls an agent over a bus and returns its validated result, or throws its typed error. */
-export async function invokeAgent(
-  bus: Bus,
-  request: AgentRequest,
-  options: { signal?: AbortSignal; timeoutMs?: number } = {},
-): Promise<AgentResult> {
-  const payload = AgentRequestSchema.parse(request);
-  return parseReply(request.agent, await bus.request(agentService(request.agent), payload, options), AgentResultSchema);
-}
-
-/** Asks an agent's host to undo one saga step. */
-export async function invokeCompensation(
-  bus: Bus,
-  request: CompensateRequest,
-  options: { signal?: AbortSignal; timeoutMs?: number } = {},
-): Promise<void> {
-  await parseReply(
-    request.step.agent,
-    await bus.request(compensateService(request.step.agent), request, options),
-    z.unknown(),
-  );
-}
-
-function parseReply<T extends z.ZodType>(agent: string, raw: unknown, schema: T): z.output<T> {
-  const reply = ReplySchema.safeParse(raw);
-  if (!reply.success)
-    throw new TroupeError(
-      "BUS_MESSAGE_INVALID",
-      `agent ${agent} sent a malformed reply: ${formatZodIssues(reply.error)}`,
-    );
-  if (!reply.data.ok) throw TroupeError.fromInfo(reply.data.error);
-  const result = schema.safeParse(reply.data.value);
-  if (!result.success)
-    throw new TroupeError(
-      "BUS_MESSAGE_INVALID",
-      `agent ${agent} sent a malformed result: ${formatZodIssues(result.error)}`,
-    );
-  return result.data;
-}
-
 function guardModel(
   options: ServeAgentOptions,
   emit: EventSink,
@@ -313,18 +274,6 @@ export function runEmitter(bus: Bus, runId: string, threadId: string): EventSink
     const stamped = { ...event, runId, threadId, at: new Date().toISOString() } as TroupeEvent;
     void bus.publish(runEventsTopic(runId), stamped).catch(() => undefined);
   };
-}
-
-export function breakerListener(emit: EventSink, also?: (scope: BreakerScope, state: BreakerState) => void) {
-  return (scope: BreakerScope, name: string, state: BreakerState) => {
-    emit({ type: `breaker.${state}`, scope, name });
-    also?.(scope, state);
-  };
-}
-
-/** A record store narrowed to one thread. */
-export function scoped(records: RecordStore, threadId: string): ScopedRecords {
-  return { get: (key) => records.get(threadId, key), put: (key, value) => records.put(threadId, key, value) };
 }
 
 /**

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { invokeAgent, serveAgent } from "./agent-host.js";
+import { serveAgent } from "./agent-host.js";
+import { invokeAgent } from "../bus/agent-client.js";
 import type { AgentRequest } from "../protocol/agent-protocol.js";
 import { agentServingOptions, PolicyBreakers } from "./agent-serving.js";
 import { defineAgent } from "../authoring/define-agent.js";

@@ -3,13 +3,8 @@ import { BreakerRegistry } from "../resilience/circuit-breakers.js";
 import type { ModelClient } from "../protocol/model-client.js";
 import type { DocStore, RecordStore } from "../stores/record-store.js";
 import type { LeaseStore } from "../stores/thread-lease.js";
-import {
-  breakerPolicy,
-  hostResilience,
-  modelPolicy,
-  toolRetryLookup,
-  type HostResilience,
-} from "../protocol/resilience-policy.js";
+import { hostResilience, type HostResilience } from "../protocol/resilience-policy.js";
+import { breakerPolicy, modelPolicy, toolRetryLookup } from "../resilience/policy-lookup.js";
 
 export interface AgentServingDeps {
   /** The agent's model. */

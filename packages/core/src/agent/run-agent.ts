@@ -5,10 +5,11 @@ import type {
   ParsedAgentRequest,
   SagaStep,
 } from "../protocol/agent-protocol.js";
-import { callTool, type GuardTool, type ScopedRecords, type ToolReplay } from "./tool-call.js";
+import { callTool, type GuardTool, type ToolReplay } from "./tool-call.js";
+import type { ScopedRecords } from "../stores/record-store.js";
 import type { SagaSink } from "../records/saga-journal.js";
 import type { Agent } from "../authoring/define-agent.js";
-import { formatZodIssues, jsonSchemaOf } from "../authoring/define-tool.js";
+import { formatZodIssues, jsonSchemaOf } from "../zod-format.js";
 import { directiveToolSpecs, readDirectiveCall, RESPOND_TOOL } from "../protocol/directive-tools.js";
 import { isRunStop, toTroupeError, TroupeError } from "../errors.js";
 import type { EventSink } from "../protocol/events.js";

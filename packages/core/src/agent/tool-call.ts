@@ -2,16 +2,14 @@ import { createHash } from "node:crypto";
 import type { ApprovalRequest, SagaStep } from "../protocol/agent-protocol.js";
 import type { SagaSink } from "../records/saga-journal.js";
 import type { BreakerRegistry, BreakerScope, BreakerState } from "../resilience/circuit-breakers.js";
-import { formatZodIssues, runAttempt, type Tool } from "../authoring/define-tool.js";
+import type { Tool } from "../authoring/define-tool.js";
+import { runAttempt } from "../resilience/run-attempt.js";
+import { formatZodIssues } from "../zod-format.js";
 import { isRunStop, toTroupeError, TroupeError } from "../errors.js";
 import type { EventSink } from "../protocol/events.js";
 import { withRetry, type RetryPolicy } from "../resilience/retry.js";
-
-/** A thread's records: recorded model answers, tool results and approval decisions, by key. */
-export interface ScopedRecords {
-  get(key: string): Promise<unknown>;
-  put(key: string, value: unknown): Promise<void>;
-}
+import type { ToolRetryLookup } from "../resilience/policy-lookup.js";
+import type { ScopedRecords } from "../stores/record-store.js";
 
 /** Wraps each attempt of a tool call (circuit breaker, retries). */
 export type GuardTool = <T>(tool: string, work: () => Promise<T>, options: { idempotent: boolean }) => Promise<T>;
@@ -200,9 +198,6 @@ function replayKey(call: ToolCallRequest, input: unknown): string {
     .slice(0, 32);
   return `toolcall:${call.userTurn}:${hash}`;
 }
-
-/** How the host retries a tool: its own policy when the spec sets one, else the default, which applies only to idempotent tools. */
-export type ToolRetryLookup = (tool: string) => { policy: RetryPolicy; explicit: boolean };
 
 /**
  * The guard every tool call goes through: the tool's circuit breaker inside its retry policy

@@ -1,7 +1,7 @@
 import type { SagaStep } from "../protocol/agent-protocol.js";
 import type { Tool } from "../authoring/define-tool.js";
 import { toTroupeError, TroupeError } from "../errors.js";
-import type { ScopedRecords } from "./tool-call.js";
+import type { ScopedRecords } from "../stores/record-store.js";
 
 /**
  * Undoes one saga step with its tool's `compensate`, at most once per step (a `compensated:<key>`

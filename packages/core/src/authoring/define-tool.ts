@@ -1,5 +1,7 @@
 import { z } from "zod";
-import { toTroupeError, TroupeError } from "../errors.js";
+import { TroupeError } from "../errors.js";
+import { formatZodIssues, jsonSchemaOf } from "../zod-format.js";
+import { runAttempt } from "../resilience/run-attempt.js";
 import { TOOL_NAME } from "../protocol/spec-names.js";
 import type { ToolSpec } from "../protocol/model-client.js";
 
@@ -98,74 +100,6 @@ export function defineTool<I extends z.ZodType, O>(config: ToolConfig<I, O>): To
   };
 }
 
-/**
- * Runs one attempt of `work` with its own AbortSignal (joined to `signal`): not started when
- * `signal` is already aborted; when it outlives `timeoutMs` it is aborted and rejects with
- * TOOL_TIMEOUT (retryable), so a late attempt cannot finish its side effect after a retry won.
- * A plain throw becomes TOOL_FAILED with the tool's own message.
- *
- * @example
- * await runAttempt("charge_card", (signal) => fetch(url, { signal }), run.signal, 5000);
- */
-export async function runAttempt<T>(
-  name: string,
-  work: (signal: AbortSignal) => Promise<T> | T,
-  signal: AbortSignal | undefined,
-  timeoutMs: number | undefined,
-): Promise<T> {
-  signal?.throwIfAborted();
-  const attempt = new AbortController();
-  const joined = signal ? AbortSignal.any([signal, attempt.signal]) : attempt.signal;
-  // a plain throw is the tool's own failure: TOOL_FAILED with its message, never INTERNAL
-  const running = Promise.resolve()
-    .then(() => work(joined))
-    .catch((error: unknown) => {
-      throw toTroupeError(error, "TOOL_FAILED", `tool ${name}`);
-    });
-  if (!timeoutMs) return running;
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const error = new TroupeError(
-        "TOOL_TIMEOUT",
-        `tool ${name} timed out after ${timeoutMs} ms; the attempt was aborted`,
-        { details: { tool: name, timeoutMs } },
-      );
-      attempt.abort(error);
-      reject(error);
-    }, timeoutMs);
-  });
-  try {
-    return await Promise.race([running, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 export function isTool(value: unknown): value is Tool {
   return typeof value === "object" && value !== null && (value as { kind?: unknown }).kind === "troupe.tool";
-}
-
-/** JSON Schema (draft 2020-12 minus $schema) of a zod schema, as the Messages API wants it. */
-export function jsonSchemaOf(schema: z.ZodType): Record<string, unknown> {
-  const json = z.toJSONSchema(schema, { target: "draft-2020-12", unrepresentable: "any" }) as Record<string, unknown>;
-  delete json.$schema;
-  return json;
-}
-
-/** "query: expected string, received number; limit: too big" */
-export function formatZodIssues(error: z.ZodError): string {
-  return error.issues
-    .map((issue) => `${issue.path.length ? formatPath(issue.path) + ": " : ""}${issue.message}`)
-    .join("; ");
-}
-
-/** ["agents", "writer", "tools", 0] -> "agents.writer.tools[0]" */
-export function formatPath(path: readonly PropertyKey[]): string {
-  let out = "";
-  for (const part of path) {
-    if (typeof part === "number") out += `[${part}]`;
-    else out += out ? `.${String(part)}` : String(part);
-  }
-  return out;
 }

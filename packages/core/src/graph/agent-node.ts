@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { Command, END, interrupt, type LangGraphRunnableConfig } from "@langchain/langgraph";
-import { breakerListener, invokeAgent } from "../agent/agent-host.js";
+import { invokeAgent } from "../bus/agent-client.js";
+import { breakerListener } from "../resilience/circuit-breakers.js";
 import type { Approvals } from "../records/approvals.js";
 import type { BreakerRegistry } from "../resilience/circuit-breakers.js";
 import type { DeadLetters } from "../records/dead-letters.js";

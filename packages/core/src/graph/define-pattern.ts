@@ -10,12 +10,9 @@ import type { StepDefinition } from "../authoring/define-step.js";
 import type { Tool } from "../authoring/define-tool.js";
 import type { TeamStateValue } from "../protocol/team-state.js";
 import type { TeamSpec } from "../spec/team-spec.js";
+import type { SpecPattern, SpecProblem } from "../spec/spec-pattern.js";
 
-/** One thing wrong with a spec, at a path such as `agents.writer.tools[0]`. */
-export interface SpecProblem {
-  path: string;
-  message: string;
-}
+export type { SpecProblem };
 
 /** A compiled graph as the runtime drives it (a LangGraph CompiledStateGraph fits). */
 export interface RunnableTeamGraph {
@@ -48,13 +45,7 @@ export interface CompileContext {
   steps?: ReadonlyMap<string, StepDefinition>;
 }
 
-export interface PatternDefinition<Options extends z.ZodObject = z.ZodObject> {
-  name: string;
-  description: string;
-  /** The pattern's own top-level spec keys (e.g. `supervisor`); strict. */
-  options: Options;
-  /** Checks across keys: referenced agents exist, every agent is reachable, ... */
-  check?(spec: TeamSpec & z.output<Options>): SpecProblem[];
+export interface PatternDefinition<Options extends z.ZodObject = z.ZodObject> extends SpecPattern<Options> {
   compile(spec: TeamSpec & z.output<Options>, ctx: CompileContext): CompilableGraph;
   /**
    * Agents the pattern itself adds (e.g. a model router), served like spec agents with the team's

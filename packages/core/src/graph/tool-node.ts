@@ -1,5 +1,6 @@
 import { Command, END, interrupt, type LangGraphRunnableConfig } from "@langchain/langgraph";
-import { breakerListener, scoped } from "../agent/agent-host.js";
+import { breakerListener } from "../resilience/circuit-breakers.js";
+import { scoped } from "../stores/record-store.js";
 import { nodeVisit } from "./code-node.js";
 import {
   runOf,
@@ -12,7 +13,7 @@ import {
 import type { Tool } from "../authoring/define-tool.js";
 import { isRunStop, toTroupeError, TroupeError } from "../errors.js";
 import type { DocStore } from "../stores/record-store.js";
-import { toolRetryLookup } from "../protocol/resilience-policy.js";
+import { toolRetryLookup } from "../resilience/policy-lookup.js";
 import { sagaSink } from "../records/saga-journal.js";
 import type { TeamStateValue } from "../protocol/team-state.js";
 import {

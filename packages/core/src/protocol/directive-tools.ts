@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { Directive, DirectiveOffer } from "./agent-protocol.js";
-import { formatZodIssues, jsonSchemaOf } from "../authoring/define-tool.js";
+import { formatZodIssues, jsonSchemaOf } from "../zod-format.js";
 import type { ToolSpec } from "./model-client.js";
 import type { ToolUseBlock } from "./messages.js";
 

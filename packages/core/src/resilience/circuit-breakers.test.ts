@@ -2,7 +2,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
 import { BreakerRegistry, type BreakerScope, type BreakerState } from "./circuit-breakers.js";
 import { isTroupeError, TroupeError } from "../errors.js";
-import { breakerPolicy, ResilienceSchema } from "../protocol/resilience-policy.js";
+import { ResilienceSchema } from "../protocol/resilience-policy.js";
+import { breakerPolicy } from "./policy-lookup.js";
 
 const serverError = () => new TroupeError("MODEL_SERVER_ERROR", "upstream 500");
 const badRequest = () => new TroupeError("MODEL_BAD_REQUEST", "400: bad input");

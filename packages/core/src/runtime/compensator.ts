@@ -1,5 +1,6 @@
 import type { RunnableConfig } from "@langchain/core/runnables";
-import { invokeCompensation, scoped, type CompensateRequest } from "../agent/agent-host.js";
+import { invokeCompensation, type CompensateRequest } from "../bus/agent-client.js";
+import { scoped } from "../stores/record-store.js";
 import type { Tool } from "../authoring/define-tool.js";
 import { undoWithTool } from "../agent/undo-with-tool.js";
 import type { Bus } from "../bus/bus.js";

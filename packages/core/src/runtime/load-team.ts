@@ -116,19 +116,6 @@ export async function importSpecModules(
   return { tools, agents, steps, problems };
 }
 
-/**
- * Validates a spec (a file path, or a value) and builds the Team: imports its modules, resolves
- * agents, tools and models, and opens the store.
- *
- * @example
- * const team = await loadTeam("examples/research-team/team.yaml", { patterns: builtinPatterns });
- */
-export async function loadTeam(source: string | SpecSource, options: BuildOptions): Promise<Team> {
-  const { raw, baseDir, file } = typeof source === "string" ? readSpecFile(source) : source;
-  const { spec, tools, agents, steps } = await resolveSpec(raw, baseDir, options, file);
-  return buildTeam(spec, { ...options, tools, agents, steps, baseDir });
-}
-
 /** Validates a spec and its imports; throws SPEC_INVALID listing every problem. */
 export async function resolveSpec(
   raw: unknown,

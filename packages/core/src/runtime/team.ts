@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { serveAgent, type AgentHandle, type CompensateRequest } from "../agent/agent-host.js";
+import { serveAgent, type AgentHandle } from "../agent/agent-host.js";
+import type { CompensateRequest } from "../bus/agent-client.js";
 import { agentServingOptions } from "../agent/agent-serving.js";
 import { stepUndoer, type UndoStep } from "./compensator.js";
 import { createAgentNode, type ApprovalDecision, type RunContext } from "../graph/agent-node.js";
@@ -17,7 +18,8 @@ import { TroupeError } from "../errors.js";
 import type { TroupeEvent } from "../protocol/events.js";
 import { InProcessBus } from "../bus/in-process-bus.js";
 import type { ModelClient } from "../protocol/model-client.js";
-import { breakerPolicy, ResilienceSchema, type Resilience } from "../protocol/resilience-policy.js";
+import { ResilienceSchema, type Resilience } from "../protocol/resilience-policy.js";
+import { breakerPolicy } from "../resilience/policy-lookup.js";
 import { runResultOf, type RunResult } from "./run-result.js";
 import { execute, type ActiveRun, type Execution, type ExecutorDeps, type Work } from "./run-executor.js";
 import { requestControl } from "./run-lifecycle.js";

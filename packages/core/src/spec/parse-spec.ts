@@ -1,5 +1,5 @@
 import { Composer, Lexer, LineCounter, Parser, visit, YAMLParseError, type Document, type YAMLError } from "yaml";
-import type { SpecProblem } from "../graph/define-pattern.js";
+import type { SpecProblem } from "./spec-pattern.js";
 import { SPEC_LIMITS, specLimitProblems } from "./spec-limits.js";
 
 /**

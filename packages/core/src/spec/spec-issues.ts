@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import type { SpecProblem } from "../graph/define-pattern.js";
+import type { SpecProblem } from "./spec-pattern.js";
 import { didYouMean } from "./suggest.js";
 
 /**

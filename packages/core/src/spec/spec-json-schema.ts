@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { AnyPattern } from "../graph/define-pattern.js";
+import type { SpecPattern } from "./spec-pattern.js";
 import { BaseSpecSchema } from "./team-spec.js";
 
 /**
@@ -8,7 +8,7 @@ import { BaseSpecSchema } from "./team-spec.js";
  * @example
  * writeFileSync("team.schema.json", JSON.stringify(teamSpecJsonSchema(builtinPatterns), null, 2));
  */
-export function teamSpecJsonSchema(patterns: Iterable<AnyPattern>): Record<string, unknown> {
+export function teamSpecJsonSchema(patterns: Iterable<SpecPattern>): Record<string, unknown> {
   const branches = [...patterns].map((p) =>
     BaseSpecSchema.extend({ ...p.options.shape, pattern: z.literal(p.name).describe(p.description) }).strict(),
   );

@@ -1,4 +1,4 @@
-import type { SpecProblem } from "../graph/define-pattern.js";
+import type { SpecProblem } from "./spec-pattern.js";
 import { specPath } from "./spec-issues.js";
 
 /**

@@ -1,4 +1,4 @@
-import type { AnyPattern, SpecProblem } from "../graph/define-pattern.js";
+import type { SpecPattern, SpecProblem } from "./spec-pattern.js";
 import { DEFAULT_CLAUDE_MODEL, KNOWN_CLAUDE_MODELS } from "../models/anthropic-model.js";
 import { DELEGATE_TOOL, FINISH_TOOL, RESPOND_TOOL, TRANSFER_PREFIX } from "../protocol/directive-tools.js";
 import { TroupeError } from "../errors.js";
@@ -10,7 +10,7 @@ import { AgentSpecSchema, BaseSpecSchema, type AgentSpec, type TeamSpec } from "
 import { TeamState } from "../protocol/team-state.js";
 
 export interface ValidateOptions {
-  patterns: Iterable<AnyPattern>;
+  patterns: Iterable<SpecPattern>;
   /** Tool names the spec may use (imported or given in code). */
   tools?: Iterable<string>;
   /** Model names given in code, beside "offline" and Claude names. */

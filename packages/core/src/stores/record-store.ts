@@ -39,3 +39,14 @@ export interface DocStore {
   list(kind: string, threadId?: string): Promise<StoredDoc[]>;
   delete(kind: string, id: string): Promise<void>;
 }
+
+/** A thread's records: recorded model answers, tool results and approval decisions, by key. */
+export interface ScopedRecords {
+  get(key: string): Promise<unknown>;
+  put(key: string, value: unknown): Promise<void>;
+}
+
+/** A record store narrowed to one thread. */
+export function scoped(records: RecordStore, threadId: string): ScopedRecords {
+  return { get: (key) => records.get(threadId, key), put: (key, value) => records.put(threadId, key, value) };
+}
