@@ -1,18 +1,14 @@
 import {
   AgentRequestSchema,
-  AgentResultSchema,
-  SagaStepSchema,
   agentService,
   compensateService,
-  type AgentRequest,
-  type AgentResult,
   type ParsedAgentRequest,
 } from "../protocol/agent-protocol.js";
 import { startAgentLifecycle, type AgentLifecycleState } from "./agent-lifecycle.js";
 import type { Bus, Reply, Subscription } from "../bus/bus.js";
 import { CompensateRequestSchema } from "../bus/agent-client.js";
 import { breakerListener } from "../resilience/circuit-breakers.js";
-import { scoped, type ScopedRecords } from "../stores/record-store.js";
+import { scoped } from "../stores/record-store.js";
 import type { BreakerRegistry, BreakerScope, BreakerState } from "../resilience/circuit-breakers.js";
 import type { Agent } from "../authoring/define-agent.js";
 import { formatZodIssues } from "../zod-format.js";
@@ -29,7 +25,6 @@ import { runAgent } from "./run-agent.js";
 import { undoWithTool } from "./undo-with-tool.js";
 import { toolGuard } from "./tool-call.js";
 import type { ToolRetryLookup } from "../resilience/policy-lookup.js";
-import { z } from "zod";
 
 export interface ServeAgentOptions {
   model: ModelClient;
