@@ -65,21 +65,26 @@ process.once("exit", () => {
  * await server.stop();
  */
 export async function startNatsServer(options: NatsServerOptions = {}): Promise<RunningNatsServer> {
-  const port = options.port ?? (await freePort());
-  const node = createNode({
-    ...options,
-    name: `troupe-${port}`,
-    port,
-    httpPort: await freePort(),
-    extraArgs: options.args ?? [],
-  });
-  try {
-    await node.start();
-  } catch (error) {
-    await node.stop();
-    throw error;
+  // a free port can be taken by another process before nats-server binds it (parallel test files):
+  // pick fresh ports and start again, unless the caller chose the port
+  for (let attempt = 1; ; attempt++) {
+    const port = options.port ?? (await freePort());
+    const node = createNode({
+      ...options,
+      name: `troupe-${port}`,
+      port,
+      httpPort: await freePort(),
+      extraArgs: options.args ?? [],
+    });
+    try {
+      await node.start();
+      return node;
+    } catch (error) {
+      await node.stop();
+      const portTaken = error instanceof Error && /address already in use/.test(error.message);
+      if (!portTaken || options.port !== undefined || attempt >= 3) throw error;
+    }
   }
-  return node;
 }
 
 /**
