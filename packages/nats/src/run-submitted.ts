@@ -116,7 +116,11 @@ async function done(
   return { kind: "settled", state };
 }
 
-/** The lifecycle state once the store has it (its writes trail the events a little); undefined if the run never settled. */
+/**
+ * The lifecycle state once the store has it; undefined if the run never settled. Polls because
+ * core's runtime/run-lifecycle.ts writes its doc without awaiting, so it trails the events a
+ * little; once those writes are awaited before the settling event, one read is enough.
+ */
 async function restingState(
   team: Team,
   threadId: string,
