@@ -102,7 +102,11 @@ export const RunLifecycleDocSchema = z.object({
     .looseObject({
       status: z.string(),
       value: RunLifecycleStateSchema,
-      context: z.looseObject({ runId: z.string(), turn: TurnInputSchema.nullish() }),
+      context: z.looseObject({
+        runId: z.string(),
+        outcome: z.enum(["failed", "cancelled"]).optional(),
+        turn: TurnInputSchema.nullish(),
+      }),
     })
     .optional(),
   state: RunLifecycleStateSchema,
