@@ -47,6 +47,8 @@ export const ErrorCodes = {
   ABORTED: { retryable: false },
   /** The store's file or URL cannot hold a Troupe store: special file, directory, not SQLite, foreign, corrupt, bad URL. */
   STORE_INVALID: { retryable: false },
+  /** A stored record or document does not match its schema (written by another version, or changed by hand). */
+  RECORD_INVALID: { retryable: false },
   /** This user may not read or write the store (file or directory permissions, database role). */
   STORE_PERMISSION: { retryable: false },
   /** The store is there but cannot be used now: locked, disk full, I/O error, PostgreSQL unreachable. */

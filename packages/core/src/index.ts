@@ -191,6 +191,37 @@ export type { ApprovalDecision } from "./graph/agent-node.js";
 export type { SagaStep, ApprovalRequest } from "./protocol/agent-protocol.js";
 export type { ApprovalRequirement } from "./authoring/define-tool.js";
 export type { DocStore, StoredDoc } from "./stores/record-store.js";
+// Typed records and documents: every key and doc kind with its schema, and the reads that parse them
+export {
+  DocKinds,
+  LeaseKeys,
+  RecordKeys,
+  ScratchKeys,
+  deleteDoc,
+  listDocs,
+  parseStored,
+  readDoc,
+  readRecord,
+  writeDoc,
+  writeRecord,
+  type DocKind,
+  type RecordDef,
+} from "./records/record-keys.js";
+export {
+  ApprovalDecisionSchema,
+  ApprovalSchema,
+  DeadLetterSchema,
+  ModelResponseSchema,
+  OutputRecordSchema,
+  RunControlDocSchema,
+  RunLifecycleDocSchema,
+  RunLifecycleStateSchema,
+  RunRequestDocSchema,
+  type OutputRecord,
+  type RunControlDoc,
+  type RunLifecycleDoc,
+  type RunRequestDoc,
+} from "./records/record-schemas.js";
 export type { DeadLetterKind } from "./protocol/events.js";
 // For store implementations (@troupe/store-sqlite, @troupe/store-postgres, your own)
 export { withFaults } from "./stores/store-faults.js";

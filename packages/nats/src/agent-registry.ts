@@ -3,7 +3,8 @@ import { randomUUID } from "node:crypto";
 import { Kvm, type KV, type KvEntry } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { toTroupeError, TroupeError } from "@troupe/core";
-import { decodeJson, encodeJson } from "./bus-wire.js";
+import { z } from "zod";
+import { decodeStored, encodeJson } from "./bus-wire.js";
 import { natsFailure } from "./nats-failure.js";
 import { checkNamespace, registryBucketName } from "./subjects.js";
 
@@ -23,6 +24,17 @@ export interface AgentEntry extends Required<Pick<AgentRegistration, "name" | "w
   registeredAt: string;
   heartbeatAt: string;
 }
+
+/** What a registry entry's value must hold when read back. */
+const AgentEntrySchema = z.object({
+  name: z.string(),
+  workerId: z.string(),
+  version: z.string(),
+  inputSchema: z.record(z.string(), z.unknown()).optional(),
+  outputSchema: z.record(z.string(), z.unknown()).optional(),
+  registeredAt: z.string(),
+  heartbeatAt: z.string(),
+}) satisfies z.ZodType<AgentEntry>;
 
 export interface AgentRegistryOptions {
   namespace?: string;
@@ -139,7 +151,7 @@ export class AgentRegistry {
     const entries = await Promise.all([...keys].map((key) => this.kv.get(key)));
     return entries
       .filter((e): e is KvEntry => e !== null && e.operation === "PUT")
-      .map((e) => decodeJson(e.value, `registry entry ${e.key}`) as AgentEntry)
+      .map((e) => decodeStored(AgentEntrySchema, e.value, `registry entry ${e.key}`))
       .sort((a, b) => a.name.localeCompare(b.name) || a.workerId.localeCompare(b.workerId));
   }
 

@@ -1,5 +1,17 @@
 import { headers, type Msg, type MsgHdrs } from "@nats-io/transport-node";
-import { toTroupeError, TroupeError, type ErrorInfo, type Reply } from "@troupe/core";
+import type { z } from "zod";
+import { formatZodIssues, toTroupeError, TroupeError, type ErrorInfo, type Reply } from "@troupe/core";
+
+/** Parses a stored JSON payload (a KV entry, a stream message) with its schema. Throws BUS_MESSAGE_INVALID naming `what`. */
+export function decodeStored<S extends z.ZodType>(schema: S, data: Uint8Array, what: string): z.output<S> {
+  const parsed = schema.safeParse(decodeJson(data, what));
+  if (parsed.success) return parsed.data;
+  throw new TroupeError(
+    "BUS_MESSAGE_INVALID",
+    `${what} does not have the shape Troupe expects (${formatZodIssues(parsed.error)}); it was written by another Troupe version or by hand`,
+    { cause: parsed.error },
+  );
+}
 
 /** Header carrying the caller's deadline, epoch milliseconds. */
 export const DEADLINE_HEADER = "troupe-deadline";

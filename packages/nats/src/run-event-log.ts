@@ -2,7 +2,8 @@ import { randomUUID } from "node:crypto";
 import { jetstream, type Consumer, type JetStreamClient, type JsMsg } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { runEventsTopic, TroupeError, type TroupeEvent } from "@troupe/core";
-import { decodeJson, encodeJson } from "./bus-wire.js";
+import { z } from "zod";
+import { decodeJson, decodeStored, encodeJson } from "./bus-wire.js";
 import { ensureStream } from "./ensure-stream.js";
 import { natsFailure } from "./nats-failure.js";
 import { publishDurably } from "./publish-durably.js";
@@ -43,6 +44,14 @@ export interface RunAnnouncement {
   by: string;
   at: string;
 }
+
+const RunAnnouncementSchema = z.object({
+  threadId: z.string(),
+  runId: z.string(),
+  requestId: z.string().optional(),
+  by: z.string(),
+  at: z.string(),
+}) satisfies z.ZodType<RunAnnouncement>;
 
 /** After these a run's process stops reporting (until the thread is resumed, as a new run). */
 export const TERMINAL_EVENT_TYPES: ReadonlySet<string> = new Set([
@@ -124,15 +133,15 @@ export class RunEventLog {
 
   /** The runs announced for a thread so far, oldest first. */
   async runsOf(threadId: string): Promise<RunAnnouncement[]> {
-    return (await this.readSubject(threadRunsSubject(this.namespace, checkThreadId(threadId)))).map(
-      (m) => decodeJson(m.data, `announcement #${m.seq}`) as RunAnnouncement,
+    return (await this.readSubject(threadRunsSubject(this.namespace, checkThreadId(threadId)))).map((m) =>
+      decodeStored(RunAnnouncementSchema, m.data, `announcement #${m.seq}`),
     );
   }
 
   /** The thread's run announcements from the first, then live ones, until aborted. */
   async *followRuns(threadId: string, options: FollowOptions = {}): AsyncGenerator<RunAnnouncement> {
     for await (const msg of this.followSubject(threadRunsSubject(this.namespace, checkThreadId(threadId)), options)) {
-      yield decodeJson(msg.data, `announcement #${msg.seq}`) as RunAnnouncement;
+      yield decodeStored(RunAnnouncementSchema, msg.data, `announcement #${msg.seq}`);
     }
   }
 

@@ -1,5 +1,15 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import type { ErrorInfo, RunLifecycleState, Team, TeamStore, TroupeEvent } from "@troupe/core";
+import {
+  DocKinds,
+  readDoc,
+  writeDoc,
+  type ErrorInfo,
+  type RunLifecycleState,
+  type RunRequestDoc,
+  type Team,
+  type TeamStore,
+  type TroupeEvent,
+} from "@troupe/core";
 import type { RunEventLog } from "./run-event-log.js";
 import type { RunRequest } from "./run-request.js";
 
@@ -13,16 +23,10 @@ export type SubmittedOutcome =
   | { kind: "handed-off"; runId?: string };
 
 /** Per request, in the store's docs: whether it began, from which user turn, and whether it was handed off. */
-interface RequestDoc {
-  state: "started" | "done";
-  userTurnBefore: number;
-  by: string;
-  handoff: boolean;
-  outcome?: RunLifecycleState;
-}
+type RequestDoc = RunRequestDoc;
 
 /** Doc kind of the per-request bookkeeping, beside the run lifecycle docs. */
-export const REQUEST_DOC_KIND = "run_request";
+export const REQUEST_DOC_KIND = DocKinds.runRequest.kind;
 const RESTING: ReadonlySet<string> = new Set(["completed", "failed", "cancelled", "paused", "interrupted"]);
 const SETTLING_EVENTS: Readonly<Record<string, RunLifecycleState>> = {
   "run.completed": "completed",
@@ -51,8 +55,8 @@ export interface RunSubmittedDeps {
 export async function runSubmitted(deps: RunSubmittedDeps, request: RunRequest): Promise<SubmittedOutcome> {
   const { team, store } = deps;
   const { requestId, threadId } = request;
-  const write = (doc: RequestDoc) => store.docs.put(REQUEST_DOC_KIND, requestId, threadId, doc);
-  const prior = (await store.docs.get(REQUEST_DOC_KIND, requestId))?.body as RequestDoc | undefined;
+  const write = (doc: RequestDoc) => writeDoc(store.docs, DocKinds.runRequest, requestId, threadId, doc);
+  const prior = (await readDoc(store.docs, DocKinds.runRequest, requestId))?.body;
   if (prior?.state === "done") return { kind: "settled", state: prior.outcome ?? "completed" };
 
   let resume = false;
@@ -112,7 +116,11 @@ async function done(
   return { kind: "settled", state };
 }
 
-/** The lifecycle state once the store has it (its writes trail the events a little); undefined if the run never settled. */
+/**
+ * The lifecycle state once the store has it; undefined if the run never settled. Polls because
+ * core's runtime/run-lifecycle.ts writes its doc without awaiting, so it trails the events a
+ * little; once those writes are awaited before the settling event, one read is enough.
+ */
 async function restingState(
   team: Team,
   threadId: string,

@@ -87,7 +87,9 @@ export function postgresStore(url: string, options: PostgresStoreOptions = {}): 
     return (await pool.query<R>(text, values).catch((error: unknown) => Promise.reject(fault(error)))).rows;
   };
   const now = () => new Date().toISOString();
-  // writes to one doc land in the order they were made, as with SQLite (callers fire some without awaiting)
+  // writes to one doc land in the order they were made, as with SQLite: the run lifecycle
+  // (core runtime/run-lifecycle.ts) still puts its doc from an actor subscription without awaiting;
+  // once it awaits its writes, these chains and `settled` can go
   const chains = new Map<string, Promise<unknown>>();
   const inOrder = (key: string, write: () => Promise<unknown>): Promise<void> => {
     const next = (chains.get(key) ?? Promise.resolve()).catch(() => undefined).then(write);

@@ -17,6 +17,7 @@ import { runEventsTopic, type EventBody, type EventSink, type TroupeEvent } from
 import type { ModelClient } from "../protocol/model-client.js";
 import type { DocStore, RecordStore } from "../stores/record-store.js";
 import { journaledStep, sagaSink } from "../records/saga-journal.js";
+import { LeaseKeys } from "../records/record-keys.js";
 import { takeLease, type HeldLease } from "../stores/run-lease.js";
 import { leaseSettings, type LeaseStore } from "../stores/thread-lease.js";
 import { randomUUID } from "node:crypto";
@@ -283,7 +284,7 @@ async function requestLease(
 ): Promise<HeldLease> {
   const waitMs = request.deadline !== undefined ? Math.max(0, request.deadline - Date.now()) : 300_000;
   try {
-    return await takeLease(leases, `request:${request.idempotencyKey}`, {
+    return await takeLease(leases, LeaseKeys.request(request.idempotencyKey), {
       owner: randomUUID(),
       purpose: `agent ${agent}`,
       settings: leaseSettings(),

@@ -8,13 +8,14 @@ import type {
 import { callTool, type GuardTool, type ToolReplay } from "./tool-call.js";
 import type { ScopedRecords } from "../stores/record-store.js";
 import type { SagaSink } from "../records/saga-journal.js";
+import { readRecord, RecordKeys, writeRecord } from "../records/record-keys.js";
 import type { Agent } from "../authoring/define-agent.js";
 import { formatZodIssues, jsonSchemaOf } from "../zod-format.js";
 import { directiveToolSpecs, readDirectiveCall, RESPOND_TOOL } from "../protocol/directive-tools.js";
 import { isRunStop, toTroupeError, TroupeError } from "../errors.js";
 import type { EventSink } from "../protocol/events.js";
 import { appendUser, textOf, type ChatMessage, type ContentBlock, type ToolResultBlock } from "../protocol/messages.js";
-import type { ModelClient, ModelResponse, ToolSpec } from "../protocol/model-client.js";
+import type { ModelClient, ToolSpec } from "../protocol/model-client.js";
 import { addUsage, emptyUsage, type Usage } from "../protocol/usage.js";
 
 export interface RunAgentDeps {
@@ -74,8 +75,8 @@ export async function runAgent(agent: Agent, request: ParsedAgentRequest, deps: 
 
   for (let step = 0; step < agent.maxSteps; step++) {
     signal?.throwIfAborted();
-    const modelKey = `model:${request.idempotencyKey}:${step}`;
-    const recorded = (await deps.records?.get(modelKey)) as ModelResponse | undefined;
+    const modelKey = RecordKeys.model(request.idempotencyKey, step);
+    const recorded = deps.records && (await readRecord(deps.records, modelKey));
     const response =
       recorded ??
       (await deps.model
@@ -92,7 +93,7 @@ export async function runAgent(agent: Agent, request: ParsedAgentRequest, deps: 
         .catch((error: unknown) => {
           throw toTroupeError(error, "MODEL_UNKNOWN", `agent ${agent.name}: model ${deps.model.id}`);
         }));
-    if (!recorded) await deps.records?.put(modelKey, response);
+    if (!recorded && deps.records) await writeRecord(deps.records, modelKey, response);
     usage = addUsage(usage, { ...response.usage, modelCalls: 1 });
     const content: ContentBlock[] = response.content.length
       ? response.content

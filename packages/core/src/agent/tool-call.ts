@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import type { ApprovalRequest, SagaStep } from "../protocol/agent-protocol.js";
 import type { SagaSink } from "../records/saga-journal.js";
 import type { BreakerRegistry, BreakerScope, BreakerState } from "../resilience/circuit-breakers.js";
@@ -10,6 +9,7 @@ import type { EventSink } from "../protocol/events.js";
 import { withRetry, type RetryPolicy } from "../resilience/retry.js";
 import type { ToolRetryLookup } from "../resilience/policy-lookup.js";
 import type { ScopedRecords } from "../stores/record-store.js";
+import { readRecord, RecordKeys, writeRecord } from "../records/record-keys.js";
 
 /** Wraps each attempt of a tool call (circuit breaker, retries). */
 export type GuardTool = <T>(tool: string, work: () => Promise<T>, options: { idempotent: boolean }) => Promise<T>;
@@ -56,13 +56,6 @@ export type ToolCallOutcome =
   /** A person said no, or a live replay would have repeated a side effect; nothing ran. */
   | { kind: "refused"; error: TroupeError };
 
-/** A person's decision as recorded under `approval:<idempotency key>`. */
-interface RecordedDecision {
-  approved: boolean;
-  by: string;
-  comment?: string;
-}
-
 /**
  * Runs one tool call under the tool contract, the same for an agent's call and a graph `tool:`
  * node: validates the input, asks for approval when the tool wants it, re-uses a recorded result
@@ -100,7 +93,7 @@ export async function callTool(call: ToolCallRequest, deps: ToolCallDeps): Promi
 
     const needed = tool.approval?.(input);
     if (needed) {
-      const decision = (await deps.records?.get(`approval:${idempotencyKey}`)) as RecordedDecision | undefined;
+      const decision = deps.records && (await readRecord(deps.records, RecordKeys.approval(idempotencyKey)));
       if (!decision) {
         return {
           kind: "approval",
@@ -129,13 +122,13 @@ export async function callTool(call: ToolCallRequest, deps: ToolCallDeps): Promi
       tool.compensate
         ? { key: idempotencyKey, agent: caller, tool: tool.name, input, output: output ?? null }
         : undefined;
-    const stored = (await deps.records?.get(`tool:${idempotencyKey}`)) as { output: unknown } | undefined;
+    const stored = deps.records && (await readRecord(deps.records, RecordKeys.tool(idempotencyKey)));
     if (stored) {
       report({ output: stored.output, reused: true });
       return done(stored.output, saga(stored.output));
     }
     if (deps.replay && !deps.replay.liveTools && hasSideEffects(tool)) {
-      const recorded = (await deps.replay.records.get(replayKey(call, input))) as { output: unknown } | undefined;
+      const recorded = await readRecord(deps.replay.records, replayKey(call, input));
       if (!recorded) {
         const error = new TroupeError(
           "REPLAY_MISS",
@@ -166,9 +159,11 @@ export async function callTool(call: ToolCallRequest, deps: ToolCallDeps): Promi
       if (pending && typed.code !== "TOOL_TIMEOUT" && !isRunStop(typed)) await deps.saga?.drop(pending.key);
       throw typed;
     });
-    await deps.records?.put(`tool:${idempotencyKey}`, { output: output ?? null });
-    // only calls with side effects are answered from the record on a live replay
-    if (hasSideEffects(tool)) await deps.records?.put(replayKey(call, input), { output: output ?? null });
+    if (deps.records) {
+      await writeRecord(deps.records, RecordKeys.tool(idempotencyKey), { output: output ?? null });
+      // only calls with side effects are answered from the record on a live replay
+      if (hasSideEffects(tool)) await writeRecord(deps.records, replayKey(call, input), { output: output ?? null });
+    }
     const step = saga(output);
     if (step) await deps.saga?.put(step);
     report({ output });
@@ -191,12 +186,8 @@ export function hasSideEffects(tool: Pick<Tool, "compensate" | "idempotent">): b
 }
 
 /** Where a call's result is found again by what was asked, whatever the tool-use id: user turn, caller, tool, input. */
-function replayKey(call: ToolCallRequest, input: unknown): string {
-  const hash = createHash("sha256")
-    .update(JSON.stringify([call.caller, call.tool.name, input]))
-    .digest("hex")
-    .slice(0, 32);
-  return `toolcall:${call.userTurn}:${hash}`;
+function replayKey(call: ToolCallRequest, input: unknown) {
+  return RecordKeys.toolCall(call.userTurn, call.caller, call.tool.name, input);
 }
 
 /**

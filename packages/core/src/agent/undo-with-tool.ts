@@ -2,6 +2,7 @@ import type { SagaStep } from "../protocol/agent-protocol.js";
 import type { Tool } from "../authoring/define-tool.js";
 import { toTroupeError, TroupeError } from "../errors.js";
 import type { ScopedRecords } from "../stores/record-store.js";
+import { readRecord, RecordKeys, writeRecord } from "../records/record-keys.js";
 
 /**
  * Undoes one saga step with its tool's `compensate`, at most once per step (a `compensated:<key>`
@@ -20,7 +21,7 @@ export async function undoWithTool(
 ): Promise<{ alreadyDone: boolean }> {
   if (!tool?.compensate)
     throw new TroupeError("COMPENSATION_FAILED", `${step.agent} has no compensation for tool ${step.tool}`);
-  if (await records?.get(`compensated:${step.key}`)) return { alreadyDone: true };
+  if (records && (await readRecord(records, RecordKeys.compensated(step.key)))) return { alreadyDone: true };
   const settled = step.inDoubt ? await settleDoubt(tool, step, records, ids) : { done: true, output: step.output };
   if (!settled.done) return { alreadyDone: true };
   const ctx = {
@@ -34,7 +35,7 @@ export async function undoWithTool(
   } catch (error) {
     throw toTroupeError(error, "COMPENSATION_FAILED", `compensating ${step.tool}`);
   }
-  await records?.put(`compensated:${step.key}`, true);
+  if (records) await writeRecord(records, RecordKeys.compensated(step.key), true);
   return { alreadyDone: false };
 }
 
@@ -50,7 +51,7 @@ async function settleDoubt(
   records: ScopedRecords | undefined,
   ids: { runId: string; threadId: string },
 ): Promise<{ done: boolean; output?: unknown }> {
-  const recorded = (await records?.get(`tool:${step.key}`)) as { output: unknown } | undefined;
+  const recorded = records && (await readRecord(records, RecordKeys.tool(step.key)));
   if (recorded) return { done: true, output: recorded.output };
   try {
     const output = await tool.run(step.input, {
@@ -59,7 +60,7 @@ async function settleDoubt(
       idempotencyKey: step.key,
       signal: new AbortController().signal,
     });
-    await records?.put(`tool:${step.key}`, { output: output ?? null });
+    if (records) await writeRecord(records, RecordKeys.tool(step.key), { output: output ?? null });
     return { done: true, output };
   } catch {
     return { done: false };

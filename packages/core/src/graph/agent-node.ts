@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { Command, END, interrupt, type LangGraphRunnableConfig } from "@langchain/langgraph";
 import { invokeAgent } from "../bus/agent-client.js";
 import { breakerListener } from "../resilience/circuit-breakers.js";
@@ -12,7 +11,9 @@ import type { Bus } from "../bus/bus.js";
 import { isRunStop, toTroupeError, TroupeError, type ErrorInfo } from "../errors.js";
 import type { EventSink } from "../protocol/events.js";
 import type { ChatMessage } from "../protocol/messages.js";
-import type { RecordStore } from "../stores/record-store.js";
+import { scoped, type RecordStore } from "../stores/record-store.js";
+import { parseStored, readRecord, RecordKeys, writeRecord } from "../records/record-keys.js";
+import { ApprovalDecisionSchema, type RecordedDecision } from "../records/record-schemas.js";
 import {
   stepsOfLatestTurn,
   usageOf,
@@ -81,11 +82,7 @@ export interface AgentNodeDeps {
 }
 
 /** A person's answer to an approval request, as `team.resume` passes it. */
-export interface ApprovalDecision {
-  approved: boolean;
-  by: string;
-  comment?: string;
-}
+export type ApprovalDecision = RecordedDecision;
 
 export const RUN_ID_KEY = "troupe_run_id";
 
@@ -127,12 +124,12 @@ export function createAgentNode<S extends TeamStateValue>(
       resilience: hostResilience(deps.resilience),
       ...(deps.limits.agentTimeoutMs ? { deadline: Date.now() + deps.limits.agentTimeoutMs } : {}),
     };
-    const key = recordKey(state.userTurn, turn, request, callSlot(config, agent));
+    const key = RecordKeys.agent(state.userTurn, turn, request, callSlot(config, agent));
     let result: AgentResult;
     let replayed = false;
     try {
       if (run.mode === "replay") {
-        const recorded = (await deps.records.get(run.recordsThreadId, key)) as AgentResult | undefined;
+        const recorded = await readRecord(scoped(deps.records, run.recordsThreadId), key);
         if (!recorded) {
           throw new TroupeError(
             "REPLAY_MISS",
@@ -174,22 +171,23 @@ export function createAgentNode<S extends TeamStateValue>(
           reason: approval.reason,
         });
       }
-      const decision = interrupt({
+      const resumed: unknown = interrupt({
         kind: "approval",
         approvalId: approval.id,
         tool: approval.tool,
         input: approval.input,
         reason: approval.reason,
-      }) as ApprovalDecision;
+      });
+      const decision = parseStored(ApprovalDecisionSchema, resumed, `approval decision for ${approval.id}`);
       run.emit({ type: "approval.decided", approvalId: approval.id, approved: decision.approved, by: decision.by });
-      await deps.records.put(run.threadId, `approval:${result.approval.key}`, decision);
+      await writeRecord(scoped(deps.records, run.threadId), RecordKeys.approval(result.approval.key), decision);
       try {
         result = await callResilient(deps, run, agent, request);
       } catch (error) {
         return failed(toTroupeError(error, "INTERNAL", `agent ${agent}`).toInfo(), { activeAgent: agent });
       }
     }
-    if (run.mode !== "replay") await deps.records.put(run.threadId, key, result);
+    if (run.mode !== "replay") await writeRecord(scoped(deps.records, run.threadId), key, result);
 
     run.emit({
       type: "agent.completed",
@@ -369,23 +367,4 @@ function checkBudget(steps: Step[], limits: Limits): ErrorInfo | undefined {
     ).toInfo();
   }
   return undefined;
-}
-
-function recordKey(
-  userTurn: number,
-  turn: number,
-  request: { agent: string; task: string; messages: unknown; input?: unknown; offers?: unknown },
-  slot: string,
-): string {
-  const body = JSON.stringify([
-    userTurn,
-    turn,
-    request.agent,
-    request.task,
-    request.messages,
-    request.input ?? null,
-    request.offers,
-    ...(slot ? [slot] : []),
-  ]);
-  return `agent:${createHash("sha256").update(body).digest("hex")}`;
 }

@@ -2,6 +2,8 @@ import { Command, END, type LangGraphRunnableConfig } from "@langchain/langgraph
 import { runOf, sendIndex, type RunContext, type AgentNodeDeps, type AgentNodeFn, type Outcome } from "./agent-node.js";
 import { isRunStop, toTroupeError, TroupeError } from "../errors.js";
 import type { TeamStateValue } from "../protocol/team-state.js";
+import { parseStored, readRecord, RecordKeys, ScratchKeys, writeRecord } from "../records/record-keys.js";
+import { scoped } from "../stores/record-store.js";
 
 /** What a code node (a graph node that runs a function, not an agent or a tool) gets to work with. */
 export interface CodeNodeContext {
@@ -37,14 +39,14 @@ export function createCodeNode<S extends TeamStateValue>(
     if (state.status !== "running") return new Command({ goto: END });
     const run = runOf(deps.runs, config);
     const { visitsKey, visit, idempotencyKey } = nodeVisit(state, config, run, id);
-    const recordKey = `node:${idempotencyKey}`;
+    const recordKey = RecordKeys.node(idempotencyKey);
     const input = plan.input?.(state);
     const started = Date.now();
     try {
-      const recorded = (await deps.records.get(
-        run.mode === "replay" ? run.recordsThreadId : run.threadId,
+      const recorded = await readRecord(
+        scoped(deps.records, run.mode === "replay" ? run.recordsThreadId : run.threadId),
         recordKey,
-      )) as { output: unknown } | undefined;
+      );
       if (!recorded && run.mode === "replay") {
         throw new TroupeError(
           "REPLAY_MISS",
@@ -54,7 +56,7 @@ export function createCodeNode<S extends TeamStateValue>(
       const output = recorded
         ? recorded.output
         : await plan.run(state, { runId: run.runId, threadId: run.threadId, signal: run.signal, idempotencyKey });
-      if (!recorded) await deps.records.put(run.threadId, recordKey, { output: output ?? null });
+      if (!recorded) await writeRecord(scoped(deps.records, run.threadId), recordKey, { output: output ?? null });
       run.emit({
         type: "tool.called",
         agent: id,
@@ -94,8 +96,10 @@ export function nodeVisit(
   run: RunContext,
   id: string,
 ): { visitsKey: string; visit: number; idempotencyKey: string } {
-  const visitsKey = `visits:${id}`;
-  const visit = ((state.scratch[visitsKey] as number | undefined) ?? 0) + 1;
+  const visits = ScratchKeys.visits(id);
+  const visitsKey = visits.key;
+  const seen = state.scratch[visitsKey];
+  const visit = (seen === undefined ? 0 : parseStored(visits.schema, seen, `scratch "${visitsKey}"`)) + 1;
   const index = sendIndex(config);
   return {
     visitsKey,

@@ -2,19 +2,14 @@ import { Command, END, interrupt, type LangGraphRunnableConfig } from "@langchai
 import { breakerListener } from "../resilience/circuit-breakers.js";
 import { scoped } from "../stores/record-store.js";
 import { nodeVisit } from "./code-node.js";
-import {
-  runOf,
-  type AgentNodeDeps,
-  type AgentNodeFn,
-  type ApprovalDecision,
-  type Outcome,
-  type RunContext,
-} from "./agent-node.js";
+import { runOf, type AgentNodeDeps, type AgentNodeFn, type Outcome, type RunContext } from "./agent-node.js";
 import type { Tool } from "../authoring/define-tool.js";
 import { isRunStop, toTroupeError, TroupeError } from "../errors.js";
 import type { DocStore } from "../stores/record-store.js";
 import { toolRetryLookup } from "../resilience/policy-lookup.js";
 import { sagaSink } from "../records/saga-journal.js";
+import { parseStored, readRecord, RecordKeys, writeRecord } from "../records/record-keys.js";
+import { ApprovalDecisionSchema } from "../records/record-schemas.js";
 import type { TeamStateValue } from "../protocol/team-state.js";
 import {
   callTool,
@@ -89,15 +84,16 @@ export function createToolNode<S extends TeamStateValue>(
           reason: approval.reason,
         });
       }
-      const decision = interrupt({
+      const resumed: unknown = interrupt({
         kind: "approval",
         approvalId: approval.id,
         tool: approval.tool,
         input: approval.input,
         reason: approval.reason,
-      }) as ApprovalDecision;
+      });
+      const decision = parseStored(ApprovalDecisionSchema, resumed, `approval decision for ${approval.id}`);
       run.emit({ type: "approval.decided", approvalId: approval.id, approved: decision.approved, by: decision.by });
-      await deps.records.put(run.threadId, `approval:${call.idempotencyKey}`, decision);
+      await writeRecord(scoped(deps.records, run.threadId), RecordKeys.approval(call.idempotencyKey), decision);
       try {
         outcome = await callTool(call, callDeps(deps, run, tool));
       } catch (error) {
@@ -143,8 +139,8 @@ function callDeps(deps: ToolNodeDeps, run: RunContext, tool: Tool): ToolCallDeps
 
 /** A plain replay runs no tool: the recorded run's result (or its refusal) answers. */
 async function replayed(deps: ToolNodeDeps, run: RunContext, call: ToolCallRequest): Promise<ToolCallOutcome> {
-  const decision = (await deps.records.get(run.recordsThreadId, `approval:${call.idempotencyKey}`)) as
-    ApprovalDecision | undefined;
+  const records = scoped(deps.records, run.recordsThreadId);
+  const decision = await readRecord(records, RecordKeys.approval(call.idempotencyKey));
   if (decision && !decision.approved)
     return {
       kind: "refused",
@@ -153,8 +149,7 @@ async function replayed(deps: ToolNodeDeps, run: RunContext, call: ToolCallReque
         `${decision.by} rejected ${call.tool.name}${decision.comment ? `: ${decision.comment}` : ""}`,
       ),
     };
-  const recorded = (await deps.records.get(run.recordsThreadId, `tool:${call.idempotencyKey}`)) as
-    { output: unknown } | undefined;
+  const recorded = await readRecord(records, RecordKeys.tool(call.idempotencyKey));
   if (!recorded)
     throw new TroupeError(
       "REPLAY_MISS",

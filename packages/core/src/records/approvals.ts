@@ -1,24 +1,10 @@
 import type { ApprovalRequest } from "../protocol/agent-protocol.js";
 import { TroupeError } from "../errors.js";
 import type { DocStore } from "../stores/record-store.js";
+import { DocKinds, listDocs, readDoc, writeDoc } from "./record-keys.js";
+import type { Approval } from "./record-schemas.js";
 
-/** A person's decision awaited by a run, with its deadline and escalation path. */
-export interface Approval extends ApprovalRequest {
-  id: string;
-  threadId: string;
-  runId: string;
-  /** Index into `approvers` of who must decide now. */
-  level: number;
-  assignee: string;
-  /** When the current assignee's time runs out (ISO). */
-  deadline: string;
-  status: "pending" | "approved" | "rejected" | "cancelled";
-  decidedBy?: string;
-  comment?: string;
-  history: { at: string; what: string }[];
-}
-
-const KIND = "approval";
+export type { Approval } from "./record-schemas.js";
 
 /**
  * Pending and decided approvals, stored beside the checkpoints so deadlines survive restarts.
@@ -54,11 +40,11 @@ export class Approvals {
   }
 
   async get(id: string): Promise<Approval | undefined> {
-    return (await this.docs.get(KIND, id))?.body as Approval | undefined;
+    return (await readDoc(this.docs, DocKinds.approval, id))?.body;
   }
 
   async list(threadId?: string): Promise<Approval[]> {
-    return (await this.docs.list(KIND, threadId)).map((d) => d.body as Approval);
+    return (await listDocs(this.docs, DocKinds.approval, threadId)).map((d) => d.body);
   }
 
   async pending(threadId?: string): Promise<Approval[]> {
@@ -137,6 +123,6 @@ export class Approvals {
   }
 
   private save(approval: Approval): Promise<void> {
-    return this.docs.put(KIND, approval.id, approval.threadId, approval);
+    return writeDoc(this.docs, DocKinds.approval, approval.id, approval.threadId, approval);
   }
 }

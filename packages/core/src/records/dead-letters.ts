@@ -1,23 +1,9 @@
 import { randomUUID } from "node:crypto";
-import type { ErrorInfo } from "../errors.js";
-import type { DeadLetterKind } from "../protocol/events.js";
 import type { DocStore } from "../stores/record-store.js";
+import { DocKinds, listDocs, readDoc, writeDoc } from "./record-keys.js";
+import type { DeadLetter } from "./record-schemas.js";
 
-/** Work that exhausted its retries, kept with its error and input so it can be redriven. */
-export interface DeadLetter {
-  id: string;
-  kind: DeadLetterKind;
-  threadId: string;
-  runId: string;
-  /** The failed agent, or the tool whose compensation failed. */
-  subject: string;
-  error: ErrorInfo;
-  input: unknown;
-  status: "open" | "redriven";
-  createdAt: string;
-}
-
-const KIND = "dead_letter";
+export type { DeadLetter } from "./record-schemas.js";
 
 /**
  * The dead-letter store: list what failed for good, and mark what was redriven.
@@ -36,21 +22,21 @@ export class DeadLetters {
       status: "open",
       createdAt: new Date().toISOString(),
     };
-    await this.docs.put(KIND, letter.id, letter.threadId, letter);
+    await writeDoc(this.docs, DocKinds.deadLetter, letter.id, letter.threadId, letter);
     return letter;
   }
 
   async get(id: string): Promise<DeadLetter | undefined> {
-    return (await this.docs.get(KIND, id))?.body as DeadLetter | undefined;
+    return (await readDoc(this.docs, DocKinds.deadLetter, id))?.body;
   }
 
   async list(options: { status?: DeadLetter["status"]; threadId?: string } = {}): Promise<DeadLetter[]> {
-    const all = (await this.docs.list(KIND, options.threadId)).map((d) => d.body as DeadLetter);
+    const all = (await listDocs(this.docs, DocKinds.deadLetter, options.threadId)).map((d) => d.body);
     return options.status ? all.filter((l) => l.status === options.status) : all;
   }
 
   async markRedriven(id: string): Promise<void> {
     const letter = await this.get(id);
-    if (letter) await this.docs.put(KIND, id, letter.threadId, { ...letter, status: "redriven" });
+    if (letter) await writeDoc(this.docs, DocKinds.deadLetter, id, letter.threadId, { ...letter, status: "redriven" });
   }
 }

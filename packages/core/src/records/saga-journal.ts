@@ -1,12 +1,11 @@
 import type { SagaStep } from "../protocol/agent-protocol.js";
 import type { DocStore } from "../stores/record-store.js";
 import type { TeamStateValue } from "../protocol/team-state.js";
-
-const KIND = "saga_step";
+import { deleteDoc, DocKinds, listDocs, readDoc, writeDoc } from "./record-keys.js";
 
 /** Writes a compensable tool call to the journal: before it runs (`inDoubt`), and again once it completed. */
 export async function journalSagaStep(docs: DocStore, threadId: string, step: SagaStep): Promise<void> {
-  await docs.put(KIND, step.key, threadId, step);
+  await writeDoc(docs, DocKinds.sagaStep, step.key, threadId, step);
 }
 
 /** Where the tool contract journals compensable calls of one thread as they go. */
@@ -29,7 +28,7 @@ export interface SagaSink {
 export function sagaSink(docs: DocStore, threadId: string, mark: Pick<SagaStep, "local"> = {}): SagaSink {
   return {
     put: (step) => journalSagaStep(docs, threadId, { ...step, ...mark }),
-    drop: (key) => docs.delete(KIND, key),
+    drop: (key) => deleteDoc(docs, DocKinds.sagaStep, key),
   };
 }
 
@@ -44,7 +43,7 @@ export async function pendingSaga(
   state: Pick<TeamStateValue, "saga" | "compensations" | "userTurn">,
 ): Promise<SagaStep[]> {
   const prefix = `${threadId}:${state.userTurn}:`;
-  const journaled = docs ? (await docs.list(KIND, threadId)).map((d) => d.body as SagaStep) : [];
+  const journaled = docs ? (await listDocs(docs, DocKinds.sagaStep, threadId)).map((d) => d.body) : [];
   const seen = new Set<string>();
   const steps: SagaStep[] = [];
   for (const step of [...journaled, ...state.saga]) {
@@ -63,6 +62,6 @@ export async function pendingSaga(
  * const step = await journaledStep(store.docs, "t-1", request.step.key);
  */
 export async function journaledStep(docs: DocStore, threadId: string, key: string): Promise<SagaStep | undefined> {
-  const doc = await docs.get(KIND, key);
-  return doc && doc.threadId === threadId ? (doc.body as SagaStep) : undefined;
+  const doc = await readDoc(docs, DocKinds.sagaStep, key);
+  return doc && doc.threadId === threadId ? doc.body : undefined;
 }

@@ -1,0 +1,132 @@
+import { z } from "zod";
+import { ErrorCodes, type ErrorCode } from "../errors.js";
+import { AgentResultSchema, ApprovalRequestSchema, SagaStepSchema } from "../protocol/agent-protocol.js";
+import { ContentBlockSchema } from "../protocol/messages.js";
+import { StopReasonSchema } from "../protocol/model-client.js";
+import { UsageSchema } from "../protocol/usage.js";
+import type { DeadLetterKind } from "../protocol/events.js";
+
+// The shapes of what Troupe keeps beside the checkpoints. They describe data already on disk in
+// existing stores, so a change here must still accept what older versions wrote.
+
+/** A model's answer, recorded under `model:<idempotency key>:<step>` so resume and replay never ask twice. */
+export const ModelResponseSchema = z.object({
+  content: z.array(ContentBlockSchema),
+  stopReason: StopReasonSchema,
+  usage: UsageSchema.omit({ modelCalls: true }),
+  model: z.string(),
+});
+
+/** A tool's (or a code node's) result, recorded under `tool:`, `toolcall:` or `node:` keys. */
+export const OutputRecordSchema = z.object({ output: z.unknown() });
+export type OutputRecord = z.infer<typeof OutputRecordSchema>;
+
+/** A person's answer to an approval request, recorded under `approval:<idempotency key>`. */
+export const ApprovalDecisionSchema = z.object({
+  approved: z.boolean(),
+  by: z.string(),
+  comment: z.string().optional(),
+});
+export type RecordedDecision = z.infer<typeof ApprovalDecisionSchema>;
+
+/** An agent's answer, recorded under `agent:<hash>` for replay. */
+export const RecordedAgentResultSchema = AgentResultSchema;
+
+const errorCodes = Object.keys(ErrorCodes) as [ErrorCode, ...ErrorCode[]];
+
+/** Plain-data form of a TroupeError, as dead letters keep it. */
+export const ErrorInfoSchema = z.object({
+  code: z.enum(errorCodes),
+  message: z.string(),
+  retryable: z.boolean(),
+  details: z.record(z.string(), z.unknown()).optional(),
+});
+
+/** A person's decision awaited by a run, with its deadline and escalation path (doc kind `approval`). */
+export const ApprovalSchema = ApprovalRequestSchema.extend({
+  id: z.string(),
+  threadId: z.string(),
+  runId: z.string(),
+  /** Index into `approvers` of who must decide now. */
+  level: z.number().int().nonnegative(),
+  assignee: z.string(),
+  /** When the current assignee's time runs out (ISO). */
+  deadline: z.string(),
+  status: z.enum(["pending", "approved", "rejected", "cancelled"]),
+  decidedBy: z.string().optional(),
+  comment: z.string().optional(),
+  history: z.array(z.object({ at: z.string(), what: z.string() })),
+});
+export type Approval = z.infer<typeof ApprovalSchema>;
+
+/** Work that exhausted its retries, kept with its error and input so it can be redriven (doc kind `dead_letter`). */
+export const DeadLetterSchema = z.object({
+  id: z.string(),
+  kind: z.enum(["run", "agent", "tool", "compensation"] as const satisfies readonly DeadLetterKind[]),
+  threadId: z.string(),
+  runId: z.string(),
+  /** The failed agent, or the tool whose compensation failed. */
+  subject: z.string(),
+  error: ErrorInfoSchema,
+  input: z.unknown(),
+  status: z.enum(["open", "redriven"]),
+  createdAt: z.string(),
+});
+export type DeadLetter = z.infer<typeof DeadLetterSchema>;
+
+/** A compensable tool call in the saga journal (doc kind `saga_step`). */
+export const JournaledStepSchema = SagaStepSchema;
+
+export const RunLifecycleStateSchema = z.enum([
+  "created",
+  "running",
+  "paused",
+  "interrupted",
+  "compensating",
+  "completed",
+  "failed",
+  "cancelled",
+]);
+
+/** The user turn a run was started with. */
+export const TurnInputSchema = z.object({ input: z.string(), userTurn: z.number().int().nonnegative() });
+
+/**
+ * A thread's run lifecycle (doc kind `run_lifecycle`, id = thread id): the xstate persisted
+ * snapshot, restored on resume, plus its state and run id for `troupe status`. The snapshot is
+ * xstate's own format; only the parts Troupe reads are checked. Docs written before turns were
+ * kept have no `context.turn`, and a snapshot may be missing (a doc written by hand or a test).
+ */
+export const RunLifecycleDocSchema = z.object({
+  snapshot: z
+    .looseObject({
+      status: z.string(),
+      value: RunLifecycleStateSchema,
+      context: z.looseObject({
+        runId: z.string(),
+        outcome: z.enum(["failed", "cancelled"]).optional(),
+        turn: TurnInputSchema.nullish(),
+      }),
+    })
+    .optional(),
+  state: RunLifecycleStateSchema,
+  runId: z.string(),
+});
+export type RunLifecycleDoc = z.infer<typeof RunLifecycleDocSchema>;
+
+/** A cross-process control request a running process picks up (doc kind `run_control`, id = thread id). */
+export const RunControlDocSchema = z.object({ action: z.enum(["pause", "cancel"]) });
+export type RunControlDoc = z.infer<typeof RunControlDocSchema>;
+
+/**
+ * Per submitted request (doc kind `run_request`, id = request id), kept by the NATS orchestrator:
+ * whether it began, from which user turn, and whether it was handed off.
+ */
+export const RunRequestDocSchema = z.object({
+  state: z.enum(["started", "done"]),
+  userTurnBefore: z.number().int().nonnegative(),
+  by: z.string(),
+  handoff: z.boolean(),
+  outcome: RunLifecycleStateSchema.optional(),
+});
+export type RunRequestDoc = z.infer<typeof RunRequestDocSchema>;
