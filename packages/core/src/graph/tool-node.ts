@@ -1,8 +1,8 @@
 import { Command, END, interrupt, type LangGraphRunnableConfig } from "@langchain/langgraph";
-import { breakerListener } from "../resilience/circuit-breakers.js";
 import { scoped } from "../stores/record-store.js";
 import { nodeVisit } from "./code-node.js";
 import {
+  pipelineSetup,
   runOf,
   type AgentNodeDeps,
   type AgentNodeFn,
@@ -13,16 +13,9 @@ import {
 import type { Tool } from "../authoring/define-tool.js";
 import { isRunStop, toTroupeError, TroupeError } from "../errors.js";
 import type { DocStore } from "../stores/record-store.js";
-import { toolRetryLookup } from "../resilience/policy-lookup.js";
 import { sagaSink } from "../records/saga-journal.js";
 import type { TeamStateValue } from "../protocol/team-state.js";
-import {
-  callTool,
-  toolGuard,
-  type ToolCallDeps,
-  type ToolCallOutcome,
-  type ToolCallRequest,
-} from "../agent/tool-call.js";
+import { callTool, type ToolCallDeps, type ToolCallOutcome, type ToolCallRequest } from "../agent/tool-call.js";
 
 /** What a graph node that calls one tool does. */
 export interface ToolNodePlan<S extends TeamStateValue = TeamStateValue> {
@@ -71,8 +64,7 @@ export function createToolNode<S extends TeamStateValue>(
     };
     let outcome: ToolCallOutcome;
     try {
-      outcome =
-        run.mode === "replay" ? await replayed(deps, run, call) : await callTool(call, callDeps(deps, run, tool));
+      outcome = run.mode === "replay" ? await replayed(deps, run, call) : await callTool(call, callDeps(deps, run));
     } catch (error) {
       return failed(deps, run, call, error);
     }
@@ -99,7 +91,7 @@ export function createToolNode<S extends TeamStateValue>(
       run.emit({ type: "approval.decided", approvalId: approval.id, approved: decision.approved, by: decision.by });
       await deps.records.put(run.threadId, `approval:${call.idempotencyKey}`, decision);
       try {
-        outcome = await callTool(call, callDeps(deps, run, tool));
+        outcome = await callTool(call, callDeps(deps, run));
       } catch (error) {
         return failed(deps, run, call, error);
       }
@@ -121,20 +113,12 @@ export function createToolNode<S extends TeamStateValue>(
   };
 }
 
-function callDeps(deps: ToolNodeDeps, run: RunContext, tool: Tool): ToolCallDeps {
-  const timeoutMs = deps.resilience.tools[tool.name]?.timeoutMs;
+function callDeps(deps: ToolNodeDeps, run: RunContext): ToolCallDeps {
   return {
     emit: run.emit,
     records: scoped(deps.records, run.threadId),
-    guard: toolGuard({
-      breakers: deps.breakers,
-      retry: toolRetryLookup(deps.resilience),
-      emit: run.emit,
-      onBreaker: breakerListener(run.emit),
-      signal: run.signal,
-    }),
+    pipeline: pipelineSetup(deps),
     saga: sagaSink(deps.journal, run.threadId, { local: true }),
-    ...(timeoutMs ? { timeoutMs } : {}),
     ...(run.liveReplay
       ? { replay: { records: scoped(deps.records, run.recordsThreadId), liveTools: run.liveReplay.liveTools } }
       : {}),
