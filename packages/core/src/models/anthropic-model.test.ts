@@ -1,7 +1,7 @@
 import Anthropic from "@anthropic-ai/sdk";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { supervisor } from "@troupe/patterns";
+import { loadTeam, supervisor } from "@troupe/patterns";
 import {
   anthropicMock,
   mockedClaude,
@@ -357,6 +357,69 @@ describe("anthropic() against the mocked Messages API", () => {
       "search_notes",
     ]);
     mock.assertDone();
+  });
+});
+
+describe("model retries come from the spec alone: anthropic() makes one request per call", () => {
+  /** A one-agent-deep supervisor team on the mocked API; its lead's first model call gets the mock's answers. */
+  async function runTeam(resilience: Record<string, unknown>) {
+    const raw = {
+      name: "desk",
+      pattern: "supervisor",
+      supervisor: "lead",
+      agents: {
+        lead: { description: "Leads the desk", instructions: "You lead the desk." },
+        clerk: { description: "Files things", instructions: "You file things." },
+      },
+      resilience,
+    };
+    const team = await loadTeam(
+      { raw, baseDir: process.cwd() },
+      { store: memoryStore(), model: mockedClaude(mock, { model: "claude-sonnet-4-6" }) },
+    );
+    try {
+      const events: TroupeEvent[] = [];
+      for await (const event of team.stream("File the report", { threadId: "retries" })) events.push(event);
+      const retries = events.flatMap((e) => (e.type === "retry" ? [[e.scope, e.name, e.attempt, e.error.code]] : []));
+      const failed = events.find((e) => e.type === "run.failed") as { error: { code: string } } | undefined;
+      return { retries, failed: failed?.error.code };
+    } finally {
+      await team.close();
+    }
+  }
+
+  it.each([529, 500])("with resilience.retry.maxRetries: 0, a %d answer is requested exactly once", async (status) => {
+    mock.enqueue(replyError(status), replyError(status), replyError(status), replyError(status));
+    const { retries, failed } = await runTeam({ retry: { maxRetries: 0 } });
+    expect(mock.requests.map((r) => r.status)).toEqual([status]);
+    expect(retries).toEqual([]);
+    expect(failed).toBe(status === 529 ? "MODEL_OVERLOADED" : "MODEL_SERVER_ERROR");
+  });
+
+  it("with the model's own retry maxRetries: 2, a 500 is requested 3 times inside one agent call, with 2 retry events of scope model", async () => {
+    mock.enqueue(replyError(500), replyError(500), replyError(500), replyText("never reached"));
+    const { retries, failed } = await runTeam({
+      retry: { maxRetries: 0 },
+      models: { "claude-sonnet-4-6": { retry: { maxRetries: 2, baseDelayMs: 1 } } },
+    });
+    expect(mock.requests.map((r) => r.status)).toEqual([500, 500, 500]);
+    expect(retries).toEqual([
+      ["model", "anthropic:claude-sonnet-4-6", 1, "MODEL_SERVER_ERROR"],
+      ["model", "anthropic:claude-sonnet-4-6", 2, "MODEL_SERVER_ERROR"],
+    ]);
+    expect(failed).toBe("MODEL_SERVER_ERROR");
+    expect(mock.pending()).toBe(1);
+  });
+
+  it("with resilience.retry.maxRetries: 2 and no model policy, a 529 is requested 3 times: the agent request is retried, not stacked on client retries", async () => {
+    mock.enqueue(replyError(529), replyError(529), replyError(529), replyText("never reached"));
+    const { retries, failed } = await runTeam({ retry: { maxRetries: 2, baseDelayMs: 1 } });
+    expect(mock.requests.map((r) => r.status)).toEqual([529, 529, 529]);
+    expect(retries).toEqual([
+      ["agent", "lead", 1, "MODEL_OVERLOADED"],
+      ["agent", "lead", 2, "MODEL_OVERLOADED"],
+    ]);
+    expect(failed).toBe("MODEL_OVERLOADED");
   });
 });
 
