@@ -37,7 +37,7 @@ export interface ServeAgentOptions {
    * timeouts. Without it nothing is retried and tools keep their own `timeoutMs`.
    */
   resilience?: HostResilience;
-  /** Your interceptors, around each attempt of every model, tool and compensation call this host makes. */
+  /** Your interceptors, around each attempt of every model and tool call this host makes (compensations are intercepted by the caller). */
   interceptors?: readonly Interceptor[];
   /** Model answers, tool results and approvals are kept here, per thread. */
   records?: RecordStore;
