@@ -61,8 +61,8 @@ interface RecordedDecision {
  * Runs one tool call under the tool contract, the same for an agent's call and a graph `tool:`
  * node: validates the input, asks for approval when the tool wants it, re-uses a recorded result
  * (resume, retry), runs the call through its pipeline (retry, breaker, each attempt with its own
- * timeout and AbortSignal: an abandoned attempt is aborted; your interceptors), journals a compensable result as a saga step and
- * reports a `tool.called` event. A failure is thrown as a TroupeError (a plain throw becomes
+ * timeout and AbortSignal: an abandoned attempt is aborted; your interceptors), journals a
+ * compensable result as a saga step and reports a `tool.called` event. A failure is thrown as a TroupeError (a plain throw becomes
  * TOOL_FAILED with the tool's message); a run stop (cancel, run timeout) passes through as is.
  *
  * @example
