@@ -62,6 +62,16 @@ export {
   type EventSink,
 } from "./protocol/events.js";
 export { withRetry, sleep, type RetryPolicy, type RetryInfo } from "./resilience/retry.js";
+export { compose, type CallInfo, type CallKind, type Interceptor, type Pipeline } from "./resilience/interceptor.js";
+export {
+  breakerInterceptor,
+  fallbackInterceptor,
+  retryInterceptor,
+  timeoutInterceptor,
+} from "./resilience/interceptors.js";
+export { callPipeline, pipelineLayers, type CallOptions, type PipelineSetup } from "./resilience/call-pipeline.js";
+export { callPolicy, type CallPolicy, type PolicySource } from "./resilience/policy-lookup.js";
+export { resilientModel, type ModelCallContext } from "./resilience/resilient-model.js";
 export {
   anthropic,
   mapAnthropicError,
@@ -103,11 +113,9 @@ export { createToolNode, type ToolNodePlan } from "./graph/tool-node.js";
 export {
   callTool,
   hasSideEffects,
-  toolGuard,
   type ToolCallRequest,
   type ToolCallDeps,
   type ToolCallOutcome,
-  type GuardTool,
   type ToolReplay,
 } from "./agent/tool-call.js";
 export type { ScopedRecords } from "./stores/record-store.js";

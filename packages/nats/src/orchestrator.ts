@@ -60,6 +60,8 @@ export interface OrchestratorOptions extends ConsumerSettings, Pick<RunQueueOpti
   lease?: Partial<LeaseSettings>;
   /** Told once per team when the offline model stands in for Claude. */
   onNotice?: (message: string) => void;
+  /** Your interceptors, around every agent, model, tool and compensation call of the runs it consumes. */
+  interceptors?: BuildOptions["interceptors"];
   /** Delay before a failed delivery is tried again, by attempt (default 1 s, 5 s, 15 s; the last repeats). */
   backoffMs?: number[];
   /** Runs at once (default 1). */
@@ -248,6 +250,7 @@ export class Orchestrator {
         ...(this.options.env ? { env: this.options.env } : {}),
         ...(this.options.onNotice ? { onNotice: this.options.onNotice } : {}),
         ...(this.options.lease ? { lease: this.options.lease } : {}),
+        ...(this.options.interceptors ? { interceptors: this.options.interceptors } : {}),
       });
       const onEvent = this.options.onEvent;
       return await runSubmitted(

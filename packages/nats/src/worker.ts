@@ -12,6 +12,7 @@ import {
   TroupeError,
   type Agent,
   type AgentHandle,
+  type Interceptor,
   type ModelClient,
   type TeamStore,
 } from "@troupe/core";
@@ -36,6 +37,8 @@ export interface WorkerOptions {
   /** Registry settings (TTL, heartbeat); the namespace is the bus's. */
   registry?: Omit<AgentRegistryOptions, "namespace">;
   workerId?: string;
+  /** Your interceptors, around each attempt of every model and tool call the hosted agents make. */
+  interceptors?: readonly Interceptor[];
 }
 
 /**
@@ -90,6 +93,7 @@ export class Worker {
           store: options.store,
           resilience: defaultResilience(),
           breakers: (policy) => breakers.for(policy),
+          ...(options.interceptors ? { interceptors: options.interceptors } : {}),
         });
         handles.push(await serveAgent(options.bus, agent, serving));
         registrations.push(

@@ -167,7 +167,8 @@ export function startAnthropicMock(options: AnthropicMockOptions = {}): RunningA
 }
 
 /**
- * A Troupe `anthropic()` ModelClient pointed at the mock (test key, 1 ms retry backoff). Build it
+ * A Troupe `anthropic()` ModelClient pointed at the mock (test key; one request per call: retries
+ * come from a team's call pipeline). Build it
  * after the server listens: the SDK keeps the `fetch` it finds when the client is created.
  *
  * @example
@@ -182,7 +183,6 @@ export function mockedClaude(
     apiKey: "test-key",
     ...options,
     baseURL: mock.baseURL,
-    retry: { baseDelayMs: 1, ...options.retry },
   });
 }
 

@@ -7,13 +7,13 @@ import {
 import { startAgentLifecycle, type AgentLifecycleState } from "./agent-lifecycle.js";
 import type { Bus, Reply, Subscription } from "../bus/bus.js";
 import { CompensateRequestSchema } from "../bus/agent-client.js";
-import { breakerListener } from "../resilience/circuit-breakers.js";
 import { scoped } from "../stores/record-store.js";
-import type { BreakerRegistry, BreakerScope, BreakerState } from "../resilience/circuit-breakers.js";
+import type { BreakerRegistry } from "../resilience/circuit-breakers.js";
 import type { Agent } from "../authoring/define-agent.js";
 import { formatZodIssues } from "../zod-format.js";
 import { isTroupeError, toTroupeError, TroupeError } from "../errors.js";
 import { runEventsTopic, type EventBody, type EventSink, type TroupeEvent } from "../protocol/events.js";
+import type { HostResilience } from "../protocol/resilience-policy.js";
 import type { ModelClient } from "../protocol/model-client.js";
 import type { DocStore, RecordStore } from "../stores/record-store.js";
 import { journaledStep, sagaSink } from "../records/saga-journal.js";
@@ -21,28 +21,28 @@ import { LeaseKeys } from "../records/record-keys.js";
 import { takeLease, type HeldLease } from "../stores/run-lease.js";
 import { leaseSettings, type LeaseStore } from "../stores/thread-lease.js";
 import { randomUUID } from "node:crypto";
-import { withRetry, type RetryPolicy } from "../resilience/retry.js";
+import type { PipelineSetup } from "../resilience/call-pipeline.js";
+import type { Interceptor } from "../resilience/interceptor.js";
+import { resilientModel } from "../resilience/resilient-model.js";
 import { runAgent } from "./run-agent.js";
 import { undoWithTool } from "./undo-with-tool.js";
-import { toolGuard } from "./tool-call.js";
-import type { ToolRetryLookup } from "../resilience/policy-lookup.js";
 
 export interface ServeAgentOptions {
   model: ModelClient;
   /** Answers when the model fails or its breaker is open. */
   fallbackModel?: ModelClient;
-  /** Retries of model calls beyond the client's own (resilience.models.<model>.retry). */
-  modelRetry?: RetryPolicy;
+  /**
+   * The policy its model and tool calls follow (the caller's, see agentServingOptions): model
+   * retries (`models.<id>.retry`), tool retries (a tool's own `tools.<name>.retry`, else `retry`
+   * for tools marked `idempotent`: a retry must not repeat a side effect) and tool attempt
+   * timeouts. Without it nothing is retried and tools keep their own `timeoutMs`.
+   */
+  resilience?: HostResilience;
+  /** Your interceptors, around each attempt of every model and tool call this host makes (compensations are intercepted by the caller). */
+  interceptors?: readonly Interceptor[];
   /** Model answers, tool results and approvals are kept here, per thread. */
   records?: RecordStore;
   breakers?: BreakerRegistry;
-  /**
-   * Retry policy for a tool's retryable failures: its own policy when the spec sets one, else the
-   * default, which applies only to tools marked `idempotent` (a retry must not repeat a side effect).
-   */
-  retry?: ToolRetryLookup;
-  /** Per tool: the time one attempt may take (resilience.tools.<name>.timeoutMs), else the tool's own `timeoutMs`. */
-  toolTimeoutMs?: (tool: string) => number | undefined;
   /**
    * Where compensable tool calls are journaled as they happen (the team's document store). A
    * compensation request is served only for a step journaled here by the requesting thread.
@@ -125,10 +125,16 @@ export async function serveAgent(bus: Bus, agent: Agent, options: ServeAgentOpti
     }
     const served = options.forRequest?.(request) ?? options;
     const emit = runEmitter(bus, request.runId, request.threadId);
-    const onBreaker = breakerListener(emit, (scope, state) => {
-      if (scope !== "model") return;
-      lifecycle.send({ type: state === "opened" ? "DEGRADE" : "RECOVER" });
-    });
+    const pipeline: PipelineSetup = {
+      resilience: served.resilience ?? {},
+      ...(served.breakers ? { breakers: served.breakers } : {}),
+      // the host is degraded while its model's breaker is open
+      onBreaker: (scope, _name, state) => {
+        if (scope === "model") lifecycle.send({ type: state === "opened" ? "DEGRADE" : "RECOVER" });
+      },
+      interceptors: served.interceptors ?? [],
+    };
+    const { runId, threadId } = request;
     lifecycle.send({ type: "REQUEST" });
     let held: HeldLease | undefined;
     try {
@@ -136,19 +142,17 @@ export async function serveAgent(bus: Bus, agent: Agent, options: ServeAgentOpti
       const records = served.records ? scoped(served.records, request.threadId) : undefined;
       const journal = served.sagaJournal;
       const value = await runAgent(agent, request, {
-        model: guardModel(served, emit, onBreaker),
+        model: resilientModel(served.model, pipeline, {
+          emit,
+          runId,
+          threadId,
+          ...(served.fallbackModel ? { fallback: served.fallbackModel } : {}),
+        }),
         emit,
         signal,
         ...(records ? { records } : {}),
         ...(journal ? { saga: sagaSink(journal, request.threadId) } : {}),
-        guardTool: toolGuard({
-          ...(served.breakers ? { breakers: served.breakers } : {}),
-          ...(served.retry ? { retry: served.retry } : {}),
-          emit,
-          onBreaker,
-          signal,
-        }),
-        ...(served.toolTimeoutMs ? { toolTimeoutMs: served.toolTimeoutMs } : {}),
+        pipeline,
         ...(request.replay && served.records
           ? {
               replay: {
@@ -222,44 +226,6 @@ export async function serveAgent(bus: Bus, agent: Agent, options: ServeAgentOpti
       await drained;
       await invoke.unsubscribe();
       await compensate.unsubscribe();
-    },
-  };
-}
-
-function guardModel(
-  options: ServeAgentOptions,
-  emit: EventSink,
-  onBreaker: (scope: BreakerScope, name: string, state: BreakerState) => void,
-): ModelClient {
-  const { model, fallbackModel, breakers, modelRetry } = options;
-  if (!breakers && !fallbackModel && !modelRetry) return model;
-  const once = (request: Parameters<ModelClient["generate"]>[0]) =>
-    breakers ? breakers.call("model", model.id, () => model.generate(request), onBreaker) : model.generate(request);
-  return {
-    id: model.id,
-    async generate(request) {
-      try {
-        if (!modelRetry) return await once(request);
-        return await withRetry(
-          () => once(request),
-          modelRetry,
-          (r) =>
-            emit({
-              type: "retry",
-              scope: "model",
-              name: model.id,
-              attempt: r.attempt,
-              delayMs: r.delayMs,
-              error: toTroupeError(r.error).toInfo(),
-            }),
-          request.signal,
-        );
-      } catch (error) {
-        const typed = toTroupeError(error);
-        if (!fallbackModel || (!typed.retryable && typed.code !== "BREAKER_OPEN")) throw typed;
-        emit({ type: "fallback", scope: "model", from: model.id, to: fallbackModel.id, reason: typed.toInfo() });
-        return fallbackModel.generate(request);
-      }
     },
   };
 }

@@ -4,7 +4,8 @@ import type { ModelClient } from "../protocol/model-client.js";
 import type { DocStore, RecordStore } from "../stores/record-store.js";
 import type { LeaseStore } from "../stores/thread-lease.js";
 import { hostResilience, type HostResilience } from "../protocol/resilience-policy.js";
-import { breakerPolicy, modelPolicy, toolRetryLookup } from "../resilience/policy-lookup.js";
+import { breakerPolicy, modelPolicy } from "../resilience/policy-lookup.js";
+import type { Interceptor } from "../resilience/interceptor.js";
 
 export interface AgentServingDeps {
   /** The agent's model. */
@@ -21,13 +22,15 @@ export interface AgentServingDeps {
   resilience: HostResilience;
   /** The breakers a policy's calls go through: a team's own registry; a `PolicyBreakers` on a worker. */
   breakers: (resilience: HostResilience) => BreakerRegistry;
+  /** Your interceptors, around each attempt of the agent's model and tool calls. */
+  interceptors?: readonly Interceptor[];
 }
 
 /**
  * The options an agent is served with (`serveAgent`), the same in a Team and in a `troupe worker`:
- * tool retries (a tool's own `resilience.tools.<name>.retry`, else the default for idempotent
- * tools), tool and model breakers, model retries and fallback, records and the saga journal. A
- * request that carries its caller's policy (`AgentRequest.resilience`) is served by that policy.
+ * the policy its model and tool calls follow (retries, breakers, timeouts, the model's fallback
+ * client), your interceptors, records and the saga journal. A request that carries its caller's
+ * policy (`AgentRequest.resilience`) is served by that policy.
  *
  * @example
  * const options = agentServingOptions({ model, resolveModel, store, resilience: team.resilience, breakers: () => team.breakers });
@@ -56,13 +59,12 @@ function policyOptions(deps: AgentServingDeps, resilience: HostResilience): Serv
   return {
     model: deps.model,
     ...(model?.fallback ? { fallbackModel: deps.resolveModel(model.fallback) } : {}),
-    ...(model?.retry ? { modelRetry: model.retry } : {}),
+    resilience,
+    ...(deps.interceptors ? { interceptors: deps.interceptors } : {}),
     records: deps.store.records,
     sagaJournal: deps.store.docs,
     leases: deps.store.leases,
     breakers: deps.breakers(resilience),
-    retry: toolRetryLookup(resilience),
-    toolTimeoutMs: (tool) => resilience.tools[tool]?.timeoutMs,
   };
 }
 

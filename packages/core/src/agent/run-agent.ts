@@ -5,7 +5,8 @@ import type {
   ParsedAgentRequest,
   SagaStep,
 } from "../protocol/agent-protocol.js";
-import { callTool, type GuardTool, type ToolReplay } from "./tool-call.js";
+import { callTool, type ToolReplay } from "./tool-call.js";
+import type { PipelineSetup } from "../resilience/call-pipeline.js";
 import type { ScopedRecords } from "../stores/record-store.js";
 import type { SagaSink } from "../records/saga-journal.js";
 import { readRecord, RecordKeys, writeRecord } from "../records/record-keys.js";
@@ -29,10 +30,8 @@ export interface RunAgentDeps {
   records?: ScopedRecords;
   /** The saga journal: compensable tool calls are journaled as they go, so a cancel or crash mid-request can still undo them. */
   saga?: SagaSink;
-  /** Wraps each tool call (circuit breaker, retries). */
-  guardTool?: GuardTool;
-  /** Per tool: the time one attempt may take (resilience.tools.<name>.timeoutMs), else the tool's own. */
-  toolTimeoutMs?: (tool: string) => number | undefined;
+  /** What each tool call's pipeline is built from (retry, breaker, attempt timeout, interceptors). */
+  pipeline?: PipelineSetup;
   /** Set in a live replay: tools with side effects answer from the recorded run. */
   replay?: ToolReplay;
 }
@@ -206,9 +205,8 @@ async function runToolCall(
       {
         emit: deps.emit,
         ...(deps.records ? { records: deps.records } : {}),
-        ...(deps.guardTool ? { guard: deps.guardTool } : {}),
+        ...(deps.pipeline ? { pipeline: deps.pipeline } : {}),
         ...(deps.saga ? { saga: deps.saga } : {}),
-        ...(deps.toolTimeoutMs?.(tool.name) ? { timeoutMs: deps.toolTimeoutMs(tool.name) } : {}),
         ...(deps.replay ? { replay: deps.replay } : {}),
       },
     );

@@ -1,18 +1,13 @@
 import type { ApprovalRequest, SagaStep } from "../protocol/agent-protocol.js";
 import type { SagaSink } from "../records/saga-journal.js";
-import type { BreakerRegistry, BreakerScope, BreakerState } from "../resilience/circuit-breakers.js";
 import type { Tool } from "../authoring/define-tool.js";
-import { runAttempt } from "../resilience/run-attempt.js";
+import { toolAttempt } from "../resilience/run-attempt.js";
+import { callPipeline, type PipelineSetup } from "../resilience/call-pipeline.js";
 import { formatZodIssues } from "../zod-format.js";
 import { isRunStop, toTroupeError, TroupeError } from "../errors.js";
 import type { EventSink } from "../protocol/events.js";
-import { withRetry, type RetryPolicy } from "../resilience/retry.js";
-import type { ToolRetryLookup } from "../resilience/policy-lookup.js";
 import type { ScopedRecords } from "../stores/record-store.js";
 import { readRecord, RecordKeys, writeRecord } from "../records/record-keys.js";
-
-/** Wraps each attempt of a tool call (circuit breaker, retries). */
-export type GuardTool = <T>(tool: string, work: () => Promise<T>, options: { idempotent: boolean }) => Promise<T>;
 
 /** How a live replay treats tools with side effects. */
 export interface ToolReplay {
@@ -40,11 +35,10 @@ export interface ToolCallRequest {
 export interface ToolCallDeps {
   emit: EventSink;
   records?: ScopedRecords;
-  guard?: GuardTool;
+  /** What the call's pipeline is built from (retry, breaker, timeout, interceptors); without it: one attempt under the tool's own timeoutMs. */
+  pipeline?: PipelineSetup;
   /** The saga journal: a compensable call is journaled in doubt before it runs and confirmed once it completed, so a cancel or crash can still undo it. */
   saga?: SagaSink;
-  /** The timeout of one attempt: the spec's resilience.tools.<name>.timeoutMs, else the tool's own. */
-  timeoutMs?: number;
   /** Set in a live replay. */
   replay?: ToolReplay;
 }
@@ -59,9 +53,9 @@ export type ToolCallOutcome =
 /**
  * Runs one tool call under the tool contract, the same for an agent's call and a graph `tool:`
  * node: validates the input, asks for approval when the tool wants it, re-uses a recorded result
- * (resume, retry), runs each attempt with its own timeout and AbortSignal (an abandoned attempt is
- * aborted), retries and breaks per the guard, journals a compensable result as a saga step and
- * reports a `tool.called` event. A failure is thrown as a TroupeError (a plain throw becomes
+ * (resume, retry), runs the call through its pipeline (retry, breaker, each attempt with its own
+ * timeout and AbortSignal: an abandoned attempt is aborted; your interceptors), journals a
+ * compensable result as a saga step and reports a `tool.called` event. A failure is thrown as a TroupeError (a plain throw becomes
  * TOOL_FAILED with the tool's message); a run stop (cancel, run timeout) passes through as is.
  *
  * @example
@@ -143,16 +137,22 @@ export async function callTool(call: ToolCallRequest, deps: ToolCallDeps): Promi
 
     const pending = saga(null);
     if (pending) await deps.saga?.put({ ...pending, inDoubt: true });
-    const attempt = () =>
-      runAttempt(
-        tool.name,
-        (signal) =>
-          tool.run(input, { runId: call.runId, threadId: call.threadId, agent: caller, idempotencyKey, signal }),
-        call.signal,
-        deps.timeoutMs ?? tool.timeoutMs,
-      );
-    const output = await (
-      deps.guard ? deps.guard(tool.name, attempt, { idempotent: tool.idempotent === true }) : attempt()
+    const pipeline = callPipeline("tool", tool.name, deps.pipeline ?? { resilience: {} }, {
+      idempotent: tool.idempotent === true,
+      timeoutMs: tool.timeoutMs,
+    });
+    const { runId, threadId } = call;
+    const info = { kind: "tool" as const, name: tool.name, attempt: 0, runId, threadId, emit: deps.emit };
+    const output = await pipeline({ ...info, ...(call.signal ? { signal: call.signal } : {}) }, ({ signal }) =>
+      toolAttempt(tool.name, () =>
+        tool.run(input, {
+          runId,
+          threadId,
+          agent: caller,
+          idempotencyKey,
+          signal: signal ?? new AbortController().signal,
+        }),
+      ),
     ).catch(async (error: unknown) => {
       // the tool said it failed: nothing to undo; a timeout or a stop leaves the call in doubt
       const typed = toTroupeError(error, "TOOL_FAILED", `tool ${tool.name}`);
@@ -188,42 +188,4 @@ export function hasSideEffects(tool: Pick<Tool, "compensate" | "idempotent">): b
 /** Where a call's result is found again by what was asked, whatever the tool-use id: user turn, caller, tool, input. */
 function replayKey(call: ToolCallRequest, input: unknown) {
   return RecordKeys.toolCall(call.userTurn, call.caller, call.tool.name, input);
-}
-
-/**
- * The guard every tool call goes through: the tool's circuit breaker inside its retry policy
- * (a retry must not repeat a side effect, so only idempotent tools or tools with a policy of their
- * own are retried).
- *
- * @example
- * const guard = toolGuard({ breakers, retry: (t) => ({ policy: resilience.retry, explicit: false }), emit, signal });
- */
-export function toolGuard(options: {
-  breakers?: BreakerRegistry;
-  retry?: ToolRetryLookup;
-  emit: EventSink;
-  onBreaker?: (scope: BreakerScope, name: string, state: BreakerState) => void;
-  signal?: AbortSignal;
-}): GuardTool {
-  return (tool, work, { idempotent }) =>
-    withRetry(
-      () => (options.breakers ? options.breakers.call("tool", tool, work, options.onBreaker) : work()),
-      toolRetry(options.retry, tool, idempotent),
-      (r) =>
-        options.emit({
-          type: "retry",
-          scope: "tool",
-          name: tool,
-          attempt: r.attempt,
-          delayMs: r.delayMs,
-          error: toTroupeError(r.error).toInfo(),
-        }),
-      options.signal,
-    );
-}
-
-function toolRetry(lookup: ToolRetryLookup | undefined, tool: string, idempotent: boolean): RetryPolicy {
-  const found = lookup?.(tool);
-  if (!found) return { maxRetries: 0 };
-  return found.explicit || idempotent ? found.policy : { maxRetries: 0 };
 }

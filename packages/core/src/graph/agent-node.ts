@@ -1,11 +1,11 @@
 import { Command, END, interrupt, type LangGraphRunnableConfig } from "@langchain/langgraph";
 import { invokeAgent } from "../bus/agent-client.js";
-import { breakerListener } from "../resilience/circuit-breakers.js";
 import type { Approvals } from "../records/approvals.js";
 import type { BreakerRegistry } from "../resilience/circuit-breakers.js";
 import type { DeadLetters } from "../records/dead-letters.js";
 import { hostResilience, type Resilience } from "../protocol/resilience-policy.js";
-import { withRetry } from "../resilience/retry.js";
+import { callPipeline, type PipelineSetup } from "../resilience/call-pipeline.js";
+import type { Interceptor } from "../resilience/interceptor.js";
 import type { AgentRequest, AgentResult, DirectiveOffer } from "../protocol/agent-protocol.js";
 import type { Bus } from "../bus/bus.js";
 import { isRunStop, toTroupeError, TroupeError, type ErrorInfo } from "../errors.js";
@@ -79,6 +79,8 @@ export interface AgentNodeDeps {
   approvals: Approvals;
   /** Milliseconds since the epoch; a test clock in tests. */
   now: () => number;
+  /** Your interceptors, around every agent and graph tool call (the team's `interceptors`). */
+  interceptors?: readonly Interceptor[];
 }
 
 /** A person's answer to an approval request, as `team.resume` passes it. */
@@ -139,7 +141,7 @@ export function createAgentNode<S extends TeamStateValue>(
         result = recorded;
         replayed = true;
       } else {
-        result = await callResilient(deps, run, agent, request);
+        result = await callAgent(deps, run, agent, request);
       }
     } catch (error) {
       const typed = toTroupeError(error, "INTERNAL", `agent ${agent}`);
@@ -182,7 +184,7 @@ export function createAgentNode<S extends TeamStateValue>(
       run.emit({ type: "approval.decided", approvalId: approval.id, approved: decision.approved, by: decision.by });
       await writeRecord(scoped(deps.records, run.threadId), RecordKeys.approval(result.approval.key), decision);
       try {
-        result = await callResilient(deps, run, agent, request);
+        result = await callAgent(deps, run, agent, request);
       } catch (error) {
         return failed(toTroupeError(error, "INTERNAL", `agent ${agent}`).toInfo(), { activeAgent: agent });
       }
@@ -232,56 +234,28 @@ export function createAgentNode<S extends TeamStateValue>(
   };
 }
 
-/** Calls an agent with retries, its circuit breaker and, when it still fails, its fallback agent. */
-async function callResilient(
-  deps: AgentNodeDeps,
-  run: RunContext,
-  agent: string,
-  request: AgentRequest,
-): Promise<AgentResult> {
-  const policy = deps.resilience.agents[agent] ?? {};
-  const timeoutMs = policy.timeoutMs ?? deps.limits.agentTimeoutMs;
-  const listener = breakerListener(run.emit);
-  const attempt = (name: string) =>
-    withRetry(
-      () =>
-        deps.breakers.call(
-          "agent",
-          name,
-          // a fallback gets its own key: it must not be answered with the failed agent's recorded model steps
-          () =>
-            invokeAgent(
-              deps.bus,
-              {
-                ...request,
-                agent: name,
-                ...(name === agent ? {} : { idempotencyKey: `${request.idempotencyKey}:fallback-${name}` }),
-                ...(timeoutMs ? { deadline: Date.now() + timeoutMs } : {}),
-              },
-              { signal: run.signal, ...(timeoutMs ? { timeoutMs } : {}) },
-            ),
-          listener,
-        ),
-      policy.retry ?? deps.resilience.retry,
-      (r) =>
-        run.emit({
-          type: "retry",
-          scope: "agent",
-          name,
-          attempt: r.attempt,
-          delayMs: r.delayMs,
-          error: toTroupeError(r.error).toInfo(),
-        }),
-      run.signal,
-    );
-  try {
-    return await attempt(agent);
-  } catch (error) {
-    const typed = toTroupeError(error);
-    if (!policy.fallback || (!typed.retryable && typed.code !== "BREAKER_OPEN")) throw typed;
-    run.emit({ type: "fallback", scope: "agent", from: agent, to: policy.fallback, reason: typed.toInfo() });
-    return attempt(policy.fallback);
-  }
+/** Calls an agent through its call pipeline: fallback agent, retries, breaker, deadline, interceptors. */
+function callAgent(deps: AgentNodeDeps, run: RunContext, agent: string, request: AgentRequest): Promise<AgentResult> {
+  const pipeline = callPipeline("agent", agent, pipelineSetup(deps), { timeoutMs: deps.limits.agentTimeoutMs });
+  const call = { kind: "agent" as const, name: agent, attempt: 0, runId: run.runId, threadId: run.threadId };
+  return pipeline({ ...call, signal: run.signal, emit: run.emit }, ({ name, fallbackFrom, signal, deadline }) =>
+    invokeAgent(
+      deps.bus,
+      {
+        ...request,
+        agent: name,
+        // a fallback gets its own key: it must not be answered with the failed agent's recorded model steps
+        ...(fallbackFrom === undefined ? {} : { idempotencyKey: `${request.idempotencyKey}:fallback-${name}` }),
+        ...(deadline ? { deadline } : {}),
+      },
+      { signal, ...(deadline ? { timeoutMs: Math.max(1, deadline - Date.now()) } : {}) },
+    ),
+  );
+}
+
+/** What the graph's calls (agents, tool nodes) build their pipelines from. */
+export function pipelineSetup(deps: AgentNodeDeps): PipelineSetup {
+  return { resilience: deps.resilience, breakers: deps.breakers, interceptors: deps.interceptors ?? [] };
 }
 
 /** LangGraph's marker (not exported) at the head of a `Send` task's path: [PUSH, index]. */

@@ -1,23 +1,22 @@
 import { Command, END, interrupt, type LangGraphRunnableConfig } from "@langchain/langgraph";
-import { breakerListener } from "../resilience/circuit-breakers.js";
 import { scoped } from "../stores/record-store.js";
 import { nodeVisit } from "./code-node.js";
-import { runOf, type AgentNodeDeps, type AgentNodeFn, type Outcome, type RunContext } from "./agent-node.js";
+import {
+  pipelineSetup,
+  runOf,
+  type AgentNodeDeps,
+  type AgentNodeFn,
+  type Outcome,
+  type RunContext,
+} from "./agent-node.js";
 import type { Tool } from "../authoring/define-tool.js";
 import { isRunStop, toTroupeError, TroupeError } from "../errors.js";
 import type { DocStore } from "../stores/record-store.js";
-import { toolRetryLookup } from "../resilience/policy-lookup.js";
 import { sagaSink } from "../records/saga-journal.js";
 import { parseStored, readRecord, RecordKeys, writeRecord } from "../records/record-keys.js";
 import { ApprovalDecisionSchema } from "../records/record-schemas.js";
 import type { TeamStateValue } from "../protocol/team-state.js";
-import {
-  callTool,
-  toolGuard,
-  type ToolCallDeps,
-  type ToolCallOutcome,
-  type ToolCallRequest,
-} from "../agent/tool-call.js";
+import { callTool, type ToolCallDeps, type ToolCallOutcome, type ToolCallRequest } from "../agent/tool-call.js";
 
 /** What a graph node that calls one tool does. */
 export interface ToolNodePlan<S extends TeamStateValue = TeamStateValue> {
@@ -66,8 +65,7 @@ export function createToolNode<S extends TeamStateValue>(
     };
     let outcome: ToolCallOutcome;
     try {
-      outcome =
-        run.mode === "replay" ? await replayed(deps, run, call) : await callTool(call, callDeps(deps, run, tool));
+      outcome = run.mode === "replay" ? await replayed(deps, run, call) : await callTool(call, callDeps(deps, run));
     } catch (error) {
       return failed(deps, run, call, error);
     }
@@ -95,7 +93,7 @@ export function createToolNode<S extends TeamStateValue>(
       run.emit({ type: "approval.decided", approvalId: approval.id, approved: decision.approved, by: decision.by });
       await writeRecord(scoped(deps.records, run.threadId), RecordKeys.approval(call.idempotencyKey), decision);
       try {
-        outcome = await callTool(call, callDeps(deps, run, tool));
+        outcome = await callTool(call, callDeps(deps, run));
       } catch (error) {
         return failed(deps, run, call, error);
       }
@@ -117,20 +115,12 @@ export function createToolNode<S extends TeamStateValue>(
   };
 }
 
-function callDeps(deps: ToolNodeDeps, run: RunContext, tool: Tool): ToolCallDeps {
-  const timeoutMs = deps.resilience.tools[tool.name]?.timeoutMs;
+function callDeps(deps: ToolNodeDeps, run: RunContext): ToolCallDeps {
   return {
     emit: run.emit,
     records: scoped(deps.records, run.threadId),
-    guard: toolGuard({
-      breakers: deps.breakers,
-      retry: toolRetryLookup(deps.resilience),
-      emit: run.emit,
-      onBreaker: breakerListener(run.emit),
-      signal: run.signal,
-    }),
+    pipeline: pipelineSetup(deps),
     saga: sagaSink(deps.journal, run.threadId, { local: true }),
-    ...(timeoutMs ? { timeoutMs } : {}),
     ...(run.liveReplay
       ? { replay: { records: scoped(deps.records, run.recordsThreadId), liveTools: run.liveReplay.liveTools } }
       : {}),

@@ -1,7 +1,7 @@
 import Anthropic from "@anthropic-ai/sdk";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { supervisor } from "@troupe/patterns";
+import { loadTeam, supervisor } from "@troupe/patterns";
 import {
   anthropicMock,
   mockedClaude,
@@ -17,11 +17,13 @@ import { AgentRequestSchema } from "../protocol/agent-protocol.js";
 import { anthropic } from "./anthropic-model.js";
 import { defineAgent } from "../authoring/define-agent.js";
 import { defineTool } from "../authoring/define-tool.js";
-import { isTroupeError, type TroupeError } from "../errors.js";
+import { isTroupeError, type ErrorInfo, type TroupeError } from "../errors.js";
 import type { EventBody, TroupeEvent } from "../protocol/events.js";
 import { memoryStore } from "../stores/memory-store.js";
 import { userText } from "../protocol/messages.js";
-import type { ModelDelta, ModelRequest } from "../protocol/model-client.js";
+import type { ModelClient, ModelDelta, ModelRequest } from "../protocol/model-client.js";
+import { ResilienceSchema, type RetrySpec } from "../protocol/resilience-policy.js";
+import { resilientModel } from "../resilience/resilient-model.js";
 import { runAgent } from "../agent/run-agent.js";
 
 const mock = startAnthropicMock();
@@ -45,9 +47,18 @@ const ask = (text: string, extra: Partial<ModelRequest> = {}): ModelRequest => (
   tools: [],
   ...extra,
 });
+/**
+ * The client does no retries of its own: `through(model, retry)` sends its calls through the model's
+ * call pipeline under `resilience.models.<id>.retry`, and `seen` collects the `retry` events.
+ */
 const retriesOf = () => {
-  const seen: Array<{ attempt: number; delayMs: number; error: TroupeError }> = [];
-  return { seen, onRetry: (info: (typeof seen)[number]) => seen.push(info) };
+  const seen: Array<{ attempt: number; delayMs: number; error: ErrorInfo }> = [];
+  const emit = (event: EventBody) => {
+    if (event.type === "retry") seen.push({ attempt: event.attempt, delayMs: event.delayMs, error: event.error });
+  };
+  const through = (model: ModelClient, retry: Partial<RetrySpec> = {}) =>
+    resilientModel(model, { resilience: ResilienceSchema.parse({ models: { [model.id]: { retry } } }) }, { emit });
+  return { seen, through };
 };
 const rejection = (work: Promise<unknown>) =>
   work.then(
@@ -150,9 +161,7 @@ describe("anthropic() against the mocked Messages API", () => {
     mock.enqueue(replyError(429, { retryAfter: 0 }), replyText("ok after a wait"));
     const retries = retriesOf();
     const client = new Anthropic({ apiKey: "test", baseURL: mock.baseURL, maxRetries: 0 });
-    const response = await anthropic({ client, retry: { baseDelayMs: 1 }, onRetry: retries.onRetry }).generate(
-      ask("hi"),
-    );
+    const response = await retries.through(anthropic({ client }), { baseDelayMs: 1 }).generate(ask("hi"));
 
     expect(response.content).toEqual([{ type: "text", text: "ok after a wait" }]);
     expect(mock.requests.map((r) => r.status)).toEqual([429, 200]);
@@ -169,9 +178,9 @@ describe("anthropic() against the mocked Messages API", () => {
     mock.enqueue(replyError(529, { retryAfter: new Date(Date.now() - 5_000).toUTCString() }), replyText("streamed"));
     const retries = retriesOf();
     const deltas: ModelDelta[] = [];
-    const response = await mockedClaude(mock, { onRetry: retries.onRetry }).generate(
-      ask("hi", { onDelta: (d) => deltas.push(d) }),
-    );
+    const response = await retries
+      .through(mockedClaude(mock), { baseDelayMs: 1 })
+      .generate(ask("hi", { onDelta: (d) => deltas.push(d) }));
 
     expect(response.content).toEqual([{ type: "text", text: "streamed" }]);
     expect(deltas).toEqual([{ type: "text", text: "streamed" }]);
@@ -186,7 +195,7 @@ describe("anthropic() against the mocked Messages API", () => {
     mock.enqueue(replyError(400, { message: "max_tokens: 999999 > 64000, the maximum for this model" }));
     const retries = retriesOf();
     const error = await rejection(
-      mockedClaude(mock, { model: "claude-sonnet-4-6", onRetry: retries.onRetry }).generate(ask("hi")),
+      retries.through(mockedClaude(mock, { model: "claude-sonnet-4-6" }), { baseDelayMs: 1 }).generate(ask("hi")),
     );
 
     expect(isTroupeError(error, "MODEL_BAD_REQUEST")).toBe(true);
@@ -211,7 +220,7 @@ describe("anthropic() against the mocked Messages API", () => {
     mock.enqueue(replyError(500), replyError(500), replyError(500), replyText("never reached"));
     const retries = retriesOf();
     const error = await rejection(
-      mockedClaude(mock, { retry: { maxRetries: 2, baseDelayMs: 1 }, onRetry: retries.onRetry }).generate(ask("hi")),
+      retries.through(mockedClaude(mock), { maxRetries: 2, baseDelayMs: 1 }).generate(ask("hi")),
     );
 
     expect(isTroupeError(error, "MODEL_SERVER_ERROR")).toBe(true);
@@ -348,6 +357,69 @@ describe("anthropic() against the mocked Messages API", () => {
       "search_notes",
     ]);
     mock.assertDone();
+  });
+});
+
+describe("model retries come from the spec alone: anthropic() makes one request per call", () => {
+  /** A one-agent-deep supervisor team on the mocked API; its lead's first model call gets the mock's answers. */
+  async function runTeam(resilience: Record<string, unknown>) {
+    const raw = {
+      name: "desk",
+      pattern: "supervisor",
+      supervisor: "lead",
+      agents: {
+        lead: { description: "Leads the desk", instructions: "You lead the desk." },
+        clerk: { description: "Files things", instructions: "You file things." },
+      },
+      resilience,
+    };
+    const team = await loadTeam(
+      { raw, baseDir: process.cwd() },
+      { store: memoryStore(), model: mockedClaude(mock, { model: "claude-sonnet-4-6" }) },
+    );
+    try {
+      const events: TroupeEvent[] = [];
+      for await (const event of team.stream("File the report", { threadId: "retries" })) events.push(event);
+      const retries = events.flatMap((e) => (e.type === "retry" ? [[e.scope, e.name, e.attempt, e.error.code]] : []));
+      const failed = events.find((e) => e.type === "run.failed") as { error: { code: string } } | undefined;
+      return { retries, failed: failed?.error.code };
+    } finally {
+      await team.close();
+    }
+  }
+
+  it.each([529, 500])("with resilience.retry.maxRetries: 0, a %d answer is requested exactly once", async (status) => {
+    mock.enqueue(replyError(status), replyError(status), replyError(status), replyError(status));
+    const { retries, failed } = await runTeam({ retry: { maxRetries: 0 } });
+    expect(mock.requests.map((r) => r.status)).toEqual([status]);
+    expect(retries).toEqual([]);
+    expect(failed).toBe(status === 529 ? "MODEL_OVERLOADED" : "MODEL_SERVER_ERROR");
+  });
+
+  it("with the model's own retry maxRetries: 2, a 500 is requested 3 times inside one agent call, with 2 retry events of scope model", async () => {
+    mock.enqueue(replyError(500), replyError(500), replyError(500), replyText("never reached"));
+    const { retries, failed } = await runTeam({
+      retry: { maxRetries: 0 },
+      models: { "claude-sonnet-4-6": { retry: { maxRetries: 2, baseDelayMs: 1 } } },
+    });
+    expect(mock.requests.map((r) => r.status)).toEqual([500, 500, 500]);
+    expect(retries).toEqual([
+      ["model", "anthropic:claude-sonnet-4-6", 1, "MODEL_SERVER_ERROR"],
+      ["model", "anthropic:claude-sonnet-4-6", 2, "MODEL_SERVER_ERROR"],
+    ]);
+    expect(failed).toBe("MODEL_SERVER_ERROR");
+    expect(mock.pending()).toBe(1);
+  });
+
+  it("with resilience.retry.maxRetries: 2 and no model policy, a 529 is requested 3 times: the agent request is retried, not stacked on client retries", async () => {
+    mock.enqueue(replyError(529), replyError(529), replyError(529), replyText("never reached"));
+    const { retries, failed } = await runTeam({ retry: { maxRetries: 2, baseDelayMs: 1 } });
+    expect(mock.requests.map((r) => r.status)).toEqual([529, 529, 529]);
+    expect(retries).toEqual([
+      ["agent", "lead", 1, "MODEL_OVERLOADED"],
+      ["agent", "lead", 2, "MODEL_OVERLOADED"],
+    ]);
+    expect(failed).toBe("MODEL_OVERLOADED");
   });
 });
 

@@ -2,7 +2,6 @@ import Anthropic from "@anthropic-ai/sdk";
 import { TroupeError, type ErrorCode } from "../errors.js";
 import type { ChatMessage, ContentBlock } from "../protocol/messages.js";
 import type { ModelClient, ModelRequest, ModelResponse } from "../protocol/model-client.js";
-import { withRetry, type RetryPolicy } from "../resilience/retry.js";
 
 export const DEFAULT_CLAUDE_MODEL = "claude-sonnet-4-6";
 
@@ -47,9 +46,6 @@ export interface AnthropicOptions {
   /** Defaults to ANTHROPIC_BASE_URL, so gateways and proxies work. */
   baseURL?: string;
   maxTokens?: number;
-  retry?: RetryPolicy;
-  /** Called before each retry (429, 5xx, timeouts, connection errors). */
-  onRetry?: (info: { attempt: number; delayMs: number; error: TroupeError }) => void;
   /** USD per million tokens; defaults from the model family. */
   pricing?: { inputPerMTok: number; outputPerMTok: number };
   /** A ready SDK client, e.g. one pointed at a test server. */
@@ -71,7 +67,9 @@ const PRICES: Array<[RegExp, { inputPerMTok: number; outputPerMTok: number }]> =
 
 /**
  * Claude through `@anthropic-ai/sdk`: tool use, streaming deltas, usage in tokens and USD, SDK
- * errors mapped to typed retryable or final errors, and retries with backoff owned by Troupe.
+ * errors mapped to typed retryable or final errors. One call is one request: the client does no
+ * retries of its own (nor does the SDK, created with `maxRetries: 0`); a team retries model calls
+ * in its call pipeline, under the spec's `resilience` alone.
  *
  * @example
  * const model = anthropic({ model: "claude-sonnet-4-6" });
@@ -89,13 +87,7 @@ export function anthropic(options: AnthropicOptions = {}): ModelClient {
     });
   return {
     id: `anthropic:${model}`,
-    generate: (request) =>
-      withRetry(
-        () => generateOnce(client, model, options.maxTokens ?? 4096, request, pricing),
-        options.retry,
-        options.onRetry ? (r) => options.onRetry!({ ...r, error: r.error as TroupeError }) : undefined,
-        request.signal,
-      ),
+    generate: (request) => generateOnce(client, model, options.maxTokens ?? 4096, request, pricing),
   };
 }
 

@@ -1,6 +1,5 @@
 import CircuitBreaker from "opossum";
 import { toTroupeError, TroupeError } from "../errors.js";
-import type { EventSink } from "../protocol/events.js";
 
 export interface BreakerOptions {
   /** Failure percentage in the rolling window that opens the breaker (default 50). */
@@ -105,12 +104,4 @@ export class BreakerRegistry {
     this.breakers.set(key, breaker);
     return breaker;
   }
-}
-
-/** A breaker listener that reports transitions as `breaker.*` events (and tells `also`). */
-export function breakerListener(emit: EventSink, also?: (scope: BreakerScope, state: BreakerState) => void) {
-  return (scope: BreakerScope, name: string, state: BreakerState) => {
-    emit({ type: `breaker.${state}`, scope, name });
-    also?.(scope, state);
-  };
 }

@@ -1,4 +1,5 @@
-import { toTroupeError, TroupeError } from "../errors.js";
+import { toTroupeError } from "../errors.js";
+import { timeoutInterceptor } from "./interceptors.js";
 
 /**
  * Runs one attempt of `work` with its own AbortSignal (joined to `signal`): not started when
@@ -15,31 +16,17 @@ export async function runAttempt<T>(
   signal: AbortSignal | undefined,
   timeoutMs: number | undefined,
 ): Promise<T> {
-  signal?.throwIfAborted();
-  const attempt = new AbortController();
-  const joined = signal ? AbortSignal.any([signal, attempt.signal]) : attempt.signal;
-  // a plain throw is the tool's own failure: TOOL_FAILED with its message, never INTERNAL
-  const running = Promise.resolve()
-    .then(() => work(joined))
+  const call = { kind: "tool" as const, name, attempt: 0, signal, emit: () => undefined };
+  return timeoutInterceptor(timeoutMs)(call, (attempt) =>
+    toolAttempt(name, () => work(attempt?.signal ?? new AbortController().signal)),
+  );
+}
+
+/** Runs a tool's own code: a plain throw is the tool's own failure, TOOL_FAILED with its message, never INTERNAL. */
+export function toolAttempt<T>(name: string, work: () => Promise<T> | T): Promise<T> {
+  return Promise.resolve()
+    .then(work)
     .catch((error: unknown) => {
       throw toTroupeError(error, "TOOL_FAILED", `tool ${name}`);
     });
-  if (!timeoutMs) return running;
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const error = new TroupeError(
-        "TOOL_TIMEOUT",
-        `tool ${name} timed out after ${timeoutMs} ms; the attempt was aborted`,
-        { details: { tool: name, timeoutMs } },
-      );
-      attempt.abort(error);
-      reject(error);
-    }, timeoutMs);
-  });
-  try {
-    return await Promise.race([running, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

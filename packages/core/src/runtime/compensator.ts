@@ -9,7 +9,8 @@ import type { RunnableTeamGraph } from "../graph/define-pattern.js";
 import { toTroupeError } from "../errors.js";
 import type { EventSink } from "../protocol/events.js";
 import type { Resilience } from "../protocol/resilience-policy.js";
-import { withRetry } from "../resilience/retry.js";
+import { callPipeline } from "../resilience/call-pipeline.js";
+import type { Interceptor } from "../resilience/interceptor.js";
 import type { DocStore, RecordStore } from "../stores/record-store.js";
 import { pendingSaga } from "../records/saga-journal.js";
 import type { TeamStateValue } from "../protocol/team-state.js";
@@ -21,6 +22,8 @@ export interface CompensationDeps {
   /** The saga journal (the team's document store). */
   journal?: DocStore;
   resilience: Resilience;
+  /** Your interceptors, around each attempt of every compensation call. */
+  interceptors?: readonly Interceptor[];
   deadLetters: DeadLetters;
   emit: EventSink;
   runId: string;
@@ -39,8 +42,8 @@ export interface CompensationSummary {
 
 /**
  * Undoes a failed run's completed saga steps in reverse order (agent tool calls through their
- * agent's host, graph tool nodes with the team's own tool), with
- * retries. Progress is written to the checkpoints after every step, so a crash here resumes where
+ * agent's host, graph tool nodes with the team's own tool), each through its call pipeline
+ * (retries under the tool's policy, else the default; your interceptors). Progress is written to the checkpoints after every step, so a crash here resumes where
  * it stopped; a step that keeps failing is dead-lettered and the others still run.
  */
 export async function compensate(deps: CompensationDeps): Promise<CompensationSummary> {
@@ -58,18 +61,13 @@ export async function compensate(deps: CompensationDeps): Promise<CompensationSu
     const where = { agent: step.agent, tool: step.tool, key: step.key };
     deps.emit({ type: "saga.compensating", ...where });
     try {
-      await withRetry(
-        () => deps.undo({ runId: deps.runId, threadId: deps.threadId, step }),
-        deps.resilience.tools[step.tool]?.retry ?? deps.resilience.retry,
-        (r) =>
-          deps.emit({
-            type: "retry",
-            scope: "compensation",
-            name: step.tool,
-            attempt: r.attempt,
-            delayMs: r.delayMs,
-            error: toTroupeError(r.error).toInfo(),
-          }),
+      const { runId, threadId } = deps;
+      const pipeline = callPipeline("compensation", step.tool, {
+        resilience: deps.resilience,
+        interceptors: deps.interceptors ?? [],
+      });
+      await pipeline({ kind: "compensation", name: step.tool, attempt: 0, runId, threadId, emit: deps.emit }, () =>
+        deps.undo({ runId, threadId, step }),
       );
       await mark(step.key, "compensated");
       deps.emit({ type: "saga.compensated", ...where });

@@ -18,6 +18,7 @@ import type { LeaseSettings } from "../stores/thread-lease.js";
 import type { TeamSpec } from "../spec/team-spec.js";
 import type { TeamStore } from "../stores/team-store.js";
 import { checkSpec, specError } from "../spec/validate-spec.js";
+import type { Interceptor } from "../resilience/interceptor.js";
 
 export interface TeamSources {
   /** Patterns the spec may name. */
@@ -58,6 +59,8 @@ export interface BuildOptions extends Partial<Omit<TeamSources, "patterns">> {
   controlPollMs?: number;
   /** Thread lease timing (default: 15 s TTL, heartbeat a third of it; TROUPE_LEASE_TTL_MS overrides the TTL). */
   lease?: Partial<LeaseSettings>;
+  /** Your interceptors, around every agent, model, tool and compensation call (TeamOptions.interceptors). */
+  interceptors?: readonly Interceptor[];
 }
 
 /** A spec read from disk: the raw value and where its imports are relative to. */
@@ -185,5 +188,6 @@ export function buildTeam(spec: TeamSpec, options: BuildOptions & { baseDir?: st
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.controlPollMs ? { controlPollMs: options.controlPollMs } : {}),
     ...(options.lease ? { lease: options.lease } : {}),
+    ...(options.interceptors ? { interceptors: options.interceptors } : {}),
   });
 }

@@ -11,6 +11,7 @@ import { isRunStop, TroupeError, toTroupeError } from "../errors.js";
 import { runEventsTopic, TERMINAL_EVENTS, type EventBody, type TroupeEvent } from "../protocol/events.js";
 import { userText } from "../protocol/messages.js";
 import type { Resilience } from "../protocol/resilience-policy.js";
+import type { Interceptor } from "../resilience/interceptor.js";
 import type { RunResult } from "./run-result.js";
 import { settle, stateOf } from "./run-settle.js";
 import {
@@ -38,6 +39,8 @@ export interface ExecutorDeps {
   /** Live runs of this process by thread, so pause and cancel reach them directly. */
   active: Map<string, ActiveRun>;
   resilience: Resilience;
+  /** Your interceptors (TeamOptions.interceptors); the compensations of a failed run go through them. */
+  interceptors?: readonly Interceptor[];
   deadLetters: DeadLetters;
   approvals: Approvals;
   /** Undoes one saga step (stepUndoer). */

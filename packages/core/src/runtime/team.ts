@@ -20,6 +20,7 @@ import { InProcessBus } from "../bus/in-process-bus.js";
 import type { ModelClient } from "../protocol/model-client.js";
 import { ResilienceSchema, type Resilience } from "../protocol/resilience-policy.js";
 import { breakerPolicy } from "../resilience/policy-lookup.js";
+import type { Interceptor } from "../resilience/interceptor.js";
 import { runResultOf, type RunResult } from "./run-result.js";
 import { execute, type ActiveRun, type Execution, type ExecutorDeps, type Work } from "./run-executor.js";
 import { requestControl } from "./run-lifecycle.js";
@@ -53,6 +54,11 @@ export interface TeamOptions {
   controlPollMs?: number;
   /** Thread lease timing (default: 15 s TTL, heartbeat every 5 s; TROUPE_LEASE_TTL_MS overrides the TTL). */
   lease?: Partial<LeaseSettings>;
+  /**
+   * Your interceptors, around each attempt of every agent, model, tool and compensation call of
+   * the team, inside its retry, breaker and timeout layers (see docs/resilience.md, "The call pipeline").
+   */
+  interceptors?: readonly Interceptor[];
 }
 
 export interface RunOptions {
@@ -151,6 +157,7 @@ export class Team {
       deadLetters: this.deadLetters,
       approvals: this.approvals,
       now: this.now,
+      interceptors: options.interceptors ?? [],
     };
     const builder = options.pattern.compile(options.spec, {
       spec: options.spec,
@@ -416,6 +423,7 @@ export class Team {
             store: this.store,
             resilience: this.resilience,
             breakers: () => this.breakers,
+            interceptors: this.options.interceptors ?? [],
           }),
         ),
       ),
@@ -448,6 +456,7 @@ export class Team {
       runs: this.runs,
       active: this.active,
       resilience: this.resilience,
+      interceptors: this.options.interceptors ?? [],
       deadLetters: this.deadLetters,
       approvals: this.approvals,
       undo: this.undo,
