@@ -132,7 +132,7 @@ export {
   stepsOfLatestTurn,
   usageOf,
   type Step,
-  type RunStatus,
+  type RunState,
   type TeamStateValue,
   type TeamStateUpdate,
 } from "./protocol/team-state.js";
@@ -186,12 +186,8 @@ export {
 export { DeadLetters, type DeadLetter } from "./records/dead-letters.js";
 export { Approvals, type Approval } from "./records/approvals.js";
 export { agentLifecycleMachine, startAgentLifecycle, type AgentLifecycleState } from "./agent/agent-lifecycle.js";
-export {
-  runLifecycleMachine,
-  readRunStatus,
-  type RunLifecycleState,
-  type RunStatusInfo,
-} from "./runtime/run-lifecycle.js";
+export { readRunStatus } from "./runtime/run-lifecycle.js";
+export { runLifecycleMachine, type RunMachineEvent, type TurnInput } from "./runtime/run-machine.js";
 export { compensate, type CompensationSummary } from "./runtime/compensator.js";
 export { pendingSaga } from "./records/saga-journal.js";
 export { invokeCompensation, runEmitter, type AgentHandle, type CompensateRequest } from "./agent/agent-host.js";

@@ -1,12 +1,12 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import type { ErrorInfo, RunLifecycleState, Team, TeamStore, TroupeEvent } from "@troupe/core";
+import type { ErrorInfo, RunState, Team, TeamStore, TroupeEvent } from "@troupe/core";
 import type { RunEventLog } from "./run-event-log.js";
 import type { RunRequest } from "./run-request.js";
 
 /** How a submitted request ended on this delivery. */
 export type SubmittedOutcome =
   /** The run reached a state it rests in (completed, failed, cancelled, paused, interrupted), now or earlier. */
-  | { kind: "settled"; state: RunLifecycleState; runId?: string }
+  | { kind: "settled"; state: RunState; runId?: string }
   /** The run stopped without settling (store or bus trouble): another delivery resumes it from its checkpoint. */
   | { kind: "unsettled"; error: ErrorInfo; runId?: string }
   /** Paused because this orchestrator is stopping; another one resumes it. */
@@ -18,13 +18,13 @@ interface RequestDoc {
   userTurnBefore: number;
   by: string;
   handoff: boolean;
-  outcome?: RunLifecycleState;
+  outcome?: RunState;
 }
 
 /** Doc kind of the per-request bookkeeping, beside the run lifecycle docs. */
 export const REQUEST_DOC_KIND = "run_request";
 const RESTING: ReadonlySet<string> = new Set(["completed", "failed", "cancelled", "paused", "interrupted"]);
-const SETTLING_EVENTS: Readonly<Record<string, RunLifecycleState>> = {
+const SETTLING_EVENTS: Readonly<Record<string, RunState>> = {
   "run.completed": "completed",
   "run.cancelled": "cancelled",
   "run.paused": "paused",
@@ -106,18 +106,14 @@ export async function runSubmitted(deps: RunSubmittedDeps, request: RunRequest):
 async function done(
   write: (doc: RequestDoc) => Promise<void>,
   doc: RequestDoc,
-  state: RunLifecycleState,
+  state: RunState,
 ): Promise<SubmittedOutcome> {
   await write({ ...doc, state: "done", outcome: state });
   return { kind: "settled", state };
 }
 
 /** The lifecycle state once the store has it (its writes trail the events a little); undefined if the run never settled. */
-async function restingState(
-  team: Team,
-  threadId: string,
-  runId: string | undefined,
-): Promise<RunLifecycleState | undefined> {
+async function restingState(team: Team, threadId: string, runId: string | undefined): Promise<RunState | undefined> {
   for (let i = 0; i < 20; i++) {
     const status = await team.status(threadId);
     if (status && RESTING.has(status.state) && (!runId || status.runId === runId)) return status.state;

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { Command, GraphDrained, RunControl } from "@langchain/langgraph";
+import { fromPromise, waitFor } from "xstate";
 import { RUN_ID_KEY, type RunContext } from "../graph/agent-node.js";
 import { AsyncQueue } from "../async-queue.js";
 import type { Bus } from "../bus/bus.js";
@@ -11,17 +12,18 @@ import { isRunStop, TroupeError, toTroupeError } from "../errors.js";
 import { runEventsTopic, TERMINAL_EVENTS, type EventBody, type TroupeEvent } from "../protocol/events.js";
 import { userText } from "../protocol/messages.js";
 import type { Resilience } from "../protocol/resilience-policy.js";
+import type { TeamStateValue } from "../protocol/team-state.js";
 import type { RunResult } from "./run-result.js";
-import { settle, stateOf } from "./run-settle.js";
+import { settledResult, stateOf, undoRun } from "./run-settle.js";
+import { lastStartedTurn, openRunLifecycle, readRunStatus, takeControl, type RunLifecycle } from "./run-lifecycle.js";
 import {
-  lastStartedTurn,
-  lifecycleState,
-  openRunLifecycle,
-  readRunStatus,
-  takeControl,
-  type RunLifecycleActor,
+  runLifecycleMachine,
+  runStateOf,
+  SETTLED_STATES,
+  type RunMachineActor,
+  type RunMachineEvent,
   type TurnInput,
-} from "./run-lifecycle.js";
+} from "./run-machine.js";
 import { takeLease, type HeldLease } from "../stores/run-lease.js";
 import { describeHolder, type LeaseSettings } from "../stores/thread-lease.js";
 import type { ApprovalDecision } from "../graph/agent-node.js";
@@ -59,9 +61,10 @@ export interface ExecuteOptions {
   waitMs?: number | undefined;
 }
 
+/** A run going on in this process: pause and cancel reach its machine directly. */
 export interface ActiveRun {
   runId: string;
-  control: RunControl;
+  pause(): void;
   cancel(): void;
 }
 
@@ -85,7 +88,9 @@ export interface Execution {
 
 /**
  * Runs one piece of work on a thread under the thread's lease; events stream out while the result
- * settles. A busy thread fails with THREAD_BUSY (or waits, with `waitMs`).
+ * settles. A busy thread fails with THREAD_BUSY (or waits, with `waitMs`). The run machine decides
+ * how the run goes on and ends; this sends it what happens (requests, the timeout, how the graph
+ * stopped) and waits for it to settle.
  */
 export function execute(deps: ExecutorDeps, work: Work, threadId: string, options: ExecuteOptions = {}): Execution {
   const { signal } = options;
@@ -105,11 +110,18 @@ export function execute(deps: ExecutorDeps, work: Work, threadId: string, option
   const controller = new AbortController();
   signal?.addEventListener("abort", () => controller.abort(signal.reason), { once: true });
   const replaying = work.kind === "replay" && !work.live;
-  let cancelled = false;
-  function cancel() {
-    cancelled = true;
-    controller.abort(new TroupeError("CANCELLED", "the run was cancelled"));
-  }
+  const control = new RunControl();
+  const settleContext = { emit, runId, threadId, replaying };
+  const machine = runLifecycleMachine.provide({
+    actions: {
+      requestDrain: () => control.requestDrain("pause requested"),
+      abortRun: (_, { reason }) =>
+        controller.abort(reason ? TroupeError.fromInfo(reason) : new TroupeError("CANCELLED", "the run was cancelled")),
+    },
+    actors: { compensate: fromPromise(({ input }) => undoRun(deps, settleContext, input)) },
+  });
+  const requests = new RunRequests(controller);
+  const cancel = () => requests.send({ type: "CANCEL_REQUESTED" });
 
   const result = (async (): Promise<RunResult> => {
     const subscription = await deps.bus.subscribe(runEventsTopic(runId), (message) => {
@@ -117,27 +129,25 @@ export function execute(deps: ExecutorDeps, work: Work, threadId: string, option
       queue.push(event);
       if (TERMINAL_EVENTS.has(event.type)) reachedEnd();
     });
-    let lifecycle: RunLifecycleActor | undefined;
-    let startedBefore = 0;
+    let lifecycle: RunLifecycle | undefined;
     let lease: HeldLease | undefined;
-    let timedOut: TroupeError | undefined;
     const runTimeoutMs = deps.spec.limits.runTimeoutMs;
     const timer =
       runTimeoutMs && !replaying
         ? setTimeout(() => {
-            timedOut = new TroupeError(
+            const error = new TroupeError(
               "RUN_TIMEOUT",
               `the run took longer than limits.runTimeoutMs (${runTimeoutMs} ms); raise the limit or narrow the task`,
             );
-            controller.abort(timedOut);
+            requests.send({ type: "TIMED_OUT", error: error.toInfo() });
           }, runTimeoutMs)
         : undefined;
-    const control = new RunControl();
     const poll = setInterval(() => void checkControl(), deps.controlPollMs);
     async function checkControl() {
+      // a failed look is tried again at the next poll
       const action = await takeControl(deps.store.docs, threadId).catch(() => undefined);
-      if (action === "pause") control.requestDrain("pause requested");
-      if (action === "cancel") cancel();
+      if (action === "pause") requests.send({ type: "PAUSE_REQUESTED" });
+      if (action === "cancel") requests.send({ type: "CANCEL_REQUESTED" });
     }
     try {
       lease = await takeLease(deps.store.leases, threadId, {
@@ -171,68 +181,56 @@ export function execute(deps: ExecutorDeps, work: Work, threadId: string, option
         signal: controller.signal,
         stream: true,
       });
-      if (!replaying) {
-        // a pause or cancel asked for before this run began is not meant for it
-        if (work.kind === "run" || work.kind === "redrive") await takeControl(deps.store.docs, threadId);
-        if (work.kind === "run") startedBefore = await lastStartedTurn(deps.store.docs, threadId);
-        lifecycle = await openRunLifecycle(deps.store.docs, threadId, work.kind === "run" || work.kind === "redrive");
-        deps.active.set(threadId, { runId, control, cancel });
+      // a pause or cancel asked for before this run began is not meant for it
+      if (work.kind === "run" || work.kind === "redrive") await takeControl(deps.store.docs, threadId);
+      const startedBefore =
+        work.kind === "run" || (work.kind === "replay" && work.live)
+          ? await lastStartedTurn(deps.store.docs, threadId)
+          : null;
+      // a replay is a new run of the thread (a plain replay leaves no lifecycle behind); resume,
+      // approve and cancel pick up the run the lifecycle document describes
+      const fresh = work.kind === "run" || work.kind === "redrive" || work.kind === "replay";
+      lifecycle = await openRunLifecycle(deps.store.docs, threadId, machine, { restore: !fresh, persist: !replaying });
+      const { actor } = lifecycle;
+      const pause = () => requests.send({ type: "PAUSE_REQUESTED" });
+      if (!replaying) deps.active.set(threadId, { runId, pause, cancel });
+      const graphRun =
+        work.kind === "cancel" ? undefined : await graphInput(deps, work, threadId, actor, startedBefore?.userTurn);
+      if (!graphRun) actor.send({ type: "CANCEL", runId });
+      else {
+        const resuming = work.kind === "resume" || work.kind === "approve";
+        const turn = work.kind === "replay" ? startedBefore : graphRun.turn;
+        actor.send(resuming ? { type: "RESUME", runId } : { type: "START", runId, ...(turn ? { turn } : {}) });
+        emit({
+          type: "run.started",
+          input: work.kind === "run" ? work.input : null,
+          mode,
+          ...(graphRun.checkpointId ? { from: graphRun.checkpointId } : {}),
+        });
+        if (resuming) emit({ type: "run.resumed" });
       }
-      if (work.kind === "cancel") {
-        cancelled = true;
-        return await settle(deps, { lifecycle, emit, runId, threadId, paused: false, cancelled, replaying });
+      requests.attach(actor);
+      // a run restored in compensating goes on compensating; the graph does not run again
+      if (graphRun && runStateOf(actor.getSnapshot()) === "running") {
+        const stopped = await runGraph(deps, {
+          threadId,
+          runId,
+          input: graphRun.input,
+          checkpointId: graphRun.checkpointId,
+          control,
+          signal: controller.signal,
+          stopping: () => actor.getSnapshot().context.stop !== null,
+          emit,
+          checkControl: replaying ? async () => undefined : checkControl,
+        });
+        actor.send(stopped);
       }
-      const { input, checkpointId, turn } = await graphInput(deps, work, threadId, lifecycle, startedBefore);
-      const resuming = work.kind === "resume" || work.kind === "approve";
-      if (lifecycle)
-        lifecycle.send(resuming ? { type: "RESUME", runId } : { type: "START", runId, ...(turn ? { turn } : {}) });
-      emit({
-        type: "run.started",
-        input: work.kind === "run" ? work.input : null,
-        mode,
-        ...(checkpointId ? { from: checkpointId } : {}),
+      const settled = await waitFor(actor, (s) => SETTLED_STATES.has(runStateOf(s)) || s.context.fault !== null, {
+        timeout: Infinity,
       });
-      if (resuming) emit({ type: "run.resumed" });
-
-      let paused = false;
-      if (!(lifecycle && lifecycleState(lifecycle) === "compensating")) {
-        try {
-          const stream = await deps.graph.stream(input, {
-            configurable: {
-              thread_id: threadId,
-              [RUN_ID_KEY]: runId,
-              ...(checkpointId ? { checkpoint_id: checkpointId } : {}),
-            },
-            streamMode: ["checkpoints"],
-            signal: controller.signal,
-            control,
-            recursionLimit: deps.spec.limits.maxTurns * 4 + 20,
-          });
-          for await (const chunk of stream) {
-            const [kind, payload] = chunk as [
-              string,
-              { config?: { configurable?: { checkpoint_id?: string } }; metadata?: { step?: number } },
-            ];
-            const id = payload.config?.configurable?.checkpoint_id;
-            if (kind === "checkpoints" && id)
-              emit({ type: "checkpoint.saved", checkpointId: id, step: payload.metadata?.step ?? -1 });
-            if (!replaying) await checkControl();
-          }
-        } catch (error) {
-          if (error instanceof GraphDrained) paused = true;
-          else if (!((cancelled || timedOut) && isRunStop(toTroupeError(error)))) throw error;
-        }
-      }
-      return await settle(deps, {
-        lifecycle,
-        emit,
-        runId,
-        threadId,
-        paused,
-        cancelled,
-        replaying,
-        ...(timedOut ? { timedOut } : {}),
-      });
+      await lifecycle.flush();
+      if (settled.context.fault) throw TroupeError.fromInfo(settled.context.fault);
+      return await settledResult(deps, settleContext, runStateOf(settled), settled.context);
     } catch (error) {
       const typed = toTroupeError(error, "INTERNAL", `team ${deps.name}`);
       emit({ type: "run.failed", error: typed.toInfo() });
@@ -243,13 +241,86 @@ export function execute(deps: ExecutorDeps, work: Work, threadId: string, option
       await Promise.race([ended, new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
       deps.runs.delete(runId);
       if (deps.active.get(threadId)?.runId === runId) deps.active.delete(threadId);
-      lifecycle?.stop();
+      lifecycle?.actor.stop();
+      // a failed write was reported above; the store keeps what it has, as after a crash
+      await lifecycle?.flush().catch(() => undefined);
       await lease?.release().catch(() => undefined); // an unreleased lease lapses after its TTL
       await subscription.unsubscribe();
       queue.close();
     }
   })();
   return { events: queue, result, cancel };
+}
+
+/** Requests (pause, cancel, timeout) go to the run machine; until it is open they wait, and a stop aborts at once. */
+class RunRequests {
+  private actor: RunMachineActor | undefined;
+  private readonly early: RunMachineEvent[] = [];
+
+  constructor(private readonly controller: AbortController) {}
+
+  send(event: RunMachineEvent): void {
+    if (this.actor) return this.actor.send(event);
+    this.early.push(event);
+    if (event.type === "TIMED_OUT") this.controller.abort(TroupeError.fromInfo(event.error));
+    if (event.type === "CANCEL_REQUESTED") this.controller.abort(new TroupeError("CANCELLED", "the run was cancelled"));
+  }
+
+  /** From now on requests go straight to the machine; those that came early are sent first. */
+  attach(actor: RunMachineActor): void {
+    this.actor = actor;
+    for (const event of this.early.splice(0)) actor.send(event);
+  }
+}
+
+interface GraphRun {
+  threadId: string;
+  runId: string;
+  input: unknown;
+  checkpointId: string | undefined;
+  control: RunControl;
+  signal: AbortSignal;
+  /** True once the machine is stopping the run (cancel, timeout): an abort is then expected. */
+  stopping: () => boolean;
+  emit: (body: EventBody) => void;
+  checkControl: () => Promise<void>;
+}
+
+/** Streams the graph until it ends, drains or is stopped; returns what the run machine is told. */
+async function runGraph(deps: ExecutorDeps, run: GraphRun): Promise<RunMachineEvent> {
+  try {
+    const stream = await deps.graph.stream(run.input, {
+      configurable: {
+        thread_id: run.threadId,
+        [RUN_ID_KEY]: run.runId,
+        ...(run.checkpointId ? { checkpoint_id: run.checkpointId } : {}),
+      },
+      streamMode: ["checkpoints"],
+      signal: run.signal,
+      control: run.control,
+      recursionLimit: deps.spec.limits.maxTurns * 4 + 20,
+    });
+    for await (const chunk of stream) {
+      const [kind, payload] = chunk as [
+        string,
+        { config?: { configurable?: { checkpoint_id?: string } }; metadata?: { step?: number } },
+      ];
+      const id = payload.config?.configurable?.checkpoint_id;
+      if (kind === "checkpoints" && id)
+        run.emit({ type: "checkpoint.saved", checkpointId: id, step: payload.metadata?.step ?? -1 });
+      await run.checkControl();
+    }
+  } catch (error) {
+    if (error instanceof GraphDrained) return { type: "GRAPH_DRAINED" };
+    if (!(run.stopping() && isRunStop(toTroupeError(error)))) throw error;
+  }
+  const snapshot = await stateOf(deps.graph, run.threadId);
+  return {
+    type: "GRAPH_ENDED",
+    status: (snapshot?.values as TeamStateValue | undefined)?.status ?? "running",
+    interrupted: snapshot?.tasks.some((t) => (t.interrupts ?? []).length > 0) ?? false,
+    checkpointed: snapshot !== undefined,
+  };
 }
 
 /** A new turn may not start while the thread waits for a person or has an unfinished run. */
@@ -286,7 +357,7 @@ async function graphInput(
   deps: ExecutorDeps,
   work: Work,
   threadId: string,
-  lifecycle: RunLifecycleActor | undefined,
+  actor: RunMachineActor,
   startedBefore = 0,
 ): Promise<{ input: unknown; checkpointId: string | undefined; turn?: TurnInput }> {
   if (work.kind === "run") {
@@ -297,8 +368,8 @@ async function graphInput(
     return { input: turnStart(turn), checkpointId: undefined, turn };
   }
   if (work.kind === "resume" || work.kind === "approve") {
-    const state = lifecycle ? lifecycleState(lifecycle) : "created";
-    if (state === "completed" || state === "failed" || state === "cancelled" || state === "created") {
+    if (!actor.getSnapshot().can({ type: "RESUME", runId: "" })) {
+      const state = runStateOf(actor.getSnapshot());
       throw new TroupeError(
         "RUN_NOT_RESUMABLE",
         `thread "${threadId}" has nothing to resume (its last run is ${state}); start a new run, or redrive its dead letters`,
@@ -307,7 +378,7 @@ async function graphInput(
     const snapshot = await stateOf(deps.graph, threadId);
     // the run's process died after the run started but before its input reached the checkpoints
     // (nothing of the turn ran yet): start the turn again, as it was started
-    const turn = lifecycle?.getSnapshot().context.turn;
+    const turn = actor.getSnapshot().context.turn;
     if (turn && (snapshot?.values.userTurn ?? 0) < turn.userTurn)
       return { input: turnStart(turn), checkpointId: undefined };
     const interrupts = snapshot?.tasks.flatMap((t) => t.interrupts ?? []) ?? [];

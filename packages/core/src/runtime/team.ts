@@ -232,7 +232,7 @@ export class Team {
   /** Asks a run to stop at its next step boundary (here, or in whichever process runs it). */
   async pause(threadId: string): Promise<void> {
     const run = this.active.get(threadId);
-    if (run) return run.control.requestDrain("pause requested");
+    if (run) return run.pause();
     await this.requireRunning(threadId, "pause");
     await requestControl(this.store.docs, threadId, "pause");
   }
