@@ -136,7 +136,10 @@ export {
   type TeamStateValue,
   type TeamStateUpdate,
 } from "./protocol/team-state.js";
-export { Team, type TeamOptions, type RunOptions, type ReplayOptions, type DecideOptions } from "./runtime/team.js";
+export { Team, type TeamOptions } from "./runtime/team.js";
+export type { RunOptions, ReplayOptions } from "./runtime/run-service.js";
+export type { DecideOptions } from "./runtime/oversight.js";
+export type { RunStream } from "./runtime/run-stream.js";
 export {
   DEFAULT_LEASE,
   leaseIsLive,

@@ -5,7 +5,7 @@ import { TroupeError } from "../errors.js";
 import type { EventBody } from "../protocol/events.js";
 import { runResultOf, type RunResult } from "./run-result.js";
 import type { CompensationInput, RunMachineContext } from "./run-machine.js";
-import type { ExecutorDeps } from "./run-executor.js";
+import type { ExecutorDeps } from "./run-work.js";
 import { pendingSaga } from "../records/saga-journal.js";
 import { usageOf, type RunState, type TeamStateValue } from "../protocol/team-state.js";
 
