@@ -193,7 +193,11 @@ class RunRequests {
   constructor(private readonly controller: AbortController) {}
 
   send(event: RunMachineEvent): void {
-    if (this.actor) return this.actor.send(event);
+    if (this.actor) {
+      // a request that comes after the run settled has nothing left to steer
+      if (this.actor.getSnapshot().status === "active") this.actor.send(event);
+      return;
+    }
     this.early.push(event);
     if (event.type === "TIMED_OUT") this.controller.abort(TroupeError.fromInfo(event.error));
     if (event.type === "CANCEL_REQUESTED") this.controller.abort(new TroupeError("CANCELLED", "the run was cancelled"));
