@@ -132,6 +132,7 @@ export {
   stepsOfLatestTurn,
   usageOf,
   type Step,
+  RunStateSchema,
   type RunState,
   type TeamStateValue,
   type TeamStateUpdate,

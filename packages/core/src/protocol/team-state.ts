@@ -1,4 +1,5 @@
 import { Annotation } from "@langchain/langgraph";
+import { z } from "zod";
 import type { Directive, SagaStep } from "./agent-protocol.js";
 import type { ErrorInfo } from "../errors.js";
 import type { ChatMessage } from "./messages.js";
@@ -22,8 +23,17 @@ export interface Step {
  * Where a run stands: the one status model of the run lifecycle, thread status and run results.
  * The graph state's `status` channel holds running/completed/failed; the run machine adds the rest.
  */
-export type RunState =
-  "created" | "running" | "paused" | "interrupted" | "compensating" | "completed" | "failed" | "cancelled";
+export const RunStateSchema = z.enum([
+  "created",
+  "running",
+  "paused",
+  "interrupted",
+  "compensating",
+  "completed",
+  "failed",
+  "cancelled",
+]);
+export type RunState = z.infer<typeof RunStateSchema>;
 
 const last = <T>(fallback: () => T) => Annotation<T>({ reducer: (_: T, next: T) => next, default: fallback });
 

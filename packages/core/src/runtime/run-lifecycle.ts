@@ -1,37 +1,46 @@
 import { createActor } from "xstate";
+import { z } from "zod";
+import { formatZodIssues } from "../authoring/define-tool.js";
+import { ErrorCodes, TroupeError, type ErrorCode } from "../errors.js";
 import type { DocStore } from "../stores/record-store.js";
-import type { RunState } from "../protocol/team-state.js";
-import {
-  type RunMachine,
-  type RunMachineActor,
-  type RunMachineContext,
-  type RunMachineSnapshot,
-  type TurnInput,
-} from "./run-machine.js";
+import { RunStateSchema, type RunState } from "../protocol/team-state.js";
+import { type RunMachine, type RunMachineActor, type RunMachineSnapshot, type TurnInput } from "./run-machine.js";
 
 const KIND = "run_lifecycle";
+
+const ErrorInfoSchema = z.object({
+  code: z.string().transform((code): ErrorCode => (code in ErrorCodes ? (code as ErrorCode) : "INTERNAL")),
+  message: z.string(),
+  retryable: z.boolean(),
+  details: z.record(z.string(), z.unknown()).optional(),
+});
 
 /**
  * The persisted lifecycle document: the machine's persisted snapshot plus its state and run id at the
  * top, which `troupe status` and other processes read. Documents written before the machine decided
  * have a snapshot whose context lacks stop/error/fault (or no snapshot at all): they are filled in on read.
  */
-interface LifecycleDoc {
-  snapshot?: { value?: unknown; context?: Partial<RunMachineContext> } | undefined;
-  state: RunState;
-  runId: string;
-}
-
-const RUN_STATES: ReadonlySet<string> = new Set<RunState>([
-  "created",
-  "running",
-  "paused",
-  "interrupted",
-  "compensating",
-  "completed",
-  "failed",
-  "cancelled",
-]);
+const LifecycleDocSchema = z.object({
+  state: RunStateSchema,
+  runId: z.string().catch(""),
+  snapshot: z
+    .looseObject({
+      value: z.unknown().optional(),
+      context: z
+        .object({
+          runId: z.string(),
+          outcome: z.enum(["failed", "cancelled"]),
+          turn: z.object({ input: z.string(), userTurn: z.number() }).nullable(),
+          stop: z.enum(["cancelled", "timed_out"]).nullable(),
+          error: ErrorInfoSchema.nullable(),
+          fault: ErrorInfoSchema.nullable(),
+        })
+        .partial()
+        .optional(),
+    })
+    .optional(),
+});
+type LifecycleDoc = z.infer<typeof LifecycleDocSchema>;
 
 /** Where a thread's latest run stands, as the lifecycle document says. */
 export interface RunStatusInfo {
@@ -70,7 +79,7 @@ export async function openRunLifecycle(
       if (key === written) return;
       written = key;
       const body: LifecycleDoc = {
-        snapshot: actor.getPersistedSnapshot() as LifecycleDoc["snapshot"],
+        snapshot: actor.getPersistedSnapshot() as NonNullable<LifecycleDoc["snapshot"]>,
         state: snapshot.value as RunState,
         runId: snapshot.context.runId,
       };
@@ -92,7 +101,18 @@ export async function openRunLifecycle(
 }
 
 async function readLifecycleDoc(docs: DocStore, threadId: string): Promise<LifecycleDoc | undefined> {
-  return (await docs.get(KIND, threadId))?.body as LifecycleDoc | undefined;
+  const doc = await docs.get(KIND, threadId);
+  return doc ? parseLifecycleDoc(threadId, doc.body) : undefined;
+}
+
+function parseLifecycleDoc(threadId: string, body: unknown): LifecycleDoc {
+  const parsed = LifecycleDocSchema.safeParse(body);
+  if (parsed.success) return parsed.data;
+  throw new TroupeError(
+    "STORE_INVALID",
+    `the run lifecycle of thread "${threadId}" in the store is not readable (${formatZodIssues(parsed.error)}); ` +
+      `cancel the thread or start another one`,
+  );
 }
 
 /** The machine snapshot a stored document stands for, from any version of the document. */
@@ -100,7 +120,7 @@ function restoredSnapshot(machine: RunMachine, doc: LifecycleDoc): RunMachineSna
   const value = typeof doc.snapshot?.value === "string" ? doc.snapshot.value : doc.state;
   const context = doc.snapshot?.context ?? {};
   return machine.resolveState({
-    value: RUN_STATES.has(value) ? value : "created",
+    value: RunStateSchema.catch("created").parse(value),
     context: {
       runId: context.runId ?? doc.runId ?? "",
       outcome: context.outcome ?? "failed",
@@ -131,9 +151,11 @@ export async function lastStartedTurn(docs: DocStore, threadId: string): Promise
 export async function readRunStatus(docs: DocStore, threadId: string): Promise<RunStatusInfo | undefined> {
   const doc = await docs.get(KIND, threadId);
   if (!doc) return undefined;
-  const body = doc.body as LifecycleDoc;
+  const body = parseLifecycleDoc(threadId, doc.body);
   return { threadId, runId: body.runId, state: body.state, updatedAt: doc.updatedAt };
 }
+
+const ControlRequestSchema = z.object({ action: z.enum(["pause", "cancel"]) });
 
 /** Cross-process control requests (pause, cancel) a running process picks up at its next check. */
 export async function requestControl(docs: DocStore, threadId: string, action: "pause" | "cancel"): Promise<void> {
@@ -144,5 +166,6 @@ export async function takeControl(docs: DocStore, threadId: string): Promise<"pa
   const doc = await docs.get("run_control", threadId);
   if (!doc) return undefined;
   await docs.delete("run_control", threadId);
-  return (doc.body as { action: "pause" | "cancel" }).action;
+  // a request that is not readable asks for nothing
+  return ControlRequestSchema.safeParse(doc.body).data?.action;
 }

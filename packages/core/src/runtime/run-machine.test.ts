@@ -183,6 +183,15 @@ describe("run lifecycle document", () => {
     expect(runStateOf(bare.actor.getSnapshot())).toBe("running");
   });
 
+  it("a document that is not a run lifecycle is refused with STORE_INVALID naming the thread", async () => {
+    const store = memoryStore();
+    await store.docs.put("run_lifecycle", "odd", "odd", { state: "sleeping", runId: "r0" });
+    await expect(readRunStatus(store.docs, "odd")).rejects.toMatchObject({
+      code: "STORE_INVALID",
+      message: expect.stringContaining('thread "odd"'),
+    });
+  });
+
   it("a write that fails is reported by flush", async () => {
     const store = memoryStore();
     const docs = { ...store.docs, put: () => Promise.reject(new Error("disk full")) };
