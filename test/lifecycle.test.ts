@@ -132,6 +132,54 @@ describe("run lifecycle", () => {
   });
 });
 
+describe("a streamed run's result", () => {
+  it("team.stream gives the run's result: completed, or cancelled with its saga undone", async () => {
+    const done = team(
+      new ScriptedModel({
+        lead: [delegate("planner", "book room D"), finish("done")],
+        planner: [callTool("book", { room: "D" }), "booked D"],
+      }),
+      memoryStore(),
+      { log: [] },
+    );
+    const run = done.stream("plan", { threadId: "s1" });
+    const types: string[] = [];
+    for await (const ev of run) types.push(ev.type);
+    expect(types.at(-1)).toBe("run.completed");
+    expect(await run.result).toMatchObject({ threadId: "s1", status: "completed", output: "done" });
+    expect((await run.result).steps.map((s) => s.agent)).toEqual(["lead", "planner", "lead"]);
+
+    const log: string[] = [];
+    const held = team(
+      new ScriptedModel({
+        lead: [delegate("planner", "book and wait")],
+        planner: [callTool("book", { room: "E" }), callTool("wait", {})],
+      }),
+      memoryStore(),
+      { log, hold: new Promise(() => undefined) },
+    );
+    const cancelled = held.stream("plan", { threadId: "s2" });
+    const read = (async () => {
+      for await (const _ of cancelled);
+    })();
+    for (let i = 0; i < 200 && !log.includes("wait started"); i++) await new Promise((r) => setTimeout(r, 10));
+    await held.cancel("s2");
+    await read;
+    expect(await cancelled.result).toMatchObject({ status: "cancelled" });
+    expect(log).toEqual(["book E", "wait started", "wait aborted", "unbook E"]);
+  });
+
+  it("the result of a run that could not start rejects with its error, and the events end with run.failed", async () => {
+    const store = memoryStore();
+    const t = team(new ScriptedModel({}), store, { log: [] });
+    const run = t.resumeStream("nothing-here");
+    const types: string[] = [];
+    for await (const ev of run) types.push(ev.type);
+    expect(types).toEqual(["run.failed"]);
+    await expect(run.result).rejects.toMatchObject({ code: "RUN_NOT_RESUMABLE" });
+  });
+});
+
 describe("run timeout", () => {
   it("limits.runTimeoutMs aborts in-flight calls, compensates, and fails the run with RUN_TIMEOUT", async () => {
     const { loadTeam } = await import("@troupe/patterns");

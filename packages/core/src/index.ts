@@ -133,11 +133,15 @@ export {
   stepsOfLatestTurn,
   usageOf,
   type Step,
-  type RunStatus,
+  RunStateSchema,
+  type RunState,
   type TeamStateValue,
   type TeamStateUpdate,
 } from "./protocol/team-state.js";
-export { Team, type TeamOptions, type RunOptions, type ReplayOptions, type DecideOptions } from "./runtime/team.js";
+export { Team, type TeamOptions } from "./runtime/team.js";
+export type { RunOptions, ReplayOptions } from "./runtime/run-service.js";
+export type { DecideOptions } from "./runtime/oversight.js";
+export type { RunStream } from "./runtime/run-stream.js";
 export {
   DEFAULT_LEASE,
   leaseIsLive,
@@ -186,12 +190,8 @@ export {
 export { DeadLetters, type DeadLetter } from "./records/dead-letters.js";
 export { Approvals, type Approval } from "./records/approvals.js";
 export { agentLifecycleMachine, startAgentLifecycle, type AgentLifecycleState } from "./agent/agent-lifecycle.js";
-export {
-  runLifecycleMachine,
-  readRunStatus,
-  type RunLifecycleState,
-  type RunStatusInfo,
-} from "./runtime/run-lifecycle.js";
+export { readRunStatus } from "./runtime/run-lifecycle.js";
+export { runLifecycleMachine, type RunMachineEvent, type TurnInput } from "./runtime/run-machine.js";
 export { compensate, type CompensationSummary } from "./runtime/compensator.js";
 export { pendingSaga } from "./records/saga-journal.js";
 export { runEmitter, type AgentHandle } from "./agent/agent-host.js";
@@ -223,7 +223,6 @@ export {
   OutputRecordSchema,
   RunControlDocSchema,
   RunLifecycleDocSchema,
-  RunLifecycleStateSchema,
   RunRequestDocSchema,
   type OutputRecord,
   type RunControlDoc,

@@ -1,10 +1,9 @@
-import { setTimeout as sleep } from "node:timers/promises";
 import {
   DocKinds,
   readDoc,
   writeDoc,
   type ErrorInfo,
-  type RunLifecycleState,
+  type RunState,
   type RunRequestDoc,
   type Team,
   type TeamStore,
@@ -16,7 +15,7 @@ import type { RunRequest } from "./run-request.js";
 /** How a submitted request ended on this delivery. */
 export type SubmittedOutcome =
   /** The run reached a state it rests in (completed, failed, cancelled, paused, interrupted), now or earlier. */
-  | { kind: "settled"; state: RunLifecycleState; runId?: string }
+  | { kind: "settled"; state: RunState; runId?: string }
   /** The run stopped without settling (store or bus trouble): another delivery resumes it from its checkpoint. */
   | { kind: "unsettled"; error: ErrorInfo; runId?: string }
   /** Paused because this orchestrator is stopping; another one resumes it. */
@@ -28,7 +27,7 @@ type RequestDoc = RunRequestDoc;
 /** Doc kind of the per-request bookkeeping, beside the run lifecycle docs. */
 export const REQUEST_DOC_KIND = DocKinds.runRequest.kind;
 const RESTING: ReadonlySet<string> = new Set(["completed", "failed", "cancelled", "paused", "interrupted"]);
-const SETTLING_EVENTS: Readonly<Record<string, RunLifecycleState>> = {
+const SETTLING_EVENTS: Readonly<Record<string, RunState>> = {
   "run.completed": "completed",
   "run.cancelled": "cancelled",
   "run.paused": "paused",
@@ -94,6 +93,7 @@ export async function runSubmitted(deps: RunSubmittedDeps, request: RunRequest):
     deps.onEvent?.(event);
   }
   const ran = runId ? { runId } : {};
+  // the lifecycle is stored before the run's last event, so one read of the status is enough
   const state = (last && SETTLING_EVENTS[last.type]) ?? (await restingState(team, threadId, runId));
   if (state === "paused" && deps.handingOff()) {
     await write({ ...base, by: deps.orchestratorId, handoff: true });
@@ -110,26 +110,14 @@ export async function runSubmitted(deps: RunSubmittedDeps, request: RunRequest):
 async function done(
   write: (doc: RequestDoc) => Promise<void>,
   doc: RequestDoc,
-  state: RunLifecycleState,
+  state: RunState,
 ): Promise<SubmittedOutcome> {
   await write({ ...doc, state: "done", outcome: state });
   return { kind: "settled", state };
 }
 
-/**
- * The lifecycle state once the store has it; undefined if the run never settled. Polls because
- * core's runtime/run-lifecycle.ts writes its doc without awaiting, so it trails the events a
- * little; once those writes are awaited before the settling event, one read is enough.
- */
-async function restingState(
-  team: Team,
-  threadId: string,
-  runId: string | undefined,
-): Promise<RunLifecycleState | undefined> {
-  for (let i = 0; i < 20; i++) {
-    const status = await team.status(threadId);
-    if (status && RESTING.has(status.state) && (!runId || status.runId === runId)) return status.state;
-    await sleep(100);
-  }
-  return undefined;
+/** The state the run rests in, from the stored lifecycle; undefined if this run never settled. */
+async function restingState(team: Team, threadId: string, runId: string | undefined): Promise<RunState | undefined> {
+  const status = await team.status(threadId);
+  return status && RESTING.has(status.state) && (!runId || status.runId === runId) ? status.state : undefined;
 }

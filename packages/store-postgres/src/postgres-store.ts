@@ -87,21 +87,6 @@ export function postgresStore(url: string, options: PostgresStoreOptions = {}): 
     return (await pool.query<R>(text, values).catch((error: unknown) => Promise.reject(fault(error)))).rows;
   };
   const now = () => new Date().toISOString();
-  // writes to one doc land in the order they were made, as with SQLite: the run lifecycle
-  // (core runtime/run-lifecycle.ts) still puts its doc from an actor subscription without awaiting;
-  // once it awaits its writes, these chains and `settled` can go
-  const chains = new Map<string, Promise<unknown>>();
-  const inOrder = (key: string, write: () => Promise<unknown>): Promise<void> => {
-    const next = (chains.get(key) ?? Promise.resolve()).catch(() => undefined).then(write);
-    chains.set(key, next);
-    void next.finally(() => chains.get(key) === next && chains.delete(key)).catch(() => undefined);
-    return next.then(() => undefined);
-  };
-  // ...and a read sees the writes made before it
-  const settled = async (key?: string) => {
-    await Promise.allSettled(key === undefined ? [...chains.values()] : [chains.get(key)]);
-  };
-
   const records: RecordStore = {
     async get(threadId, key) {
       const [row] = await query<{ value: string }>(
@@ -139,21 +124,17 @@ export function postgresStore(url: string, options: PostgresStoreOptions = {}): 
     async put(kind, id, threadId, body) {
       const text = JSON.stringify(body ?? null);
       const at = now();
-      await inOrder(`${kind}\u0000${id}`, () =>
-        query(
-          `INSERT INTO ${t("troupe_docs")} (kind, id, thread_id, body, updated_at) VALUES ($1, $2, $3, $4, $5)
+      await query(
+        `INSERT INTO ${t("troupe_docs")} (kind, id, thread_id, body, updated_at) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (kind, id) DO UPDATE SET thread_id = excluded.thread_id, body = excluded.body, updated_at = excluded.updated_at, touched = clock_timestamp()`,
-          [kind, id, threadId, text, at],
-        ),
+        [kind, id, threadId, text, at],
       );
     },
     async get(kind, id) {
-      await settled(`${kind}\u0000${id}`);
       const [row] = await query<DocRow>(`SELECT * FROM ${t("troupe_docs")} WHERE kind = $1 AND id = $2`, [kind, id]);
       return row ? docOf(row) : undefined;
     },
     async list(kind, threadId) {
-      await settled();
       const rows =
         threadId === undefined
           ? await query<DocRow>(`SELECT * FROM ${t("troupe_docs")} WHERE kind = $1 ORDER BY touched`, [kind])
@@ -164,9 +145,7 @@ export function postgresStore(url: string, options: PostgresStoreOptions = {}): 
       return rows.map(docOf);
     },
     async delete(kind, id) {
-      await inOrder(`${kind}\u0000${id}`, () =>
-        query(`DELETE FROM ${t("troupe_docs")} WHERE kind = $1 AND id = $2`, [kind, id]),
-      );
+      await query(`DELETE FROM ${t("troupe_docs")} WHERE kind = $1 AND id = $2`, [kind, id]);
     },
   };
   let closed: Promise<void> | undefined;

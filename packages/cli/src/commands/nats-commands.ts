@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { accessSync, constants, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import type { TroupeEvent } from "@troupe/core";
+import type { RunStream, TroupeEvent } from "@troupe/core";
 import {
   AgentRegistry,
   followThread,
@@ -328,15 +328,21 @@ export async function natsDlqCommand(
 }
 
 /** Announces the run on its thread when its first event arrives, so `troupe watch` finds it. */
-async function* announced(events: AsyncIterable<TroupeEvent>, log: RunEventLog): AsyncGenerator<TroupeEvent> {
-  let first = true;
-  for await (const event of events) {
-    if (first) {
-      first = false;
-      await log.announce({ threadId: event.threadId, runId: event.runId, by: "cli" }).catch(() => undefined);
-    }
-    yield event;
-  }
+function announced(run: RunStream, log: RunEventLog): RunStream {
+  return {
+    result: run.result,
+    async *[Symbol.asyncIterator]() {
+      let first = true;
+      for await (const event of run) {
+        if (first) {
+          first = false;
+          // an unannounced run still runs; only `troupe watch` cannot find it by thread
+          await log.announce({ threadId: event.threadId, runId: event.runId, by: "cli" }).catch(() => undefined);
+        }
+        yield event;
+      }
+    },
+  };
 }
 
 /** The path, once it is known to be readable: a missing credentials file is a usage mistake, said plainly. */

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { RunResult, Team, TroupeEvent } from "@troupe/core";
+import type { RunResult, RunStream, Team, TroupeEvent } from "@troupe/core";
 import { SIGNAL_EXIT, UsageError, type CliIO, type StopSignal } from "../cli-io.js";
 import { formatEvent } from "../format-event.js";
 
@@ -60,17 +60,17 @@ function stopOnSignals(
   return { stop, signal: () => last };
 }
 
-/** Prints a run's events as they happen, then the answer (or the --json line). Returns the exit code. */
+/** Prints a run's events as they happen, then its result (or the --json line). Returns the exit code. */
 export async function printRun(
   team: Team,
-  events: AsyncIterable<TroupeEvent>,
+  events: RunStream,
   threadId: string,
   flags: RunOutputFlags,
   io: CliIO,
 ): Promise<number> {
   const signals = stopOnSignals(team, () => threadId, io);
   try {
-    const code = await printEvents(team, events, threadId, flags, io, (id) => (threadId = id));
+    const code = await printEvents(events, threadId, flags, io, (id) => (threadId = id));
     const signal = signals.signal();
     return signal ? SIGNAL_EXIT[signal] : code;
   } finally {
@@ -79,8 +79,7 @@ export async function printRun(
 }
 
 async function printEvents(
-  team: Team,
-  events: AsyncIterable<TroupeEvent>,
+  events: RunStream,
   threadId: string,
   flags: RunOutputFlags,
   io: CliIO,
@@ -101,7 +100,8 @@ async function printEvents(
     const line = started ? formatEvent(event, replaying) : undefined;
     if (line) io.err(line);
   }
-  const result = await team.result(threadId);
+  // a run that could not start or broke has no result: its run.failed event said why
+  const result = await events.result.catch(() => undefined);
   if (failure && (!started || result?.status !== "failed")) {
     if (!started) io.err(`troupe: ${failure.error.message} [${failure.error.code}]`);
     return 1;

@@ -1,4 +1,5 @@
 import { Annotation } from "@langchain/langgraph";
+import { z } from "zod";
 import type { Directive, SagaStep } from "./agent-protocol.js";
 import type { ErrorInfo } from "../errors.js";
 import type { ChatMessage } from "./messages.js";
@@ -18,8 +19,21 @@ export interface Step {
   usage: Usage;
 }
 
-/** Where a run stands; the graph state holds running/compensating/completed/failed, the runtime adds the rest. */
-export type RunStatus = "running" | "completed" | "failed" | "compensating" | "paused" | "interrupted" | "cancelled";
+/**
+ * Where a run stands: the one status model of the run lifecycle, thread status and run results.
+ * The graph state's `status` channel holds running/completed/failed; the run machine adds the rest.
+ */
+export const RunStateSchema = z.enum([
+  "created",
+  "running",
+  "paused",
+  "interrupted",
+  "compensating",
+  "completed",
+  "failed",
+  "cancelled",
+]);
+export type RunState = z.infer<typeof RunStateSchema>;
 
 const last = <T>(fallback: () => T) => Annotation<T>({ reducer: (_: T, next: T) => next, default: fallback });
 
@@ -39,7 +53,7 @@ export const TeamState = Annotation.Root({
   turn: Annotation<number>({ reducer: (a, b) => (b === 0 ? 0 : a + b), default: () => 0 }),
   /** Thread-total usage; a run's usage is the sum of its steps. */
   usage: Annotation<Usage>({ reducer: addUsage, default: emptyUsage }),
-  status: last<RunStatus>(() => "running"),
+  status: last<RunState>(() => "running"),
   output: last<unknown>(() => null),
   error: last<ErrorInfo | null>(() => null),
   /** Completed compensable tool calls, in order (the saga log). */

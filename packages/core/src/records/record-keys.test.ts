@@ -3,7 +3,7 @@ import { isTroupeError } from "../errors.js";
 import { memoryStore } from "../stores/memory-store.js";
 import { scoped } from "../stores/record-store.js";
 import { createActor } from "xstate";
-import { runLifecycleMachine } from "../runtime/run-lifecycle.js";
+import { runLifecycleMachine } from "../runtime/run-machine.js";
 import { Approvals } from "./approvals.js";
 import {
   DocKinds,
@@ -97,7 +97,7 @@ describe("typed reads", () => {
     const snapshot = actor.getPersistedSnapshot();
     await store.docs.put("run_lifecycle", "t-1", "t-1", { snapshot, state: "running", runId: "r-1" });
     const doc = await readDoc(store.docs, DocKinds.runLifecycle, "t-1");
-    expect(doc?.body.snapshot?.context.turn).toEqual({ input: "hi", userTurn: 1 });
+    expect(doc?.body.snapshot?.context?.turn).toEqual({ input: "hi", userTurn: 1 });
     expect(doc?.body.snapshot).toEqual(JSON.parse(JSON.stringify(snapshot)));
     await store.docs.put("run_lifecycle", "t-2", "t-2", { state: "running", runId: "r0", snapshot: undefined });
     expect((await readDoc(store.docs, DocKinds.runLifecycle, "t-2"))?.body).toEqual({ state: "running", runId: "r0" });

@@ -4,6 +4,7 @@ import { AgentResultSchema, ApprovalRequestSchema, SagaStepSchema } from "../pro
 import { ContentBlockSchema } from "../protocol/messages.js";
 import { StopReasonSchema } from "../protocol/model-client.js";
 import { UsageSchema } from "../protocol/usage.js";
+import { RunStateSchema } from "../protocol/team-state.js";
 import type { DeadLetterKind } from "../protocol/events.js";
 
 // The shapes of what Troupe keeps beside the checkpoints. They describe data already on disk in
@@ -77,40 +78,42 @@ export type DeadLetter = z.infer<typeof DeadLetterSchema>;
 /** A compensable tool call in the saga journal (doc kind `saga_step`). */
 export const JournaledStepSchema = SagaStepSchema;
 
-export const RunLifecycleStateSchema = z.enum([
-  "created",
-  "running",
-  "paused",
-  "interrupted",
-  "compensating",
-  "completed",
-  "failed",
-  "cancelled",
-]);
-
 /** The user turn a run was started with. */
 export const TurnInputSchema = z.object({ input: z.string(), userTurn: z.number().int().nonnegative() });
 
+/** An error as a lifecycle keeps it: an unknown code (from a newer version) reads as INTERNAL. */
+const StoredErrorSchema = z.object({
+  code: z.string().transform((code): ErrorCode => (code in ErrorCodes ? (code as ErrorCode) : "INTERNAL")),
+  message: z.string(),
+  retryable: z.boolean(),
+  details: z.record(z.string(), z.unknown()).optional(),
+});
+
 /**
- * A thread's run lifecycle (doc kind `run_lifecycle`, id = thread id): the xstate persisted
- * snapshot, restored on resume, plus its state and run id for `troupe status`. The snapshot is
- * xstate's own format; only the parts Troupe reads are checked. Docs written before turns were
- * kept have no `context.turn`, and a snapshot may be missing (a doc written by hand or a test).
+ * A thread's run lifecycle (doc kind `run_lifecycle`, id = thread id): the run machine's persisted
+ * snapshot, restored on resume, plus its state and run id at the top for `troupe status` and other
+ * processes. Documents written before the machine decided have a snapshot whose context lacks
+ * stop/error/fault (or no snapshot at all): runtime/run-lifecycle.ts fills them in on read.
  */
 export const RunLifecycleDocSchema = z.object({
+  state: RunStateSchema,
+  runId: z.string().catch(""),
   snapshot: z
     .looseObject({
-      status: z.string(),
-      value: RunLifecycleStateSchema,
-      context: z.looseObject({
-        runId: z.string(),
-        outcome: z.enum(["failed", "cancelled"]).optional(),
-        turn: TurnInputSchema.nullish(),
-      }),
+      value: z.unknown().optional(),
+      context: z
+        .object({
+          runId: z.string(),
+          outcome: z.enum(["failed", "cancelled"]),
+          turn: TurnInputSchema.nullable(),
+          stop: z.enum(["cancelled", "timed_out"]).nullable(),
+          error: StoredErrorSchema.nullable(),
+          fault: StoredErrorSchema.nullable(),
+        })
+        .partial()
+        .optional(),
     })
     .optional(),
-  state: RunLifecycleStateSchema,
-  runId: z.string(),
 });
 export type RunLifecycleDoc = z.infer<typeof RunLifecycleDocSchema>;
 
@@ -127,6 +130,6 @@ export const RunRequestDocSchema = z.object({
   userTurnBefore: z.number().int().nonnegative(),
   by: z.string(),
   handoff: z.boolean(),
-  outcome: RunLifecycleStateSchema.optional(),
+  outcome: RunStateSchema.optional(),
 });
 export type RunRequestDoc = z.infer<typeof RunRequestDocSchema>;

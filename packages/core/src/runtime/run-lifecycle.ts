@@ -1,152 +1,136 @@
-import { assign, createActor, setup, type Actor, type SnapshotFrom } from "xstate";
+import { createActor } from "xstate";
+import { formatZodIssues } from "../zod-format.js";
+import { TroupeError } from "../errors.js";
+import { DocKinds, deleteDoc, writeDoc } from "../records/record-keys.js";
+import { RunControlDocSchema, RunLifecycleDocSchema, type RunLifecycleDoc } from "../records/record-schemas.js";
 import type { DocStore } from "../stores/record-store.js";
+import { RunStateSchema, type RunState } from "../protocol/team-state.js";
+import { type RunMachine, type RunMachineActor, type RunMachineSnapshot, type TurnInput } from "./run-machine.js";
 
-export type RunLifecycleState =
-  "created" | "running" | "paused" | "interrupted" | "compensating" | "completed" | "failed" | "cancelled";
+type LifecycleDoc = RunLifecycleDoc;
 
-/** The user turn a run was started with: what a resume starts again when the run died before its first checkpoint. */
-export interface TurnInput {
-  input: string;
-  userTurn: number;
-}
-
-export type RunLifecycleEvent =
-  | { type: "START"; runId: string; turn?: TurnInput }
-  | { type: "PAUSE" }
-  | { type: "INTERRUPT" }
-  | { type: "RESUME"; runId: string }
-  | { type: "COMPLETE" }
-  | { type: "FAIL" }
-  | { type: "COMPENSATE"; outcome: "failed" | "cancelled" }
-  | { type: "COMPENSATED" }
-  | { type: "CANCEL" };
-
-/**
- * A run's life: created -> running <-> paused / interrupted -> compensating -> completed | failed |
- * cancelled. The persisted snapshot lives beside the checkpoints and is restored on resume.
- */
-export const runLifecycleMachine = setup({
-  // turn is optional: snapshots persisted before it existed have none
-  types: {
-    context: {} as { runId: string; outcome: "failed" | "cancelled"; turn?: TurnInput | null },
-    events: {} as RunLifecycleEvent,
-  },
-  actions: {
-    setRun: assign({ runId: ({ event }) => ("runId" in event ? event.runId : "") }),
-    // a process killed before the turn's first checkpoint leaves only this to resume it from
-    setTurn: assign({ turn: ({ event }) => (event.type === "START" ? (event.turn ?? null) : null) }),
-    setOutcome: assign({ outcome: ({ event }) => (event.type === "COMPENSATE" ? event.outcome : "failed") }),
-  },
-}).createMachine({
-  id: "run",
-  initial: "created",
-  context: { runId: "", outcome: "failed", turn: null },
-  states: {
-    created: { on: { START: { target: "running", actions: ["setRun", "setTurn"] }, CANCEL: "cancelled" } },
-    running: {
-      on: {
-        PAUSE: "paused",
-        INTERRUPT: "interrupted",
-        COMPLETE: "completed",
-        FAIL: "failed",
-        COMPENSATE: { target: "compensating", actions: "setOutcome" },
-        CANCEL: "cancelled",
-        // a crashed process left the run "running": resuming picks it up
-        RESUME: { target: "running", actions: "setRun" },
-      },
-    },
-    paused: {
-      on: {
-        RESUME: { target: "running", actions: "setRun" },
-        CANCEL: "cancelled",
-        COMPENSATE: { target: "compensating", actions: "setOutcome" },
-      },
-    },
-    interrupted: {
-      on: {
-        RESUME: { target: "running", actions: "setRun" },
-        PAUSE: "paused",
-        CANCEL: "cancelled",
-        COMPENSATE: { target: "compensating", actions: "setOutcome" },
-      },
-    },
-    compensating: {
-      on: {
-        COMPENSATED: [
-          { guard: ({ context }) => context.outcome === "cancelled", target: "cancelled" },
-          { target: "failed" },
-        ],
-        RESUME: { target: "compensating", actions: "setRun" },
-      },
-    },
-    completed: { type: "final" },
-    failed: { type: "final" },
-    cancelled: { type: "final" },
-  },
-});
-
-export type RunLifecycleActor = Actor<typeof runLifecycleMachine>;
-type RunLifecycleSnapshot = SnapshotFrom<typeof runLifecycleMachine>;
-
-const KIND = "run_lifecycle";
-
-/** Where a thread's latest run stands, as `troupe status` shows it. */
+/** Where a thread's latest run stands, as the lifecycle document says. */
 export interface RunStatusInfo {
   threadId: string;
   runId: string;
-  state: RunLifecycleState;
+  state: RunState;
   updatedAt: string;
 }
 
+/** A thread's run machine, with its transitions written to the store in order. */
+export interface RunLifecycle {
+  actor: RunMachineActor;
+  /** Resolves once every transition so far is stored; rejects with the first write that failed. */
+  flush(): Promise<void>;
+}
+
 /**
- * Starts (or restores from the store) the lifecycle actor of a thread's run; every transition is
- * persisted so another process sees it and a restart restores it.
+ * Starts the run machine of a thread: fresh, or restored from the stored lifecycle document. With
+ * `persist`, every transition is written to the store, one write after another; `flush` awaits them.
  */
-export async function openRunLifecycle(docs: DocStore, threadId: string, fresh: boolean): Promise<RunLifecycleActor> {
-  const stored = fresh
-    ? undefined
-    : ((await docs.get(KIND, threadId))?.body as { snapshot: RunLifecycleSnapshot } | undefined);
-  const actor = createActor(runLifecycleMachine, stored ? { snapshot: stored.snapshot } : {});
-  actor.subscribe((snapshot) => {
-    void docs.put(KIND, threadId, threadId, {
-      snapshot: actor.getPersistedSnapshot(),
-      state: snapshot.value,
-      runId: snapshot.context.runId,
+export async function openRunLifecycle(
+  docs: DocStore,
+  threadId: string,
+  machine: RunMachine,
+  options: { restore: boolean; persist: boolean },
+): Promise<RunLifecycle> {
+  const stored = options.restore ? await readLifecycleDoc(docs, threadId) : undefined;
+  const actor = createActor(machine, stored ? { snapshot: restoredSnapshot(machine, stored) } : {});
+  const transitionKey = (snapshot: RunMachineSnapshot) => JSON.stringify([snapshot.value, snapshot.context]);
+  let written = transitionKey(actor.getSnapshot());
+  let writes: Promise<void> = Promise.resolve();
+  let failure: unknown;
+  if (options.persist) {
+    actor.subscribe((snapshot) => {
+      const key = transitionKey(snapshot);
+      if (key === written) return;
+      written = key;
+      const body: LifecycleDoc = {
+        snapshot: actor.getPersistedSnapshot() as NonNullable<LifecycleDoc["snapshot"]>,
+        state: snapshot.value as RunState,
+        runId: snapshot.context.runId,
+      };
+      writes = writes
+        .then(() => writeDoc(docs, DocKinds.runLifecycle, threadId, threadId, body))
+        .catch((error: unknown) => {
+          failure ??= error;
+        });
     });
-  });
+  }
   actor.start();
-  return actor;
+  return {
+    actor,
+    async flush() {
+      await writes;
+      if (failure !== undefined) throw failure;
+    },
+  };
+}
+
+async function readLifecycleDoc(docs: DocStore, threadId: string): Promise<LifecycleDoc | undefined> {
+  const doc = await docs.get(DocKinds.runLifecycle.kind, threadId);
+  return doc ? parseLifecycleDoc(threadId, doc.body) : undefined;
+}
+
+function parseLifecycleDoc(threadId: string, body: unknown): LifecycleDoc {
+  const parsed = RunLifecycleDocSchema.safeParse(body);
+  if (parsed.success) return parsed.data;
+  throw new TroupeError(
+    "STORE_INVALID",
+    `the run lifecycle of thread "${threadId}" in the store is not readable (${formatZodIssues(parsed.error)}); ` +
+      `cancel the thread or start another one`,
+  );
+}
+
+/** The machine snapshot a stored document stands for, from any version of the document. */
+function restoredSnapshot(machine: RunMachine, doc: LifecycleDoc): RunMachineSnapshot {
+  const value = typeof doc.snapshot?.value === "string" ? doc.snapshot.value : doc.state;
+  const context = doc.snapshot?.context ?? {};
+  return machine.resolveState({
+    value: RunStateSchema.catch("created").parse(value),
+    context: {
+      runId: context.runId ?? doc.runId ?? "",
+      outcome: context.outcome ?? "failed",
+      turn: context.turn ?? null,
+      stop: context.stop ?? null,
+      error: context.error ?? null,
+      fault: context.fault ?? null,
+    },
+  });
 }
 
 /**
  * The user turn the thread's last run was started with, from its persisted lifecycle: a turn that
  * died before its first checkpoint is known only here, and the next turn must not reuse its number.
  */
-export async function lastStartedTurn(docs: DocStore, threadId: string): Promise<number> {
-  const body = (await docs.get(KIND, threadId))?.body as
-    { snapshot?: { context?: { turn?: TurnInput | null } } } | undefined;
-  return body?.snapshot?.context?.turn?.userTurn ?? 0;
+export async function lastStartedTurn(docs: DocStore, threadId: string): Promise<TurnInput | null> {
+  return (await readLifecycleDoc(docs, threadId))?.snapshot?.context?.turn ?? null;
 }
 
+/**
+ * Where the thread's latest run stands, from its lifecycle document (without looking at its lease:
+ * threadStatus does that).
+ *
+ * @example
+ * const status = await readRunStatus(store.docs, "t-1");
+ * if (status?.state === "paused") await team.resume("t-1");
+ */
 export async function readRunStatus(docs: DocStore, threadId: string): Promise<RunStatusInfo | undefined> {
-  const doc = await docs.get(KIND, threadId);
+  const doc = await docs.get(DocKinds.runLifecycle.kind, threadId);
   if (!doc) return undefined;
-  const body = doc.body as { state: RunLifecycleState; runId: string };
+  const body = parseLifecycleDoc(threadId, doc.body);
   return { threadId, runId: body.runId, state: body.state, updatedAt: doc.updatedAt };
-}
-
-export function lifecycleState(actor: RunLifecycleActor): RunLifecycleState {
-  return actor.getSnapshot().value as RunLifecycleState;
 }
 
 /** Cross-process control requests (pause, cancel) a running process picks up at its next check. */
 export async function requestControl(docs: DocStore, threadId: string, action: "pause" | "cancel"): Promise<void> {
-  await docs.put("run_control", threadId, threadId, { action });
+  await writeDoc(docs, DocKinds.runControl, threadId, threadId, { action });
 }
 
 export async function takeControl(docs: DocStore, threadId: string): Promise<"pause" | "cancel" | undefined> {
-  const doc = await docs.get("run_control", threadId);
+  const doc = await docs.get(DocKinds.runControl.kind, threadId);
   if (!doc) return undefined;
-  await docs.delete("run_control", threadId);
-  return (doc.body as { action: "pause" | "cancel" }).action;
+  await deleteDoc(docs, DocKinds.runControl, threadId);
+  // a request that is not readable asks for nothing
+  return RunControlDocSchema.safeParse(doc.body).data?.action;
 }

@@ -1,12 +1,12 @@
 import type { ErrorInfo } from "../errors.js";
-import { stepsOfLatestTurn, usageOf, type RunStatus, type Step, type TeamStateValue } from "../protocol/team-state.js";
+import { stepsOfLatestTurn, usageOf, type RunState, type Step, type TeamStateValue } from "../protocol/team-state.js";
 import type { Usage } from "../protocol/usage.js";
 
 /** What a run (or a replay) produced; the same shape `troupe run --json` prints. */
 export interface RunResult {
   threadId: string;
   runId: string;
-  status: RunStatus;
+  status: RunState;
   output: unknown;
   /** Agent turns of this user message, in the order agents acted. */
   steps: Step[];

@@ -1,4 +1,5 @@
-import { readRunStatus, type RunLifecycleState, type RunStatusInfo } from "./run-lifecycle.js";
+import { readRunStatus, type RunStatusInfo } from "./run-lifecycle.js";
+import type { RunState } from "../protocol/team-state.js";
 import type { TeamStore } from "../stores/team-store.js";
 import { describeHolder, leaseIsLive, type ThreadLease } from "../stores/thread-lease.js";
 
@@ -11,7 +12,7 @@ export interface ThreadStatus extends RunStatusInfo {
    * (killed, or its machine lost): `state` is then "interrupted" and `stalled` is what it was doing.
    * `lease` is the lapsed lease, when one is left.
    */
-  ownerLost?: { stalled: RunLifecycleState; lease?: ThreadLease; summary: string };
+  ownerLost?: { stalled: RunState; lease?: ThreadLease; summary: string };
 }
 
 /**
