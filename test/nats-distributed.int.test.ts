@@ -7,11 +7,12 @@ import {
   defineAgent,
   invokeAgent,
   isTroupeError,
-  readRunStatus,
   readSpecFile,
   type ModelClient,
   type TroupeEvent,
 } from "@troupe/core";
+// internal: not part of the public entry
+import { readRunStatus } from "../packages/core/src/runtime/run-lifecycle.js";
 import { postgresStore, type PostgresStore } from "@troupe/store-postgres";
 import {
   AgentRegistry,

@@ -3,7 +3,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { pendingSaga, type Step, type TroupeEvent } from "@troupe/core";
+import { type Step, type TroupeEvent } from "@troupe/core";
+// internal: not part of the public entry
+import { pendingSaga } from "../packages/core/src/records/saga-journal.js";
 import { postgresStore, type PostgresStore } from "@troupe/store-postgres";
 import { loadTeam } from "@troupe/patterns";
 import { startNatsServer, startPostgres, type RunningNatsServer, type RunningPostgres } from "@troupe/testing";

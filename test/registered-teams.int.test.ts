@@ -9,7 +9,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readRunStatus } from "@troupe/core";
+import {} from "@troupe/core";
+// internal: not part of the public entry
+import { readRunStatus } from "../packages/core/src/runtime/run-lifecycle.js";
 import { postgresStore, type PostgresStore } from "@troupe/store-postgres";
 import { NatsBus, RunQueue, type DeadRun } from "@troupe/nats";
 import { startNatsServer, startPostgres, type RunningNatsServer, type RunningPostgres } from "@troupe/testing";

@@ -5,7 +5,9 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readRunStatus, readSpecFile, type TeamStore } from "@troupe/core";
+import { readSpecFile, type TeamStore } from "@troupe/core";
+// internal: not part of the public entry
+import { readRunStatus } from "../packages/core/src/runtime/run-lifecycle.js";
 import { sqliteStore } from "@troupe/store-sqlite";
 import { NatsBus, Orchestrator, RunQueue, submitRun } from "@troupe/nats";
 import { loadTeam } from "@troupe/patterns";
