@@ -13,6 +13,7 @@ export const LAYERS = [
   "records",
   "bus",
   "resilience",
+  "telemetry",
   "models",
   "authoring",
   "spec",

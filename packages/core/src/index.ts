@@ -105,6 +105,10 @@ export {
 } from "./resilience/interceptors.js";
 export { callPipeline, pipelineLayers, type CallOptions, type PipelineSetup } from "./resilience/call-pipeline.js";
 export { resilientModel, type ModelCallContext } from "./resilience/resilient-model.js";
+
+// ── Traces: OpenTelemetry spans through the global API (a no-op until a provider is registered) ─
+export { traceInterceptor } from "./telemetry/trace-interceptor.js";
+export { GenAi, TroupeAttr } from "./telemetry/gen-ai-attributes.js";
 export { sleep, type RetryPolicy } from "./resilience/retry.js";
 export type { BreakerOptions, BreakerState, BreakerScope } from "./resilience/circuit-breakers.js";
 export {

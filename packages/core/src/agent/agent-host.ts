@@ -22,6 +22,8 @@ import { takeLease, type HeldLease } from "../stores/run-lease.js";
 import { leaseSettings, type LeaseStore } from "../stores/thread-lease.js";
 import { randomUUID } from "node:crypto";
 import type { PipelineSetup } from "../resilience/call-pipeline.js";
+import { traceInterceptor } from "../telemetry/trace-interceptor.js";
+import { tracedSink } from "../telemetry/traced-sink.js";
 import type { Interceptor } from "../resilience/interceptor.js";
 import { resilientModel } from "../resilience/resilient-model.js";
 import { runAgent } from "./run-agent.js";
@@ -124,7 +126,7 @@ export async function serveAgent(bus: Bus, agent: Agent, options: ServeAgentOpti
       };
     }
     const served = options.forRequest?.(request) ?? options;
-    const emit = runEmitter(bus, request.runId, request.threadId);
+    const emit = tracedSink(runEmitter(bus, request.runId, request.threadId));
     const pipeline: PipelineSetup = {
       resilience: served.resilience ?? {},
       ...(served.breakers ? { breakers: served.breakers } : {}),
@@ -132,7 +134,7 @@ export async function serveAgent(bus: Bus, agent: Agent, options: ServeAgentOpti
       onBreaker: (scope, _name, state) => {
         if (scope === "model") lifecycle.send({ type: state === "opened" ? "DEGRADE" : "RECOVER" });
       },
-      interceptors: served.interceptors ?? [],
+      interceptors: [traceInterceptor(), ...(served.interceptors ?? [])],
     };
     const { runId, threadId } = request;
     lifecycle.send({ type: "REQUEST" });

@@ -35,6 +35,7 @@ export function execute(deps: ExecutorDeps, work: Work, threadId: string, option
   const ended = new Promise<void>((resolve) => (reachedEnd = resolve));
   const emit = (body: EventBody) => {
     const event = { ...body, runId, threadId, at: new Date().toISOString() } as TroupeEvent;
+    deps.observe?.(event);
     deps.bus.publish(runEventsTopic(runId), event).catch(() => {
       queue.push(event);
       if (TERMINAL_EVENTS.has(event.type)) reachedEnd();

@@ -24,6 +24,8 @@ export interface ExecutorDeps {
   resilience: Resilience;
   /** Your interceptors (TeamOptions.interceptors); the compensations of a failed run go through them. */
   interceptors?: readonly Interceptor[];
+  /** Hears every event the team emits for its runs, synchronously (the run's spans are made from them). */
+  observe?: (event: TroupeEvent) => void;
   deadLetters: DeadLetters;
   approvals: Approvals;
   /** Undoes one saga step (stepUndoer). */

@@ -22,6 +22,8 @@ import type { RunStream } from "./run-stream.js";
 import { ThreadService } from "./thread-service.js";
 import { compileTeamGraph } from "./compile-team-graph.js";
 import { ServedAgents } from "./served-agents.js";
+import { RunSpans } from "../telemetry/run-spans.js";
+import { traceInterceptor } from "../telemetry/trace-interceptor.js";
 import { Oversight, type DecideOptions } from "./oversight.js";
 import { leaseSettings, type LeaseSettings } from "../stores/thread-lease.js";
 import type { ThreadStatus } from "./thread-status.js";
@@ -108,6 +110,9 @@ export class Team {
       resolveModel: options.resolveModel,
       interceptors: options.interceptors ?? [],
     });
+    // the team's runs are traced through the global OpenTelemetry API (a no-op until a provider is registered)
+    const runSpans = new RunSpans(this.name, options.spec.pattern);
+    const traced = [traceInterceptor(runSpans), ...(options.interceptors ?? [])];
     const undo = stepUndoer(this.bus, options.tools, options.store.records);
     const runs = new Map<string, RunContext>();
     const graph = compileTeamGraph(options, {
@@ -120,7 +125,7 @@ export class Team {
       deadLetters: this.deadLetters,
       approvals: this.approvals,
       now,
-      interceptors: options.interceptors ?? [],
+      interceptors: traced,
     });
     const baseDir = options.baseDir ?? process.cwd();
     this.threads = new ThreadService({ graph, store: this.store, spec: this.spec, baseDir });
@@ -134,7 +139,8 @@ export class Team {
         runs,
         active: new Map<string, ActiveRun>(),
         resilience: this.resilience,
-        interceptors: options.interceptors ?? [],
+        interceptors: traced,
+        observe: (event) => runSpans.observe(event),
         deadLetters: this.deadLetters,
         approvals: this.approvals,
         undo,
