@@ -58,3 +58,4 @@ export {
   runDlqStreamName,
   threadRunsSubject,
 } from "./subjects.js";
+export { traceContextOf, withTrace } from "./trace-headers.js";

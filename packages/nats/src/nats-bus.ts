@@ -1,4 +1,5 @@
 import { setMaxListeners } from "node:events";
+import { context } from "@opentelemetry/api";
 import {
   AuthorizationError,
   connect,
@@ -28,6 +29,7 @@ import {
   readReply,
   timerMs,
 } from "./bus-wire.js";
+import { traceContextOf, withTrace } from "./trace-headers.js";
 import { natsConnectionOptions, type NatsConnectOptions } from "./connect-options.js";
 import { natsFailure, permissionError } from "./nats-failure.js";
 import { RunEventLog, type RunEventLogOptions } from "./run-event-log.js";
@@ -147,6 +149,7 @@ export class NatsBus implements Bus {
     if (aborted) throw abortError(aborted.reason, service);
     const h = headers();
     h.set(DEADLINE_HEADER, String(Date.now() + timeoutMs));
+    withTrace(h);
     const data = encodeJson(payload);
 
     return new Promise((resolve, reject) => {
@@ -297,7 +300,9 @@ export class NatsBus implements Bus {
       const payload = decodeJson(msg.data, `request to "${service}"`);
       if (deadline !== undefined && deadline <= Date.now())
         throw new TroupeError("AGENT_TIMEOUT", `request to "${service}" arrived after the caller's deadline`);
-      const value = await handler(payload, { signal: AbortSignal.any([this.closing.signal, controller.signal]) });
+      const signal = AbortSignal.any([this.closing.signal, controller.signal]);
+      // the handler continues the caller's trace (its spans are children of the caller's)
+      const value = await context.with(traceContextOf(msg.headers), () => handler(payload, { signal }));
       this.respond(msg, service, { data: encodeJson(value) });
     } catch (error) {
       this.respond(msg, service, errorReply(toTroupeError(error, "INTERNAL", `service ${service}`)));

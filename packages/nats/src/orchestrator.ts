@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { JsMsg } from "@nats-io/jetstream";
+import { context } from "@opentelemetry/api";
 import {
   checkImports,
   leaseSettings,
@@ -21,6 +22,7 @@ import { RunQueue, type ConsumerSettings, type RunQueueOptions } from "./run-que
 import { RunRequestSchema, type RunRequest } from "./run-request.js";
 import { runSubmitted, type SubmittedOutcome } from "./run-submitted.js";
 import { TeamRegistry, type RegisteredTeam } from "./team-registry.js";
+import { traceContextOf } from "./trace-headers.js";
 
 /**
  * Builds a team from a submitted spec: `loadTeam` from @troupe/patterns (every built-in pattern,
@@ -187,7 +189,9 @@ export class Orchestrator {
       const named =
         "team" in request ? `team ${request.team.name}${request.team.version ? `@${request.team.version}` : ""}, ` : "";
       this.log(`thread ${request.threadId}: taking request ${request.requestId} (${named}delivery ${deliveries})`);
-      const outcome = await this.execute(request);
+      const submitted = request;
+      // the run continues the submitter's trace (traceparent in the request's headers)
+      const outcome = await context.with(traceContextOf(msg.headers), () => this.execute(submitted));
       await this.settle(msg, request, outcome, deliveries, maxDeliver);
     } catch (error) {
       const typed = toTroupeError(error, "INTERNAL", "running a submitted run");

@@ -25,6 +25,7 @@ import {
   runQueueStreamName,
   runSubmitSubject,
 } from "./subjects.js";
+import { withTrace } from "./trace-headers.js";
 
 export interface RunQueueOptions {
   namespace?: string;
@@ -126,6 +127,8 @@ export class RunQueue {
       msgID: request.requestId,
       timeoutMs: 30_000,
       what: `submitting a run of thread ${request.threadId}`,
+      // the orchestrator that takes it continues the submitter's trace
+      headers: withTrace(headers()),
     });
     return request;
   }
