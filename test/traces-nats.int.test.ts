@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { trace } from "@opentelemetry/api";
+import { context, propagation, trace } from "@opentelemetry/api";
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
 import { defineAgent, memoryStore, type TroupeEvent } from "@troupe/core";
@@ -21,6 +21,8 @@ afterAll(async () => {
   await nats?.stop();
   await provider.shutdown();
   trace.disable();
+  context.disable();
+  propagation.disable();
 });
 
 async function connect(namespace: string, durableEvents = false): Promise<NatsBus> {

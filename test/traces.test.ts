@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { trace } from "@opentelemetry/api";
+import { context, propagation, trace } from "@opentelemetry/api";
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
 import { z } from "zod";
@@ -16,6 +16,8 @@ beforeAll(() => provider.register());
 afterAll(async () => {
   await provider.shutdown();
   trace.disable();
+  context.disable();
+  propagation.disable();
 });
 
 let open: Team[] = [];
