@@ -4,8 +4,8 @@ import { context, propagation, trace } from "@opentelemetry/api";
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
 import { z } from "zod";
-import { defineTool, memoryStore, TroupeError, type Team } from "@troupe/core";
-import { loadTeam } from "@troupe/patterns";
+import { defineAgent, defineTool, memoryStore, TroupeError, type Team } from "@troupe/core";
+import { loadTeam, supervisor } from "@troupe/patterns";
 import { callTool, delegate, finish, ScriptedModel } from "@troupe/testing";
 import { PATTERN_SPECS_DIR } from "./pattern-cases.js";
 
@@ -208,5 +208,85 @@ describe("traces (OpenTelemetry, GenAI semantic conventions)", () => {
     expect(run.status.code).toBe(2);
     expect(run.attributes).toMatchObject({ "troupe.run.outcome": "failed", "error.type": "TOOL_FAILED" });
     expect(named("invoke_agent lead")[0]!.status.code).toBe(0);
+  });
+
+  it("retries, a breaker opening and a fallback are spans under the run; each failed attempt has the error", async () => {
+    const serverError = () => new TroupeError("MODEL_SERVER_ERROR", "upstream answered 500");
+    const model = new ScriptedModel({
+      lead: [delegate("worker", "count the lamps"), finish("done")],
+      worker: [serverError(), serverError()],
+      backup: ["12 lamps (backup)"],
+    });
+    const raw = {
+      name: "resilient",
+      pattern: "supervisor",
+      supervisor: "lead",
+      agents: {
+        lead: { description: "Leads the team", instructions: "Delegate, then finish." },
+        worker: { description: "Does the work", instructions: "Count." },
+        backup: { description: "Stands in for the worker", instructions: "Do the task." },
+      },
+      resilience: {
+        retry: { maxRetries: 3, baseDelayMs: 1, maxDelayMs: 5 },
+        agents: {
+          worker: {
+            fallback: "backup",
+            breaker: { volumeThreshold: 2, errorThresholdPercentage: 50, resetTimeoutMs: 60_000 },
+          },
+        },
+      },
+    };
+    const team = await loadTeam({ raw, baseDir: process.cwd() }, { store: memoryStore(), model });
+    open.push(team);
+    expect((await team.run("How many lamps?", { threadId: "t-retry" })).status).toBe("completed");
+
+    const run = one("run resilient");
+    const retries = named("retry agent worker");
+    expect(retries.map((r) => r.attributes["troupe.retry.attempt"])).toEqual([1, 2]);
+    expect(retries.map((r) => r.attributes["error.type"])).toEqual(["MODEL_SERVER_ERROR", "MODEL_SERVER_ERROR"]);
+    for (const retry of retries) expect(parentOf(retry)).toBe(run);
+    expect(parentOf(one("breaker opened agent worker"))).toBe(run);
+    expect(one("fallback worker -> backup").attributes["error.type"]).toBe("BREAKER_OPEN");
+    const attempts = named("invoke_agent worker");
+    expect(attempts.map((a) => [a.attributes["troupe.attempt"], a.status.code])).toEqual([
+      [0, 2],
+      [1, 2],
+    ]);
+    const backup = one("invoke_agent backup");
+    expect(backup.attributes["troupe.fallback_from"]).toBe("worker");
+    expect(backup.status.code).toBe(0);
+  });
+
+  it("an approval is a span from its request to its decision, across the interrupted and the resumed run", async () => {
+    const pay = defineTool({
+      name: "pay",
+      description: "Pay",
+      input: z.object({ usd: z.number() }),
+      approval: ({ usd }) => (usd > 10 ? { reason: "large", approvers: ["boss"], slaMs: 60_000 } : undefined),
+      run: () => "paid",
+    });
+    const model = new ScriptedModel({ lead: [callTool("pay", { usd: 50 }), finish("paid 50")] });
+    const lead = defineAgent({ name: "lead", description: "Leads", instructions: "Lead.", tools: [pay], model });
+    const helper = defineAgent({ name: "helper", description: "Helps", instructions: "Help.", model });
+    const team = supervisor({ name: "pay", lead, workers: [helper], store: memoryStore() });
+    open.push(team);
+    expect((await team.run("pay 50", { threadId: "t-approval" })).status).toBe("interrupted");
+    expect(named("approval pay")).toEqual([]); // still waiting
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect((await team.decide("t-approval", { approved: true, by: "boss" })).status).toBe("completed");
+
+    const approval = one("approval pay");
+    expect(approval.attributes).toMatchObject({
+      "troupe.approval.approver": "boss",
+      "troupe.approval.approved": true,
+      "troupe.approval.by": "boss",
+      "gen_ai.tool.name": "pay",
+    });
+    const [interrupted, resumed] = named("run pay");
+    expect(interrupted!.attributes["troupe.run.outcome"]).toBe("interrupted");
+    expect(resumed!.attributes["troupe.run.outcome"]).toBe("completed");
+    expect(parentOf(approval)).toBe(interrupted);
+    const waitedMs = (approval.duration[0] * 1e9 + approval.duration[1]) / 1e6;
+    expect(waitedMs).toBeGreaterThanOrEqual(15);
   });
 });
