@@ -207,6 +207,11 @@ export class NatsBus implements Bus {
   }
 
   async subscribe(topic: string, handler: (message: unknown) => void): Promise<Subscription> {
+    const runId = this.options.durableEvents ? runIdOfTopic(topic) : undefined;
+    // a durable run's events are read back from its stream, so every subscriber sees them in the
+    // order they were stored (a plain subscription can see two publishers' messages interleaved
+    // differently from the stream, which orders them as it ingests them)
+    if (runId !== undefined && this.log) return this.log.subscribe(runId, handler, (error) => this.report(error));
     let denied: TroupeError | undefined;
     let subscribed = false;
     const sub = this.connection.subscribe(subjectOf(this.namespace, topic), {

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { jetstream, type Consumer, type JetStreamClient, type JsMsg } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { runEventsTopic, TroupeError, type TroupeEvent } from "@troupe/core";
+import { runEventsTopic, toTroupeError, TroupeError, type Subscription, type TroupeEvent } from "@troupe/core";
 import { z } from "zod";
 import { decodeJson, decodeStored, encodeJson } from "./bus-wire.js";
 import { ensureStream } from "./ensure-stream.js";
@@ -157,6 +157,38 @@ export class RunEventLog {
       yield event;
       if (TERMINAL_EVENT_TYPES.has(event.type)) break;
     }
+  }
+
+  /**
+   * Hands the run's events to `handler` in stored order, from the first one, as they are stored,
+   * until unsubscribed; a failure (a bad message, a lost stream) goes to `onError`.
+   */
+  async subscribe(
+    runId: string,
+    handler: (event: TroupeEvent) => void,
+    onError: (error: TroupeError) => void,
+  ): Promise<Subscription> {
+    const consumer = await this.consumer(this.subject(runId));
+    const messages = await consumer.consume();
+    const pumped = (async () => {
+      for await (const msg of messages) {
+        try {
+          handler(eventOf(msg));
+        } catch (error) {
+          onError(toTroupeError(error, "INTERNAL", `subscriber of run ${runId}'s events`));
+        }
+      }
+    })().catch((error: unknown) =>
+      onError(toTroupeError(error, "AGENT_UNAVAILABLE", `following run ${runId}'s events`)),
+    );
+    return {
+      unsubscribe: async () => {
+        messages.stop();
+        await pumped;
+        // the consumer is ephemeral: the server removes it once it is idle; deleting it now is tidier
+        await consumer.delete().catch(() => undefined);
+      },
+    };
   }
 
   private async publish(subject: string, data: Uint8Array, what: string): Promise<number> {
