@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { jetstream, type Consumer, type JetStreamClient, type JsMsg } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { runEventsTopic, TroupeError, type TroupeEvent } from "@troupe/core";
+import { defaultLogger, ignored, runEventsTopic, TroupeError, type TroupeEvent } from "@troupe/core";
 import { z } from "zod";
 import { decodeJson, decodeStored, encodeJson } from "./bus-wire.js";
 import { ensureStream } from "./ensure-stream.js";
@@ -114,10 +114,14 @@ export class RunEventLog {
     const data = encodeJson(message);
     const previous = this.chains.get(runId) ?? Promise.resolve();
     const next = previous
-      .catch(() => undefined)
+      .catch(
+        ignored(defaultLogger(), "an earlier event's failure went to its own caller; this one is stored regardless"),
+      )
       .then(() => this.publish(subject, data, `storing an event of run ${runId}`));
     this.chains.set(runId, next);
-    void next.finally(() => this.chains.get(runId) === next && this.chains.delete(runId)).catch(() => undefined);
+    void next
+      .finally(() => this.chains.get(runId) === next && this.chains.delete(runId))
+      .catch(ignored(defaultLogger(), "the append's failure goes to its caller; this only tidies the chain"));
     return next;
   }
 
@@ -182,7 +186,7 @@ export class RunEventLog {
       iterator.stop();
       return messages;
     } finally {
-      await consumer.delete().catch(() => undefined);
+      await consumer.delete().catch(ignored(defaultLogger(), "an ephemeral consumer left behind expires on its own"));
     }
   }
 
@@ -197,7 +201,7 @@ export class RunEventLog {
     } finally {
       options.signal?.removeEventListener("abort", stop);
       messages.stop();
-      await consumer.delete().catch(() => undefined);
+      await consumer.delete().catch(ignored(defaultLogger(), "an ephemeral consumer left behind expires on its own"));
     }
   }
 

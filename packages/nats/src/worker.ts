@@ -4,6 +4,7 @@ import { resolve } from "node:path";
 import {
   agentServingOptions,
   createModelResolver,
+  defaultLogger,
   defaultResilience,
   isAgent,
   jsonSchemaOf,
@@ -13,6 +14,7 @@ import {
   type Agent,
   type AgentHandle,
   type Interceptor,
+  type Logger,
   type ModelClient,
   type TeamStore,
 } from "@troupe/core";
@@ -39,6 +41,8 @@ export interface WorkerOptions {
   workerId?: string;
   /** Your interceptors, around each attempt of every model and tool call the hosted agents make. */
   interceptors?: readonly Interceptor[];
+  /** Where the hosted agents log (default `defaultLogger()`), with `worker` on every line. */
+  logger?: Logger;
 }
 
 /**
@@ -85,6 +89,7 @@ export class Worker {
     const registrations: Registration[] = [];
     const workerId = options.workerId;
     const breakers = new PolicyBreakers();
+    const logger = (options.logger ?? defaultLogger()).child(workerId ? { worker: workerId } : {});
     try {
       for (const agent of options.agents) {
         const serving = agentServingOptions({
@@ -94,6 +99,7 @@ export class Worker {
           resilience: defaultResilience(),
           breakers: (policy) => breakers.for(policy),
           ...(options.interceptors ? { interceptors: options.interceptors } : {}),
+          logger,
         });
         handles.push(await serveAgent(options.bus, agent, serving));
         registrations.push(
