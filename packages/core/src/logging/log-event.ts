@@ -13,6 +13,8 @@ export function logEvent(logger: Logger, event: EventBody): void {
   const line = lineOf(event);
   if (!line) return;
   const [level, fields, msg] = line;
+  // a host's logger already carries the agent
+  if (fields.agent !== undefined && logger.bindings().agent === fields.agent) delete fields.agent;
   logger[level]({ event: event.type, ...fields }, msg);
 }
 

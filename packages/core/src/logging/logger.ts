@@ -40,6 +40,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     {
       level,
       base: { pid: process.pid },
+      timestamp: pino.stdTimeFunctions.isoTime,
       ...(traceIdOf
         ? {
             mixin: () => {
