@@ -76,7 +76,7 @@ describe("logs", () => {
       agent: "worker",
       scope: "agent",
       attempt: 1,
-      err: { code: "MODEL_SERVER_ERROR" },
+      error: { code: "MODEL_SERVER_ERROR" },
     });
     // the host that served the worker logged the failed request, then the one it served
     const failed = lines.find((l) => l.msg === "agent request failed: MODEL_SERVER_ERROR");

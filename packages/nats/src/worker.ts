@@ -62,14 +62,17 @@ export class Worker {
   private readonly handles: AgentHandle[];
   private readonly registrations: Registration[];
   private readonly breakers: PolicyBreakers;
+  private readonly logger: Logger;
   private drained: Promise<void> | undefined;
 
-  private constructor(handles: AgentHandle[], registrations: Registration[], breakers: PolicyBreakers) {
+  private constructor(handles: AgentHandle[], registrations: Registration[], breakers: PolicyBreakers, logger: Logger) {
     this.handles = handles;
     this.registrations = registrations;
     this.breakers = breakers;
     this.agents = handles.map((h) => h.agent);
     this.workerId = registrations[0]?.entry.workerId;
+    this.logger = logger.child(this.workerId && !workerIdBound(logger) ? { worker: this.workerId } : {});
+    this.logger.info({ agents: this.agents }, `serving ${this.agents.join(", ")}`);
   }
 
   /** Serves and registers the agents. */
@@ -117,17 +120,19 @@ export class Worker {
       breakers.shutdown();
       throw error;
     }
-    return new Worker(handles, registrations, breakers);
+    return new Worker(handles, registrations, breakers, logger);
   }
 
   /** Deregisters, stops taking requests and resolves once the ones in flight are answered. */
   drain(): Promise<void> {
     this.drained ??= (async () => {
+      this.logger.info("draining: deregistering, finishing requests in flight");
       // refuse new requests at once (drain() flips the agents to draining before it awaits), then deregister
       const handlesDone = this.handles.map((h) => h.drain());
       await Promise.allSettled(this.registrations.map((r) => r.stop()));
       await Promise.all(handlesDone);
       this.breakers.shutdown();
+      this.logger.info("drained");
     })();
     return this.drained;
   }
@@ -156,6 +161,9 @@ export async function loadAgentModule(path: string, cwd: string = process.cwd())
     throw new TroupeError("AGENT_UNKNOWN", `${path} exports no agents; export defineAgent(...) values`);
   return agents;
 }
+
+/** Whether the logger already names the worker (WorkerOptions.workerId). */
+const workerIdBound = (logger: Logger) => logger.bindings().worker !== undefined;
 
 /** Changes when what the agent does changes: instructions, tools, model, schemas. */
 function versionOf(agent: Agent): string {

@@ -7,7 +7,8 @@ type Line = [Level, Record<string, unknown>, string] | undefined;
  * The log line of one run event, logged where the event happens (the run's process, or the host
  * that served the agent), so each event is one line: retries, fallbacks, breaker transitions and
  * dead letters at warn; the run's start, end and compensation at info; failures at error; the
- * steps in between at debug. Model deltas are not logged.
+ * steps in between at debug. Model deltas are not logged. A failure is under `error` as the event
+ * carries it (`code`, `message`, `retryable`); a thrown error is under `err` (pino's serializer).
  */
 export function logEvent(logger: Logger, event: EventBody): void {
   const line = lineOf(event);
@@ -25,7 +26,7 @@ function lineOf(event: EventBody): Line {
     case "run.completed":
       return ["info", { usage: event.usage }, "run completed"];
     case "run.failed":
-      return ["error", { err: event.error }, `run failed: ${event.error.code}`];
+      return ["error", { error: event.error }, `run failed: ${event.error.code}`];
     case "run.paused":
     case "run.resumed":
     case "run.cancelled":
@@ -39,7 +40,7 @@ function lineOf(event: EventBody): Line {
           name: event.name,
           attempt: event.attempt,
           delayMs: event.delayMs,
-          err: event.error,
+          error: event.error,
           ...(event.scope === "agent" ? { agent: event.name } : {}),
         },
         `retrying ${event.scope} ${event.name} after attempt ${event.attempt} failed (${event.error.code}); next in ${event.delayMs} ms`,
@@ -47,7 +48,7 @@ function lineOf(event: EventBody): Line {
     case "fallback":
       return [
         "warn",
-        { scope: event.scope, from: event.from, to: event.to, err: event.reason },
+        { scope: event.scope, from: event.from, to: event.to, error: event.reason },
         `${event.scope} ${event.from} failed (${event.reason.code}); falling back to ${event.to}`,
       ];
     case "breaker.opened":
@@ -61,7 +62,7 @@ function lineOf(event: EventBody): Line {
     case "dlq.added":
       return [
         "warn",
-        { deadLetter: event.id, kind: event.kind, err: event.error },
+        { deadLetter: event.id, kind: event.kind, error: event.error },
         `dead letter ${event.id} added (${event.kind}, ${event.error.code}); redrive it with troupe dlq redrive`,
       ];
     case "saga.compensating":
@@ -69,13 +70,13 @@ function lineOf(event: EventBody): Line {
       return [
         "info",
         { agent: event.agent, tool: event.tool, key: event.key },
-        `${event.type === "saga.compensating" ? "compensating" : "compensated"} ${event.tool} (${event.key})`,
+        `${event.type === "saga.compensating" ? "compensating" : "compensated"} ${event.tool} (done by ${event.agent})`,
       ];
     case "saga.failed":
       return [
         "error",
-        { agent: event.agent, tool: event.tool, key: event.key, err: event.error },
-        `compensating ${event.tool} (${event.key}) failed: ${event.error.code}`,
+        { agent: event.agent, tool: event.tool, key: event.key, error: event.error },
+        `compensating ${event.tool} (done by ${event.agent}) failed: ${event.error.code}`,
       ];
     case "approval.requested":
       return [
@@ -98,7 +99,7 @@ function lineOf(event: EventBody): Line {
           agent: event.agent,
           tool: event.tool,
           durationMs: event.durationMs,
-          ...(event.error ? { err: event.error } : {}),
+          ...(event.error ? { error: event.error } : {}),
           ...(event.reused ? { reused: true } : {}),
         },
         event.error ? `tool ${event.tool} failed: ${event.error.code}` : `tool ${event.tool} called`,
