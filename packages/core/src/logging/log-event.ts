@@ -11,6 +11,7 @@ type Line = [Level, Record<string, unknown>, string] | undefined;
  * carries it (`code`, `message`, `retryable`); a thrown error is under `err` (pino's serializer).
  */
 export function logEvent(logger: Logger, event: EventBody): void {
+  if (!logger.isLevelEnabled("error")) return; // silent (the library's default): skip building the line
   const line = lineOf(event);
   if (!line) return;
   const [level, fields, msg] = line;
