@@ -11,6 +11,8 @@ import {
   type Subscription as NatsSubscription,
 } from "@nats-io/transport-node";
 import {
+  defaultLogger,
+  logIgnored,
   toTroupeError,
   TroupeError,
   type Bus,
@@ -240,7 +242,11 @@ export class NatsBus implements Bus {
     this.closing.abort(new TroupeError("ABORTED", "bus closed"));
     const grace = new Promise((resolve) => setTimeout(resolve, 2000).unref());
     await Promise.race([Promise.allSettled([...this.inflight]), grace]);
-    if (!this.connection.isClosed()) await this.connection.drain().catch(() => this.connection.close());
+    if (!this.connection.isClosed())
+      await this.connection.drain().catch((error: unknown) => {
+        logIgnored(defaultLogger(), error, "a connection that cannot drain is closed instead");
+        return this.connection.close();
+      });
   }
 
   /** Denied publishes come back only as a connection status: fail the requests waiting on that subject, report the rest. */

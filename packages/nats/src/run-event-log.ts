@@ -1,7 +1,15 @@
 import { randomUUID } from "node:crypto";
 import { jetstream, type Consumer, type JetStreamClient, type JsMsg } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { runEventsTopic, toTroupeError, TroupeError, type Subscription, type TroupeEvent } from "@troupe/core";
+import {
+  defaultLogger,
+  ignored,
+  runEventsTopic,
+  toTroupeError,
+  TroupeError,
+  type Subscription,
+  type TroupeEvent,
+} from "@troupe/core";
 import { z } from "zod";
 import { decodeJson, decodeStored, encodeJson } from "./bus-wire.js";
 import { ensureStream } from "./ensure-stream.js";
@@ -114,10 +122,14 @@ export class RunEventLog {
     const data = encodeJson(message);
     const previous = this.chains.get(runId) ?? Promise.resolve();
     const next = previous
-      .catch(() => undefined)
+      .catch(
+        ignored(defaultLogger(), "an earlier event's failure went to its own caller; this one is stored regardless"),
+      )
       .then(() => this.publish(subject, data, `storing an event of run ${runId}`));
     this.chains.set(runId, next);
-    void next.finally(() => this.chains.get(runId) === next && this.chains.delete(runId)).catch(() => undefined);
+    void next
+      .finally(() => this.chains.get(runId) === next && this.chains.delete(runId))
+      .catch(ignored(defaultLogger(), "the append's failure goes to its caller; this only tidies the chain"));
     return next;
   }
 
@@ -186,7 +198,7 @@ export class RunEventLog {
         messages.stop();
         await pumped;
         // the consumer is ephemeral: the server removes it once it is idle; deleting it now is tidier
-        await consumer.delete().catch(() => undefined);
+        await consumer.delete().catch(ignored(defaultLogger(), "an ephemeral consumer left behind expires on its own"));
       },
     };
   }
@@ -214,7 +226,7 @@ export class RunEventLog {
       iterator.stop();
       return messages;
     } finally {
-      await consumer.delete().catch(() => undefined);
+      await consumer.delete().catch(ignored(defaultLogger(), "an ephemeral consumer left behind expires on its own"));
     }
   }
 
@@ -229,7 +241,7 @@ export class RunEventLog {
     } finally {
       options.signal?.removeEventListener("abort", stop);
       messages.stop();
-      await consumer.delete().catch(() => undefined);
+      await consumer.delete().catch(ignored(defaultLogger(), "an ephemeral consumer left behind expires on its own"));
     }
   }
 
