@@ -30,6 +30,7 @@ import type { ThreadStatus } from "./thread-status.js";
 import type { TeamSpec } from "../spec/team-spec.js";
 import type { TeamStore } from "../stores/team-store.js";
 import type { CheckpointInfo } from "./thread-history.js";
+import { defaultLogger, type Logger } from "../logging/logger.js";
 
 export interface TeamOptions {
   spec: TeamSpec;
@@ -58,6 +59,12 @@ export interface TeamOptions {
    * the team, inside its retry, breaker and timeout layers (see docs/resilience.md, "The call pipeline").
    */
   interceptors?: readonly Interceptor[];
+  /**
+   * Where the team logs (a pino logger; default `defaultLogger()`, silent unless `TROUPE_LOG_LEVEL`
+   * or `setDefaultLogger` says otherwise). Each run logs through a child carrying runId, threadId
+   * and team; each agent served here through one carrying agent.
+   */
+  logger?: Logger;
 }
 
 /**
@@ -98,6 +105,7 @@ export class Team {
     const policies = this.resilience;
     this.breakers = new BreakerRegistry(policies.breaker, (scope, name) => breakerPolicy(policies, scope, name));
     this.deadLetters = new DeadLetters(options.store.docs);
+    const logger = options.logger ?? defaultLogger();
     this.approvals = new Approvals(options.store.docs);
     this.agents = new ServedAgents({
       enabled: options.serveAgents !== false,
@@ -109,6 +117,7 @@ export class Team {
       breakers: this.breakers,
       resolveModel: options.resolveModel,
       interceptors: options.interceptors ?? [],
+      logger,
     });
     // the team's runs are traced through the global OpenTelemetry API (a no-op until a provider is registered)
     const runSpans = new RunSpans(this.name, options.spec.pattern);
@@ -150,6 +159,7 @@ export class Team {
         baseDir,
         controlPollMs: options.controlPollMs ?? 250,
         lease: leaseSettings(options.lease),
+        logger,
       },
       this.threads,
     );
