@@ -61,6 +61,8 @@ Distributed (NATS; see docs/distributed.md):
                       [--remote-agents] [--ack-wait <ms>] [--max-deliver <n>]
                                          (--team registers a team requests may name, imports from its own directory;
                                           submitted specs import code only from --allow-imports dirs, none by default)
+  worker and orchestrator take --metrics-port <n> [--metrics-host <ip>]: Prometheus metrics on
+                                         http://127.0.0.1:<n>/metrics (0: a free port, printed; see docs/observability.md)
   troupe submit <spec> --input <text> [--thread <id>] --nats <url>     (validated as troupe run does; prints the thread id)
   troupe submit --team <name>[@<version>] --input <text> [--thread <id>] --nats <url>   (a registered team: no spec sent)
   troupe watch <thread> --nats <url> [--json]
@@ -104,6 +106,8 @@ const OPTIONS = {
   "max-deliver": { type: "string" },
   "allow-imports": { type: "string", multiple: true },
   team: { type: "string", multiple: true },
+  "metrics-port": { type: "string" },
+  "metrics-host": { type: "string" },
 } as const;
 
 const ALLOWED: Record<string, readonly (keyof typeof OPTIONS)[]> = {
@@ -120,7 +124,7 @@ const ALLOWED: Record<string, readonly (keyof typeof OPTIONS)[]> = {
   approve: ["store", "as", "comment", "json", "id", "wait", "allow-imports"],
   reject: ["store", "as", "comment", "json", "id", "wait", "allow-imports"],
   dlq: ["store", "json", "nats", "namespace", "nkey", "creds", "wait", "allow-imports"],
-  worker: ["agents", "nats", "namespace", "nkey", "creds", "model", "store"],
+  worker: ["agents", "nats", "namespace", "nkey", "creds", "model", "store", "metrics-port", "metrics-host"],
   orchestrator: [
     "nats",
     "namespace",
@@ -133,6 +137,8 @@ const ALLOWED: Record<string, readonly (keyof typeof OPTIONS)[]> = {
     "max-deliver",
     "allow-imports",
     "team",
+    "metrics-port",
+    "metrics-host",
   ],
   submit: ["input", "thread", "nats", "namespace", "nkey", "creds", "allow-imports", "team"],
   watch: ["nats", "namespace", "nkey", "creds", "json"],

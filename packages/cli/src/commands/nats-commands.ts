@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { accessSync, constants, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import type { RunStream, TroupeEvent } from "@troupe/core";
+import { Approvals, type RunStream, type TroupeEvent } from "@troupe/core";
 import {
   AgentRegistry,
   followThread,
@@ -21,8 +21,9 @@ import { isPostgresUrl, openStore } from "../open-store.js";
 import { allowedImports, type ImportFlags } from "../allowed-imports.js";
 import { parseTeamRef, registeredTeams } from "../registered-teams.js";
 import { printRun, type RunOutputFlags } from "./run-command.js";
+import { startMetrics, type MetricsFlags } from "./metrics-flags.js";
 
-export interface NatsFlags extends RunOutputFlags, ImportFlags {
+export interface NatsFlags extends RunOutputFlags, ImportFlags, MetricsFlags {
   nats?: string | undefined;
   namespace?: string | undefined;
   /** File holding the namespace's nkey seed (what troupe nats config writes); overrides NATS_NKEY. */
@@ -96,10 +97,12 @@ export async function workerCommand(flags: NatsFlags, io: CliIO): Promise<number
     );
   }
   const agents = await loadAgentModule(flags.agents, io.cwd);
+  const served = await startMetrics(flags, io, "worker");
   const store = openStore(flags.store, io);
   const bus = await NatsBus.connect(natsOptions(flags, io, { durableEvents: true, name: "troupe-worker" })).catch(
     async (error: unknown) => {
       await store.close();
+      await served?.server.close();
       throw error;
     },
   );
@@ -113,6 +116,7 @@ export async function workerCommand(flags: NatsFlags, io: CliIO): Promise<number
       ...(replicas ? { registry: { replicas } } : {}),
       onNotice: (m) => io.err(`note: ${m}`),
       ...(flags.model ? { model: flags.model } : {}),
+      ...(served ? { interceptors: served.interceptors } : {}),
     });
     io.err(
       `worker ${worker.workerId} serves ${worker.agents.join(", ")} in namespace "${bus.namespace}" (SIGTERM drains)`,
@@ -124,6 +128,7 @@ export async function workerCommand(flags: NatsFlags, io: CliIO): Promise<number
   } finally {
     await bus.close();
     await store.close();
+    await served?.server.close();
   }
 }
 
@@ -137,8 +142,15 @@ export async function orchestratorCommand(flags: NatsFlags, io: CliIO): Promise<
     io.err(
       "note: without --store postgres://... the checkpoints stay on this machine; another orchestrator cannot resume its runs",
     );
+  const served = await startMetrics(flags, io, "orchestrator");
   const store = openStore(flags.store, io);
-  const bus = await NatsBus.connect(natsOptions(flags, io, { durableEvents: true, name: "troupe-orchestrator" }));
+  const bus = await NatsBus.connect(natsOptions(flags, io, { durableEvents: true, name: "troupe-orchestrator" })).catch(
+    async (error: unknown) => {
+      await store.close();
+      await served?.server.close();
+      throw error;
+    },
+  );
   try {
     const orchestrator = await Orchestrator.start({
       bus,
@@ -153,12 +165,19 @@ export async function orchestratorCommand(flags: NatsFlags, io: CliIO): Promise<
       ...(flags.model ? { model: flags.model } : {}),
       ...(flags["ack-wait"] ? { ackWaitMs: positive(flags["ack-wait"], "--ack-wait") } : {}),
       ...(flags["max-deliver"] ? { maxDeliver: positive(flags["max-deliver"], "--max-deliver") } : {}),
+      ...(served ? { interceptors: served.interceptors } : {}),
       onEvent: (event, request) => {
+        served?.observe(event, request);
         const line = formatEvent(event);
         if (line) io.err(`${request.threadId.slice(0, 12)} ${line}`);
       },
       onLog: (line) => io.err(line),
       onNotice: once((m) => io.err(`note: ${m}`)),
+    });
+    served?.metrics.readFrom({
+      runQueueLag: () => orchestrator.queue.lag(),
+      deadRuns: () => orchestrator.queue.deadCount(),
+      approvalsPending: async () => (await new Approvals(store.docs).pending()).length,
     });
     const allowed = allowedImports(undefined, flags, io);
     io.err(
@@ -175,6 +194,7 @@ export async function orchestratorCommand(flags: NatsFlags, io: CliIO): Promise<
   } finally {
     await bus.close();
     await store.close();
+    await served?.server.close();
   }
 }
 
