@@ -20,7 +20,7 @@ export interface MetricSources {
 export interface TroupeMetricsOptions {
   /** The registry to register in (default: a new one, so two processes' worth never mix in a test). */
   registry?: Registry;
-  /** Also export Node's process metrics (CPU, memory, event loop lag, GC) as `troupe_process_*` / `troupe_nodejs_*` (default true). */
+  /** Also export Node's process metrics (CPU, memory, event loop lag, GC, heap) as `troupe_process_*` / `troupe_nodejs_*` (default true). */
   processMetrics?: boolean;
 }
 
@@ -60,7 +60,12 @@ export class TroupeMetrics {
 
   constructor(options: TroupeMetricsOptions = {}) {
     const registers = [(this.registry = options.registry ?? new Registry())];
-    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: "troupe_" });
+    if (options.processMetrics ?? true) {
+      collectDefaultMetrics({ register: this.registry, prefix: "troupe_" });
+      // gauges named like counters: `promtool check metrics` rejects them (active handles, requests, resources)
+      for (const what of ["handles", "requests", "resources"])
+        this.registry.removeSingleMetric(`troupe_nodejs_active_${what}_total`);
+    }
     this.runsStarted = new Counter({
       name: "troupe_runs_started_total",
       help: "Runs started (live or replay), by team",
