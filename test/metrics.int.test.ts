@@ -179,6 +179,7 @@ describe("metrics of a worker and an orchestrator over NATS", () => {
       usage.reduce((n, u) => n + u.outputTokens, 0),
     );
     expect(sampleSum(samples, "troupe_runs_started_total")).toBe(0);
+    expect(samplesOf(samples, "troupe_run_queue_lag")).toEqual([]);
   });
 
   it("promtool accepts both expositions and the shipped alerting rules", async () => {

@@ -102,6 +102,8 @@ describe("serveMetrics", () => {
       const text = await (await fetch(server.url)).text();
       expect(text).toMatch(/^troupe_metrics_source_errors_total\{source="deadRuns"\} 1$/m);
       expect(text).toMatch(/^troupe_process_cpu_user_seconds_total /m);
+      // no source for pending approvals here: the gauge is not exported at all (not a misleading 0)
+      expect(text).not.toMatch(/troupe_approvals_pending/);
       expect((await fetch(server.url.replace("/metrics", "/other"))).status).toBe(404);
     } finally {
       await server.close();

@@ -179,19 +179,19 @@ export class TroupeMetrics {
     this.approvalsPending = new Gauge({
       name: "troupe_approvals_pending",
       help: "Approvals waiting for a decision, in the store this process uses",
-      registers,
+      registers: [],
       collect: fromSource("approvalsPending"),
     });
     this.runQueueLag = new Gauge({
       name: "troupe_run_queue_lag",
       help: "Run requests in the namespace's JetStream run queue not yet delivered to an orchestrator (consumer num_pending)",
-      registers,
+      registers: [],
       collect: fromSource("runQueueLag"),
     });
     this.deadRuns = new Gauge({
       name: "troupe_run_dlq_messages",
       help: "Run requests in the namespace's dead-letter stream",
-      registers,
+      registers: [],
       collect: fromSource("deadRuns"),
     });
     this.deadLetters = new Counter({
@@ -213,13 +213,21 @@ export class TroupeMetrics {
 
   /**
    * Where the gauges that are read at scrape time come from: pending approvals (the store), the
-   * run queue's lag and dead runs (JetStream). A gauge without a source is not set.
+   * run queue's lag and dead runs (JetStream). A gauge is exported once it has a source, so a
+   * worker does not report a queue it never reads.
    *
    * @example
    * metrics.readFrom({ runQueueLag: () => orchestrator.queue.lag() });
    */
   readFrom(sources: MetricSources): void {
     Object.assign(this.sources, sources);
+    const gauges: Array<[keyof MetricSources, string, Gauge]> = [
+      ["approvalsPending", "troupe_approvals_pending", this.approvalsPending],
+      ["runQueueLag", "troupe_run_queue_lag", this.runQueueLag],
+      ["deadRuns", "troupe_run_dlq_messages", this.deadRuns],
+    ];
+    for (const [key, name, gauge] of gauges)
+      if (sources[key] && !this.registry.getSingleMetric(name)) this.registry.registerMetric(gauge);
   }
 
   private readonly breakers = new Map<string, BreakerState>();
