@@ -3,7 +3,7 @@
 // shipped alerting rules; a real Prometheus scrapes the worker; `troupe worker --metrics-port 0`
 // (the built binary) serves /metrics too. Needs Debian's prometheus package (promtool included).
 import type { ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -267,8 +267,14 @@ describe("troupe worker / troupe orchestrator --metrics-port", () => {
   });
 
   it("refuses a bad port as a usage error", async () => {
-    const result = await runCli(["worker", "--agents", AGENTS, "--store", "x.sqlite", "--metrics-port", "http"]);
+    const store = join(dir, "never.sqlite");
+    const result = await runCli(["worker", "--agents", AGENTS, "--store", store, "--metrics-port", "http"]);
     expect(result.code).toBe(2);
     expect(result.err.join("\n")).toMatch(/--metrics-port must be a port number from 0 to 65535/);
+    const hostOnly = await runCli(["orchestrator", "--store", store, "--metrics-host", "0.0.0.0"]);
+    expect(hostOnly.code).toBe(2);
+    expect(hostOnly.err.join("\n")).toMatch(/--metrics-host needs --metrics-port/);
+    // refused before anything was opened
+    expect(existsSync(store)).toBe(false);
   });
 });

@@ -1,4 +1,4 @@
-import { metricsInterceptor, observeRunEvents, serveMetrics, TroupeMetrics, type MetricsServer } from "@troupe/metrics";
+import type { MetricsServer, TroupeMetrics } from "@troupe/metrics";
 import type { Interceptor, TroupeEvent } from "@troupe/core";
 import type { RunRequest } from "@troupe/nats";
 import { UsageError, type CliIO } from "../cli-io.js";
@@ -17,11 +17,14 @@ export interface ServedMetrics {
   observe: (event: TroupeEvent, request: RunRequest) => void;
 }
 
-/**
- * `--metrics-port <n>` (0: a free port) and `--metrics-host <ip>` (default 127.0.0.1): starts the
- * /metrics endpoint before anything connects, so a taken port fails at once, and says where it is.
- */
-export async function startMetrics(flags: MetricsFlags, io: CliIO, what: string): Promise<ServedMetrics | undefined> {
+/** Where to serve metrics: --metrics-port and --metrics-host checked before anything opens. */
+export interface MetricsAddress {
+  port: number;
+  host?: string;
+}
+
+/** `--metrics-port <n>` (0: a free port) and `--metrics-host <ip>` (default 127.0.0.1), checked; undefined without them. */
+export function metricsAddress(flags: MetricsFlags): MetricsAddress | undefined {
   const raw = flags["metrics-port"];
   if (raw === undefined) {
     if (flags["metrics-host"]) throw new UsageError("--metrics-host needs --metrics-port <n> (0 picks a free port)");
@@ -30,11 +33,20 @@ export async function startMetrics(flags: MetricsFlags, io: CliIO, what: string)
   const port = Number(raw);
   if (!/^\d+$/.test(raw) || port > 65_535)
     throw new UsageError(`--metrics-port must be a port number from 0 to 65535 (0 picks a free one), got "${raw}"`);
+  return { port, ...(flags["metrics-host"] ? { host: flags["metrics-host"] } : {}) };
+}
+
+/** Starts the /metrics endpoint (before the process connects, so a taken port fails at once) and says where it is. */
+export async function startMetrics(
+  address: MetricsAddress | undefined,
+  io: CliIO,
+  what: string,
+): Promise<ServedMetrics | undefined> {
+  if (!address) return undefined;
+  // loaded only when asked for: prom-client is not worth its start-up time to every troupe command
+  const { metricsInterceptor, observeRunEvents, serveMetrics, TroupeMetrics } = await import("@troupe/metrics");
   const metrics = new TroupeMetrics();
-  const server = await serveMetrics(metrics.registry, {
-    port,
-    ...(flags["metrics-host"] ? { host: flags["metrics-host"] } : {}),
-  });
+  const server = await serveMetrics(metrics.registry, address);
   io.err(`${what} metrics on ${server.url}`);
   const observe = observeRunEvents(metrics);
   return {

@@ -21,7 +21,7 @@ import { isPostgresUrl, openStore } from "../open-store.js";
 import { allowedImports, type ImportFlags } from "../allowed-imports.js";
 import { parseTeamRef, registeredTeams } from "../registered-teams.js";
 import { printRun, type RunOutputFlags } from "./run-command.js";
-import { startMetrics, type MetricsFlags } from "./metrics-flags.js";
+import { metricsAddress, startMetrics, type MetricsFlags } from "./metrics-flags.js";
 
 export interface NatsFlags extends RunOutputFlags, ImportFlags, MetricsFlags {
   nats?: string | undefined;
@@ -96,9 +96,13 @@ export async function workerCommand(flags: NatsFlags, io: CliIO): Promise<number
       "troupe worker needs --store <url>: pass the store the orchestrators (or troupe run --nats) use, e.g. --store postgres://troupe@db/troupe; the worker reads approval decisions from it, records model answers and tool results there so a retried request repeats no side effect, and journals compensable tool calls there so a cancelled or failed run undoes them",
     );
   }
+  const metricsAt = metricsAddress(flags);
   const agents = await loadAgentModule(flags.agents, io.cwd);
-  const served = await startMetrics(flags, io, "worker");
   const store = openStore(flags.store, io);
+  const served = await startMetrics(metricsAt, io, "worker").catch(async (error: unknown) => {
+    await store.close();
+    throw error;
+  });
   const bus = await NatsBus.connect(natsOptions(flags, io, { durableEvents: true, name: "troupe-worker" })).catch(
     async (error: unknown) => {
       await store.close();
@@ -137,13 +141,17 @@ export async function workerCommand(flags: NatsFlags, io: CliIO): Promise<number
  * SIGTERM/SIGINT, then stops gracefully. Each --team spec is validated before it connects.
  */
 export async function orchestratorCommand(flags: NatsFlags, io: CliIO): Promise<number> {
+  const metricsAt = metricsAddress(flags);
   const teams = await registeredTeams(flags.team ?? [], flags, io);
   if (!isPostgresUrl(flags.store))
     io.err(
       "note: without --store postgres://... the checkpoints stay on this machine; another orchestrator cannot resume its runs",
     );
-  const served = await startMetrics(flags, io, "orchestrator");
   const store = openStore(flags.store, io);
+  const served = await startMetrics(metricsAt, io, "orchestrator").catch(async (error: unknown) => {
+    await store.close();
+    throw error;
+  });
   const bus = await NatsBus.connect(natsOptions(flags, io, { durableEvents: true, name: "troupe-orchestrator" })).catch(
     async (error: unknown) => {
       await store.close();
