@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 export const LAYERS = [
   ".", // errors, shared helpers
   "protocol",
+  "logging",
   "stores",
   "records",
   "bus",

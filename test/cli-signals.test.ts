@@ -81,7 +81,7 @@ describe("troupe run and Ctrl-C", () => {
 
   it("a second troupe run on the same thread exits with THREAD_BUSY; with --wait both turns land in order", async () => {
     const dir = mkdtempSync(join(tmpdir(), "busy-"));
-    const env = { ...process.env, ORDER_LEDGER: join(dir, "ledger.jsonl"), ORDER_SLOW_SHIP_MS: "3000" };
+    const env = { ...process.env, ORDER_LEDGER: join(dir, "ledger.jsonl"), ORDER_SLOW_SHIP_MS: "8000" };
     const store = join(dir, "store.sqlite");
     const run = (input: string, ...extra: string[]) =>
       exec("node", [BIN, "run", SPEC, "--input", input, "--thread", "b", "--store", store, "--json", ...extra], {
@@ -94,7 +94,7 @@ describe("troupe run and Ctrl-C", () => {
     expect((busy as { stderr: string }).stderr).toMatch(
       /thread "b" is busy: pid \d+ on host .* has held it for a run since .*\[THREAD_BUSY\]/,
     );
-    const waited = run("Order 2 lamps to Rome", "--wait", "20000");
+    const waited = run("Order 2 lamps to Rome", "--wait", "30000");
     const [a, b] = await Promise.all([first, waited]);
     expect(JSON.parse(a.stdout.trim()).status).toBe("completed");
     expect(JSON.parse(b.stdout.trim()).status).toBe("completed");

@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { isTroupeError, teamSpecJsonSchema, type Team } from "@troupe/core";
+import { defaultLogger, ignored, isTroupeError, setDefaultLogger, teamSpecJsonSchema, type Team } from "@troupe/core";
 import { builtinPatterns } from "@troupe/patterns";
 import { UsageError, type CliIO } from "./cli-io.js";
 import { historyCommand } from "./commands/history-command.js";
@@ -25,6 +25,7 @@ import {
 } from "./commands/nats-commands.js";
 import { natsConfigCommand } from "./commands/nats-config-command.js";
 import { openStore } from "./open-store.js";
+import { cliLogger } from "./cli-logger.js";
 
 const HELP = `troupe — run multi-agent teams
 
@@ -74,6 +75,10 @@ Distributed (NATS; see docs/distributed.md):
 Every NATS command takes --namespace <ns> and the namespace's credentials: --nkey <file> (what
 troupe nats config writes) or --creds <file>, else NATS_NKEY, NATS_CREDS, NATS_USER/NATS_PASSWORD, NATS_TOKEN.
 
+Logs (every command): --log-level fatal|error|warn|info|debug|trace|silent (or TROUPE_LOG_LEVEL; default
+warn, info for worker and orchestrator) and --log-format json|pretty (or TROUPE_LOG_FORMAT; default pretty
+on a terminal, else JSON lines). Logs go to stderr; worker and orchestrator write JSON lines to stdout.
+
 Checkpoints go to .troupe/checkpoints.sqlite unless --store says otherwise (a file, or postgres://...).
 Models: the agent's own, else --model, else Claude when ANTHROPIC_API_KEY is set, else the offline demo model.`;
 
@@ -108,7 +113,12 @@ const OPTIONS = {
   team: { type: "string", multiple: true },
   "metrics-port": { type: "string" },
   "metrics-host": { type: "string" },
+  "log-level": { type: "string" },
+  "log-format": { type: "string" },
 } as const;
+
+/** Flags every command takes. */
+const GLOBAL_FLAGS: readonly string[] = ["help", "log-level", "log-format"];
 
 const ALLOWED: Record<string, readonly (keyof typeof OPTIONS)[]> = {
   run: ["input", "thread", "model", "store", "json", "nats", "namespace", "nkey", "creds", "wait", "allow-imports"],
@@ -156,6 +166,7 @@ const ALLOWED: Record<string, readonly (keyof typeof OPTIONS)[]> = {
  */
 export async function main(argv: string[], io: CliIO): Promise<number> {
   let team: Team | undefined;
+  const previousLogger = defaultLogger();
   try {
     const { values: parsed, positionals } = parseFlags(argv);
     const [command, target, ...extra] = positionals;
@@ -167,8 +178,9 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     }
     const allowed = ALLOWED[command];
     if (!allowed) throw new UsageError(`unknown command "${command}"; run troupe help`);
+    setDefaultLogger(cliLogger(command, values, io));
     for (const flag of Object.keys(values)) {
-      if (flag !== "help" && !allowed.includes(flag as keyof typeof OPTIONS))
+      if (!GLOBAL_FLAGS.includes(flag) && !allowed.includes(flag as keyof typeof OPTIONS))
         throw new UsageError(`troupe ${command} does not take --${flag}`);
     }
     if (command === "nats") {
@@ -278,7 +290,10 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
   } catch (error) {
     return report(error, io);
   } finally {
-    await team?.close().catch(() => undefined);
+    await team
+      ?.close()
+      .catch(ignored(defaultLogger(), "the command's outcome is decided; closing only lets go of the store"));
+    setDefaultLogger(previousLogger);
   }
 }
 

@@ -45,6 +45,8 @@ export const ErrorCodes = {
   CHECKPOINT_UNKNOWN: { retryable: false },
   REPLAY_MISS: { retryable: false },
   ABORTED: { retryable: false },
+  /** `--log-level`, `TROUPE_LOG_LEVEL` or `--log-format` names no level or format. */
+  LOG_SETTING_INVALID: { retryable: false },
   /** The store's file or URL cannot hold a Troupe store: special file, directory, not SQLite, foreign, corrupt, bad URL. */
   STORE_INVALID: { retryable: false },
   /** A stored record or document does not match its schema (written by another version, or changed by hand). */

@@ -84,6 +84,24 @@ export {
   type DeadLetterKind,
 } from "./protocol/events.js";
 
+// ── Logs ─────────────────────────────────────────────────────────────────────────────────────────
+export {
+  createLogger,
+  defaultLogger,
+  setDefaultLogger,
+  parseLogLevel,
+  runLogger,
+  agentLogger,
+  ignored,
+  logIgnored,
+  LOG_LEVELS,
+  type Logger,
+  type LoggerOptions,
+  type LogLevel,
+  type RunLogFields,
+} from "./logging/logger.js";
+export { logEvent } from "./logging/log-event.js";
+
 // ── Models ───────────────────────────────────────────────────────────────────────────────────────
 export type { ModelClient, ModelDelta, ModelRequest, ModelResponse, ToolSpec } from "./protocol/model-client.js";
 export {

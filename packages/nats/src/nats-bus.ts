@@ -11,6 +11,8 @@ import {
   type Subscription as NatsSubscription,
 } from "@nats-io/transport-node";
 import {
+  defaultLogger,
+  logIgnored,
   toTroupeError,
   TroupeError,
   type Bus,
@@ -207,6 +209,11 @@ export class NatsBus implements Bus {
   }
 
   async subscribe(topic: string, handler: (message: unknown) => void): Promise<Subscription> {
+    const runId = this.options.durableEvents ? runIdOfTopic(topic) : undefined;
+    // a durable run's events are read back from its stream, so every subscriber sees them in the
+    // order they were stored (a plain subscription can see two publishers' messages interleaved
+    // differently from the stream, which orders them as it ingests them)
+    if (runId !== undefined && this.log) return this.log.subscribe(runId, handler, (error) => this.report(error));
     let denied: TroupeError | undefined;
     let subscribed = false;
     const sub = this.connection.subscribe(subjectOf(this.namespace, topic), {
@@ -235,7 +242,11 @@ export class NatsBus implements Bus {
     this.closing.abort(new TroupeError("ABORTED", "bus closed"));
     const grace = new Promise((resolve) => setTimeout(resolve, 2000).unref());
     await Promise.race([Promise.allSettled([...this.inflight]), grace]);
-    if (!this.connection.isClosed()) await this.connection.drain().catch(() => this.connection.close());
+    if (!this.connection.isClosed())
+      await this.connection.drain().catch((error: unknown) => {
+        logIgnored(defaultLogger(), error, "a connection that cannot drain is closed instead");
+        return this.connection.close();
+      });
   }
 
   /** Denied publishes come back only as a connection status: fail the requests waiting on that subject, report the rest. */

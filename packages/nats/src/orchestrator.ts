@@ -4,11 +4,14 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { JsMsg } from "@nats-io/jetstream";
 import {
   checkImports,
+  defaultLogger,
+  ignored,
   leaseSettings,
   toTroupeError,
   TroupeError,
   type BuildOptions,
   type LeaseSettings,
+  type Logger,
   type SpecSource,
   type Team,
   type TeamStore,
@@ -72,6 +75,8 @@ export interface OrchestratorOptions extends ConsumerSettings, Pick<RunQueueOpti
   onEvent?: (event: TroupeEvent, request: RunRequest) => void;
   /** One line per thing worth telling an operator (runs taken, retried, dead-lettered). */
   onLog?: (line: string) => void;
+  /** Where it logs (default `defaultLogger()`): the onLog lines with `orchestrator`, and each run's team logs. */
+  logger?: Logger;
 }
 
 interface ActiveRequest {
@@ -96,6 +101,7 @@ export class Orchestrator {
   /** The teams requests may name. */
   readonly teams: TeamRegistry;
   private readonly options: OrchestratorOptions;
+  private readonly logger: Logger;
   private readonly active = new Map<string, ActiveRequest>();
   private readonly loops: Promise<void>[] = [];
   private stopping = false;
@@ -106,6 +112,7 @@ export class Orchestrator {
     this.teams = teams;
     this.options = options;
     this.id = options.id ?? `${hostname()}-${process.pid}-${randomUUID().slice(0, 6)}`;
+    this.logger = (options.logger ?? defaultLogger()).child({ orchestrator: this.id });
   }
 
   /** Opens the queue, sets up the shared consumer and starts taking runs. */
@@ -149,7 +156,7 @@ export class Orchestrator {
       try {
         msg = await this.queue.next(2000);
       } catch (error) {
-        this.log(`cannot pull run requests: ${toTroupeError(error).message}; retrying`);
+        this.log(`cannot pull run requests: ${toTroupeError(error).message}; retrying`, "warn");
         await sleep(1000);
         continue;
       }
@@ -251,6 +258,7 @@ export class Orchestrator {
         ...(this.options.onNotice ? { onNotice: this.options.onNotice } : {}),
         ...(this.options.lease ? { lease: this.options.lease } : {}),
         ...(this.options.interceptors ? { interceptors: this.options.interceptors } : {}),
+        logger: this.logger,
       });
       const onEvent = this.options.onEvent;
       return await runSubmitted(
@@ -267,7 +275,9 @@ export class Orchestrator {
       );
     } finally {
       this.active.delete(request.requestId);
-      await active.team?.close().catch(() => undefined);
+      await active.team
+        ?.close()
+        .catch(ignored(this.logger, "the run is settled; a team that fails to close holds nothing the next run needs"));
     }
   }
 
@@ -287,6 +297,7 @@ export class Orchestrator {
     msg.nak(delay);
     this.log(
       `${request ? `thread ${request.threadId}` : `request #${msg.seq}`}: attempt ${deliveries} failed (${reason}); retrying in ${delay} ms`,
+      "warn",
     );
   }
 
@@ -300,16 +311,19 @@ export class Orchestrator {
       await this.queue.deadLetter(msg, error);
       this.log(
         `${request ? `thread ${request.threadId}` : `request #${msg.seq}`}: dead-lettered after ${deliveries} deliveries: ${error.message}`,
+        "warn",
       );
     } catch (failure) {
       msg.nak(1000);
       this.log(
         `could not dead-letter request #${msg.seq} (${toTroupeError(failure).message}); it will be delivered again`,
+        "error",
       );
     }
   }
 
-  private log(line: string): void {
+  private log(line: string, level: "info" | "warn" | "error" = "info"): void {
     this.options.onLog?.(`[${this.id}] ${line}`);
+    this.logger[level](line);
   }
 }

@@ -1,7 +1,15 @@
 import { randomUUID } from "node:crypto";
 import { jetstream, type Consumer, type JetStreamClient, type JsMsg } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { runEventsTopic, TroupeError, type TroupeEvent } from "@troupe/core";
+import {
+  defaultLogger,
+  ignored,
+  runEventsTopic,
+  toTroupeError,
+  TroupeError,
+  type Subscription,
+  type TroupeEvent,
+} from "@troupe/core";
 import { z } from "zod";
 import { decodeJson, decodeStored, encodeJson } from "./bus-wire.js";
 import { ensureStream } from "./ensure-stream.js";
@@ -114,10 +122,14 @@ export class RunEventLog {
     const data = encodeJson(message);
     const previous = this.chains.get(runId) ?? Promise.resolve();
     const next = previous
-      .catch(() => undefined)
+      .catch(
+        ignored(defaultLogger(), "an earlier event's failure went to its own caller; this one is stored regardless"),
+      )
       .then(() => this.publish(subject, data, `storing an event of run ${runId}`));
     this.chains.set(runId, next);
-    void next.finally(() => this.chains.get(runId) === next && this.chains.delete(runId)).catch(() => undefined);
+    void next
+      .finally(() => this.chains.get(runId) === next && this.chains.delete(runId))
+      .catch(ignored(defaultLogger(), "the append's failure goes to its caller; this only tidies the chain"));
     return next;
   }
 
@@ -159,6 +171,38 @@ export class RunEventLog {
     }
   }
 
+  /**
+   * Hands the run's events to `handler` in stored order, from the first one, as they are stored,
+   * until unsubscribed; a failure (a bad message, a lost stream) goes to `onError`.
+   */
+  async subscribe(
+    runId: string,
+    handler: (event: TroupeEvent) => void,
+    onError: (error: TroupeError) => void,
+  ): Promise<Subscription> {
+    const consumer = await this.consumer(this.subject(runId));
+    const messages = await consumer.consume();
+    const pumped = (async () => {
+      for await (const msg of messages) {
+        try {
+          handler(eventOf(msg));
+        } catch (error) {
+          onError(toTroupeError(error, "INTERNAL", `subscriber of run ${runId}'s events`));
+        }
+      }
+    })().catch((error: unknown) =>
+      onError(toTroupeError(error, "AGENT_UNAVAILABLE", `following run ${runId}'s events`)),
+    );
+    return {
+      unsubscribe: async () => {
+        messages.stop();
+        await pumped;
+        // the consumer is ephemeral: the server removes it once it is idle; deleting it now is tidier
+        await consumer.delete().catch(ignored(defaultLogger(), "an ephemeral consumer left behind expires on its own"));
+      },
+    };
+  }
+
   private async publish(subject: string, data: Uint8Array, what: string): Promise<number> {
     return publishDurably(this.js, subject, data, {
       namespace: this.namespace,
@@ -182,7 +226,7 @@ export class RunEventLog {
       iterator.stop();
       return messages;
     } finally {
-      await consumer.delete().catch(() => undefined);
+      await consumer.delete().catch(ignored(defaultLogger(), "an ephemeral consumer left behind expires on its own"));
     }
   }
 
@@ -197,7 +241,7 @@ export class RunEventLog {
     } finally {
       options.signal?.removeEventListener("abort", stop);
       messages.stop();
-      await consumer.delete().catch(() => undefined);
+      await consumer.delete().catch(ignored(defaultLogger(), "an ephemeral consumer left behind expires on its own"));
     }
   }
 

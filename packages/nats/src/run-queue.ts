@@ -12,7 +12,7 @@ import {
   type JsMsg,
 } from "@nats-io/jetstream";
 import { headers, nanos, type NatsConnection } from "@nats-io/transport-node";
-import { formatZodIssues, toTroupeError, TroupeError } from "@troupe/core";
+import { defaultLogger, formatZodIssues, ignored, logIgnored, toTroupeError, TroupeError } from "@troupe/core";
 import { decodeJson, encodeJson } from "./bus-wire.js";
 import { ensureStream } from "./ensure-stream.js";
 import { publishDurably } from "./publish-durably.js";
@@ -208,13 +208,16 @@ export class RunQueue {
       messages.stop();
       return dead;
     } finally {
-      await consumer.delete().catch(() => undefined);
+      await consumer.delete().catch(ignored(defaultLogger(), "an ephemeral consumer left behind expires on its own"));
     }
   }
 
   /** Queues a dead-lettered request again (same request id: an orchestrator resumes what it began) and removes it from the DLQ. */
   async redrive(seq: number): Promise<RunRequest> {
-    const stored = await this.jsm.streams.getMessage(this.dlqStream, { seq }).catch(() => null);
+    const stored = await this.jsm.streams.getMessage(this.dlqStream, { seq }).catch((error: unknown) => {
+      logIgnored(defaultLogger(), error, `no dead run #${seq} to read: reported as DEAD_LETTER_UNKNOWN`);
+      return null;
+    });
     if (!stored)
       throw new TroupeError(
         "DEAD_LETTER_UNKNOWN",
@@ -233,7 +236,10 @@ export class RunQueue {
 
   /** Deletes a dead-lettered request. */
   async discard(seq: number): Promise<void> {
-    const deleted = await this.jsm.streams.deleteMessage(this.dlqStream, seq).catch(() => false);
+    const deleted = await this.jsm.streams.deleteMessage(this.dlqStream, seq).catch((error: unknown) => {
+      logIgnored(defaultLogger(), error, `no dead run #${seq} to delete: reported as DEAD_LETTER_UNKNOWN`);
+      return false;
+    });
     if (!deleted) throw new TroupeError("DEAD_LETTER_UNKNOWN", `no dead run #${seq} in ${this.dlqStream}`);
   }
 

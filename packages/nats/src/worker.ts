@@ -4,6 +4,7 @@ import { resolve } from "node:path";
 import {
   agentServingOptions,
   createModelResolver,
+  defaultLogger,
   defaultResilience,
   isAgent,
   jsonSchemaOf,
@@ -13,6 +14,7 @@ import {
   type Agent,
   type AgentHandle,
   type Interceptor,
+  type Logger,
   type ModelClient,
   type TeamStore,
 } from "@troupe/core";
@@ -39,6 +41,8 @@ export interface WorkerOptions {
   workerId?: string;
   /** Your interceptors, around each attempt of every model and tool call the hosted agents make. */
   interceptors?: readonly Interceptor[];
+  /** Where the hosted agents log (default `defaultLogger()`), with `worker` on every line. */
+  logger?: Logger;
 }
 
 /**
@@ -58,14 +62,17 @@ export class Worker {
   private readonly handles: AgentHandle[];
   private readonly registrations: Registration[];
   private readonly breakers: PolicyBreakers;
+  private readonly logger: Logger;
   private drained: Promise<void> | undefined;
 
-  private constructor(handles: AgentHandle[], registrations: Registration[], breakers: PolicyBreakers) {
+  private constructor(handles: AgentHandle[], registrations: Registration[], breakers: PolicyBreakers, logger: Logger) {
     this.handles = handles;
     this.registrations = registrations;
     this.breakers = breakers;
     this.agents = handles.map((h) => h.agent);
     this.workerId = registrations[0]?.entry.workerId;
+    this.logger = logger.child(this.workerId && !workerIdBound(logger) ? { worker: this.workerId } : {});
+    this.logger.info({ agents: this.agents }, `serving ${this.agents.join(", ")}`);
   }
 
   /** Serves and registers the agents. */
@@ -85,6 +92,7 @@ export class Worker {
     const registrations: Registration[] = [];
     const workerId = options.workerId;
     const breakers = new PolicyBreakers();
+    const logger = (options.logger ?? defaultLogger()).child(workerId ? { worker: workerId } : {});
     try {
       for (const agent of options.agents) {
         const serving = agentServingOptions({
@@ -94,6 +102,7 @@ export class Worker {
           resilience: defaultResilience(),
           breakers: (policy) => breakers.for(policy),
           ...(options.interceptors ? { interceptors: options.interceptors } : {}),
+          logger,
         });
         handles.push(await serveAgent(options.bus, agent, serving));
         registrations.push(
@@ -111,17 +120,19 @@ export class Worker {
       breakers.shutdown();
       throw error;
     }
-    return new Worker(handles, registrations, breakers);
+    return new Worker(handles, registrations, breakers, logger);
   }
 
   /** Deregisters, stops taking requests and resolves once the ones in flight are answered. */
   drain(): Promise<void> {
     this.drained ??= (async () => {
+      this.logger.info("draining: deregistering, finishing requests in flight");
       // refuse new requests at once (drain() flips the agents to draining before it awaits), then deregister
       const handlesDone = this.handles.map((h) => h.drain());
       await Promise.allSettled(this.registrations.map((r) => r.stop()));
       await Promise.all(handlesDone);
       this.breakers.shutdown();
+      this.logger.info("drained");
     })();
     return this.drained;
   }
@@ -150,6 +161,9 @@ export async function loadAgentModule(path: string, cwd: string = process.cwd())
     throw new TroupeError("AGENT_UNKNOWN", `${path} exports no agents; export defineAgent(...) values`);
   return agents;
 }
+
+/** Whether the logger already names the worker (WorkerOptions.workerId). */
+const workerIdBound = (logger: Logger) => logger.bindings().worker !== undefined;
 
 /** Changes when what the agent does changes: instructions, tools, model, schemas. */
 function versionOf(agent: Agent): string {

@@ -9,7 +9,7 @@ import type {
   CheckpointTuple,
   PendingWrite,
 } from "@langchain/langgraph-checkpoint";
-import { TroupeError } from "@troupe/core";
+import { defaultLogger, ignored, logIgnored, TroupeError } from "@troupe/core";
 import type { DocStore, RecordStore, ThreadStore } from "@troupe/core";
 import type { TeamStore } from "@troupe/core";
 import { docOf, threadOf, type DocRow, type ThreadRow } from "@troupe/core";
@@ -52,7 +52,10 @@ export function postgresStore(url: string, options: PostgresStoreOptions = {}): 
   const fault = (error: unknown) => postgresFault(error, shown);
   const pool = new pg.Pool({ connectionString: url, max: Math.max(2, options.maxConnections ?? 10) });
   // an idle connection the server dropped: the next query reconnects; without a listener the process would crash
-  pool.on("error", () => undefined);
+  pool.on(
+    "error",
+    ignored(defaultLogger(), "the server dropped an idle connection; the next query reconnects", "warn"),
+  );
   const t = (name: string) => `"${schema}"."${name}"`;
   const checkpointer = new ReadyPostgresSaver(pool, schema, fault);
   let setup: Promise<void> | undefined;
@@ -73,12 +76,17 @@ export function postgresStore(url: string, options: PostgresStoreOptions = {}): 
         throw fault(error);
       } finally {
         // the lock goes with the session if the connection is gone; nothing to undo then
-        await client.query("SELECT pg_advisory_unlock($1)", [SETUP_LOCK]).catch(() => undefined);
+        await client
+          .query("SELECT pg_advisory_unlock($1)", [SETUP_LOCK])
+          .catch(ignored(defaultLogger(), "the setup lock goes with the session when the connection is gone"));
         client.release();
       }
     })();
     // a failed setup (database down) is tried again by the next call
-    setup.catch(() => (setup = undefined));
+    setup.catch((error: unknown) => {
+      logIgnored(defaultLogger(), error, "the setup's caller gets its failure; the next call tries the setup again");
+      setup = undefined;
+    });
     return setup;
   };
   checkpointer.ready = ready;
@@ -239,6 +247,7 @@ function redact(url: string): string {
     if (parsed.password) parsed.password = "***";
     return parsed.toString();
   } catch {
+    // not an error to report: the URL's own check reports it; this only keeps secrets out of messages
     return "(unparsable url)";
   }
 }

@@ -11,7 +11,7 @@ import {
   type Stats,
 } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import { TroupeError } from "@troupe/core";
+import { defaultLogger, logIgnored, TroupeError } from "@troupe/core";
 
 const HEADER = "SQLite format 3\u0000";
 // kernel and device trees: reading them as a database blocks, spins or means nothing
@@ -171,7 +171,8 @@ function realPathOf(file: string): string {
   }
   try {
     return join(realpathSync(existing), ...rest);
-  } catch {
+  } catch (error) {
+    logIgnored(defaultLogger(), error, `cannot resolve ${existing}; ${file} is used as given`);
     return file;
   }
 }
@@ -182,6 +183,7 @@ function allowed(path: string, mode: number): boolean {
     accessSync(path, mode);
     return true;
   } catch {
+    // the answer, not an error: this process may not
     return false;
   }
 }

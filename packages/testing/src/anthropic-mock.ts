@@ -79,6 +79,7 @@ export function anthropicMock(options: AnthropicMockOptions = {}): AnthropicMock
 
   const handler = http.post(`${baseURL}/v1/messages`, async ({ request }) => {
     const headers = Object.fromEntries(request.headers.entries());
+    // not swallowed: a body that is not JSON is answered with a 400 naming it
     const body = (await request.json().catch(() => undefined)) as MessagesRequestBody | undefined;
     const problems = body === undefined ? ["body: not valid JSON"] : validateMessagesRequest(body);
     if (!headers["anthropic-version"]) problems.push("header anthropic-version: required");

@@ -221,7 +221,7 @@ async function waitReady(child: ChildProcess, httpPort: number, timeoutMs: numbe
       reject(new Error(`nats-server exited early (code ${code}, signal ${signal}):\n${log.join("")}`)),
     );
   });
-  failed.catch(() => undefined);
+  failed.catch(() => undefined); // not swallowed: the readiness loop races `failed` and throws its error
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
     // /healthz answers ok once the client port listens and JetStream (and its cluster meta leader) is ready.

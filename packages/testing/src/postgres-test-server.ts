@@ -144,7 +144,7 @@ async function waitReady(
       reject(new Error(`postgres exited early (code ${code}, signal ${signal}):\n${log.join("")}`)),
     );
   });
-  failed.catch(() => undefined);
+  failed.catch(() => undefined); // not swallowed: the readiness loop races `failed` and throws its error
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
     const ok = await Promise.race([

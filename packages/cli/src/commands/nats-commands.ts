@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { accessSync, constants, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { Approvals, type RunStream, type TroupeEvent } from "@troupe/core";
+import { Approvals, defaultLogger, ignored, type RunStream, type TroupeEvent } from "@troupe/core";
 import {
   AgentRegistry,
   followThread,
@@ -365,7 +365,9 @@ function announced(run: RunStream, log: RunEventLog): RunStream {
         if (first) {
           first = false;
           // an unannounced run still runs; only `troupe watch` cannot find it by thread
-          await log.announce({ threadId: event.threadId, runId: event.runId, by: "cli" }).catch(() => undefined);
+          await log
+            .announce({ threadId: event.threadId, runId: event.runId, by: "cli" })
+            .catch(ignored(defaultLogger(), "the run goes on; only troupe watch cannot find it by thread", "warn"));
         }
         yield event;
       }

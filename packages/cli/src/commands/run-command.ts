@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { RunResult, RunStream, Team, TroupeEvent } from "@troupe/core";
+import { defaultLogger, ignored, type RunResult, type RunStream, type Team, type TroupeEvent } from "@troupe/core";
 import { SIGNAL_EXIT, UsageError, type CliIO, type StopSignal } from "../cli-io.js";
 import { formatEvent } from "../format-event.js";
 
@@ -101,7 +101,7 @@ async function printEvents(
     if (line) io.err(line);
   }
   // a run that could not start or broke has no result: its run.failed event said why
-  const result = await events.result.catch(() => undefined);
+  const result = await events.result.catch(ignored(defaultLogger(), "its run.failed event was reported above"));
   if (failure && (!started || result?.status !== "failed")) {
     if (!started) io.err(`troupe: ${failure.error.message} [${failure.error.code}]`);
     return 1;

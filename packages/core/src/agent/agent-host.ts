@@ -26,6 +26,8 @@ import type { Interceptor } from "../resilience/interceptor.js";
 import { resilientModel } from "../resilience/resilient-model.js";
 import { runAgent } from "./run-agent.js";
 import { undoWithTool } from "./undo-with-tool.js";
+import { agentLogger, defaultLogger, ignored, type Logger } from "../logging/logger.js";
+import { logEvent } from "../logging/log-event.js";
 
 export interface ServeAgentOptions {
   model: ModelClient;
@@ -61,6 +63,12 @@ export interface ServeAgentOptions {
    * it carries; see agentServingOptions); undefined keeps these.
    */
   forRequest?: (request: ParsedAgentRequest) => ServeAgentOptions | undefined;
+  /**
+   * Where the host logs (default `defaultLogger()`): a child carrying `agent`, and per request
+   * `runId` and `threadId`. The events of the calls it makes (model retries, fallbacks, breakers)
+   * are logged here, where they happen.
+   */
+  logger?: Logger;
 }
 
 /** A served agent: stop taking work, wait for what is in flight, and see where it is in its life. */
@@ -82,12 +90,13 @@ export interface AgentHandle extends Subscription {
  */
 export async function serveAgent(bus: Bus, agent: Agent, options: ServeAgentOptions): Promise<AgentHandle> {
   let current: AgentLifecycleState = "starting";
+  const log = agentLogger(options.logger ?? defaultLogger(), agent.name);
   const lifecycle = startAgentLifecycle((state) => {
     current = state;
     options.onState?.(state);
     void bus
       .publish("agents.lifecycle", { agent: agent.name, state, at: new Date().toISOString() })
-      .catch(() => undefined);
+      .catch(ignored(log, "lifecycle states are informational; the next one says where the agent is"));
   });
   let draining: (() => void) | undefined;
   const drained = new Promise<void>((resolve) => (draining = resolve));
@@ -124,7 +133,9 @@ export async function serveAgent(bus: Bus, agent: Agent, options: ServeAgentOpti
       };
     }
     const served = options.forRequest?.(request) ?? options;
-    const emit = runEmitter(bus, request.runId, request.threadId);
+    const requestLog = log.child({ runId: request.runId, threadId: request.threadId });
+    const emit = runEmitter(bus, request.runId, request.threadId, requestLog);
+    const started = Date.now();
     const pipeline: PipelineSetup = {
       resilience: served.resilience ?? {},
       ...(served.breakers ? { breakers: served.breakers } : {}),
@@ -162,11 +173,17 @@ export async function serveAgent(bus: Bus, agent: Agent, options: ServeAgentOpti
             }
           : {}),
       });
+      requestLog.debug({ durationMs: Date.now() - started, usage: value.usage }, "agent request served");
       return { ok: true, value };
     } catch (error) {
-      return { ok: false, error: toTroupeError(error, "INTERNAL", `agent ${agent.name}`).toInfo() };
+      const typed = toTroupeError(error, "INTERNAL", `agent ${agent.name}`);
+      requestLog[typed.retryable ? "warn" : "error"](
+        { err: typed, durationMs: Date.now() - started },
+        `agent request failed: ${typed.code}`,
+      );
+      return { ok: false, error: typed.toInfo() };
     } finally {
-      await held?.release().catch(() => undefined);
+      await held?.release().catch(ignored(requestLog, "an unreleased request lease lapses after its TTL"));
       lifecycle.send({ type: "DONE" });
     }
   });
@@ -201,13 +218,13 @@ export async function serveAgent(bus: Bus, agent: Agent, options: ServeAgentOpti
           step,
           records,
           { runId, threadId },
+          log.child({ runId, threadId }),
         ),
       };
     } catch (error) {
-      return {
-        ok: false,
-        error: toTroupeError(error, "COMPENSATION_FAILED", `compensating ${parsed.data.step.tool}`).toInfo(),
-      };
+      const typed = toTroupeError(error, "COMPENSATION_FAILED", `compensating ${parsed.data.step.tool}`);
+      log.error({ err: typed, runId, threadId, tool: parsed.data.step.tool }, `compensation failed: ${typed.code}`);
+      return { ok: false, error: typed.toInfo() };
     }
   });
 
@@ -231,10 +248,13 @@ export async function serveAgent(bus: Bus, agent: Agent, options: ServeAgentOpti
 }
 
 /** Publishes stamped events on a run's topic. */
-export function runEmitter(bus: Bus, runId: string, threadId: string): EventSink {
+export function runEmitter(bus: Bus, runId: string, threadId: string, logger: Logger = defaultLogger()): EventSink {
   return (event: EventBody) => {
     const stamped = { ...event, runId, threadId, at: new Date().toISOString() } as TroupeEvent;
-    void bus.publish(runEventsTopic(runId), stamped).catch(() => undefined);
+    logEvent(logger, event);
+    void bus
+      .publish(runEventsTopic(runId), stamped)
+      .catch(ignored(logger, "an agent's event is progress news; the reply still carries its result", "warn"));
   };
 }
 

@@ -6,6 +6,7 @@ import type { LeaseStore } from "../stores/thread-lease.js";
 import { hostResilience, type HostResilience } from "../protocol/resilience-policy.js";
 import { breakerPolicy, modelPolicy } from "../resilience/policy-lookup.js";
 import type { Interceptor } from "../resilience/interceptor.js";
+import type { Logger } from "../logging/logger.js";
 
 export interface AgentServingDeps {
   /** The agent's model. */
@@ -24,6 +25,8 @@ export interface AgentServingDeps {
   breakers: (resilience: HostResilience) => BreakerRegistry;
   /** Your interceptors, around each attempt of the agent's model and tool calls. */
   interceptors?: readonly Interceptor[];
+  /** Where the host logs (ServeAgentOptions.logger). */
+  logger?: Logger;
 }
 
 /**
@@ -65,6 +68,7 @@ function policyOptions(deps: AgentServingDeps, resilience: HostResilience): Serv
     sagaJournal: deps.store.docs,
     leases: deps.store.leases,
     breakers: deps.breakers(resilience),
+    ...(deps.logger ? { logger: deps.logger } : {}),
   };
 }
 

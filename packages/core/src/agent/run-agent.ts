@@ -281,6 +281,7 @@ function tryJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
+    // not an error: a result that is not JSON is kept as text
     return text;
   }
 }

@@ -3,6 +3,7 @@ import type { Tool } from "../authoring/define-tool.js";
 import { toTroupeError, TroupeError } from "../errors.js";
 import type { ScopedRecords } from "../stores/record-store.js";
 import { readRecord, RecordKeys, writeRecord } from "../records/record-keys.js";
+import { defaultLogger, logIgnored, type Logger } from "../logging/logger.js";
 
 /**
  * Undoes one saga step with its tool's `compensate`, at most once per step (a `compensated:<key>`
@@ -18,11 +19,14 @@ export async function undoWithTool(
   step: SagaStep,
   records: ScopedRecords | undefined,
   ids: { runId: string; threadId: string },
+  logger: Logger = defaultLogger(),
 ): Promise<{ alreadyDone: boolean }> {
   if (!tool?.compensate)
     throw new TroupeError("COMPENSATION_FAILED", `${step.agent} has no compensation for tool ${step.tool}`);
   if (records && (await readRecord(records, RecordKeys.compensated(step.key)))) return { alreadyDone: true };
-  const settled = step.inDoubt ? await settleDoubt(tool, step, records, ids) : { done: true, output: step.output };
+  const settled = step.inDoubt
+    ? await settleDoubt(tool, step, records, ids, logger)
+    : { done: true, output: step.output };
   if (!settled.done) return { alreadyDone: true };
   const ctx = {
     ...ids,
@@ -50,6 +54,7 @@ async function settleDoubt(
   step: SagaStep,
   records: ScopedRecords | undefined,
   ids: { runId: string; threadId: string },
+  logger: Logger,
 ): Promise<{ done: boolean; output?: unknown }> {
   const recorded = records && (await readRecord(records, RecordKeys.tool(step.key)));
   if (recorded) return { done: true, output: recorded.output };
@@ -62,7 +67,12 @@ async function settleDoubt(
     });
     if (records) await writeRecord(records, RecordKeys.tool(step.key), { output: output ?? null });
     return { done: true, output };
-  } catch {
+  } catch (error) {
+    logIgnored(
+      logger,
+      error,
+      `in-doubt ${step.tool} call ${step.key} failed when repeated: it never took effect, nothing to undo`,
+    );
     return { done: false };
   }
 }

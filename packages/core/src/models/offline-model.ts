@@ -144,6 +144,7 @@ function linesOf(content: string): string[] {
   try {
     value = JSON.parse(content);
   } catch {
+    // not an error: a tool result that is not JSON is read as lines of text
     return content
       .split("\n")
       .map((l) => l.trim())

@@ -19,6 +19,7 @@ import type { TeamSpec } from "../spec/team-spec.js";
 import type { TeamStore } from "../stores/team-store.js";
 import { checkSpec, specError } from "../spec/validate-spec.js";
 import type { Interceptor } from "../resilience/interceptor.js";
+import type { Logger } from "../logging/logger.js";
 
 export interface TeamSources {
   /** Patterns the spec may name. */
@@ -61,6 +62,8 @@ export interface BuildOptions extends Partial<Omit<TeamSources, "patterns">> {
   lease?: Partial<LeaseSettings>;
   /** Your interceptors, around every agent, model, tool and compensation call (TeamOptions.interceptors). */
   interceptors?: readonly Interceptor[];
+  /** Where the team logs (TeamOptions.logger). */
+  logger?: Logger;
 }
 
 /** A spec read from disk: the raw value and where its imports are relative to. */
@@ -189,5 +192,6 @@ export function buildTeam(spec: TeamSpec, options: BuildOptions & { baseDir?: st
     ...(options.controlPollMs ? { controlPollMs: options.controlPollMs } : {}),
     ...(options.lease ? { lease: options.lease } : {}),
     ...(options.interceptors ? { interceptors: options.interceptors } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
   });
 }

@@ -18,6 +18,8 @@ import { runGraph } from "./run-graph.js";
 import { graphInput, refuseNewTurn } from "./run-input.js";
 import type { ExecuteOptions, Execution, ExecutorDeps, Work } from "./run-work.js";
 import { takeLease, type HeldLease } from "../stores/run-lease.js";
+import { ignored, logIgnored, runLogger } from "../logging/logger.js";
+import { logEvent } from "../logging/log-event.js";
 
 /**
  * Runs one piece of work on a thread under the thread's lease; events stream out while the result
@@ -29,13 +31,16 @@ export function execute(deps: ExecutorDeps, work: Work, threadId: string, option
   const { signal } = options;
   const runId = randomUUID();
   const queue = new AsyncQueue<TroupeEvent>();
+  const log = runLogger(deps.logger, { runId, threadId, team: deps.name });
   // Every event goes over the bus (so a durable bus keeps a run's whole history) and comes back
   // through the run's subscription; the terminal event doubles as a barrier before closing.
   let reachedEnd: () => void = () => undefined;
   const ended = new Promise<void>((resolve) => (reachedEnd = resolve));
   const emit = (body: EventBody) => {
     const event = { ...body, runId, threadId, at: new Date().toISOString() } as TroupeEvent;
-    deps.bus.publish(runEventsTopic(runId), event).catch(() => {
+    logEvent(log, body);
+    deps.bus.publish(runEventsTopic(runId), event).catch((error: unknown) => {
+      logIgnored(log, error, "the bus did not take the event; it goes straight to this run's stream");
       queue.push(event);
       if (TERMINAL_EVENTS.has(event.type)) reachedEnd();
     });
@@ -78,7 +83,9 @@ export function execute(deps: ExecutorDeps, work: Work, threadId: string, option
     const poll = setInterval(() => void checkControl(), deps.controlPollMs);
     async function checkControl() {
       // a failed look is tried again at the next poll
-      const action = await takeControl(deps.store.docs, threadId).catch(() => undefined);
+      const action = await takeControl(deps.store.docs, threadId).catch(
+        ignored(log, "control requests are looked for again at the next poll"),
+      );
       if (action === "pause") requests.send({ type: "PAUSE_REQUESTED" });
       if (action === "cancel") requests.send({ type: "CANCEL_REQUESTED" });
     }
@@ -89,8 +96,21 @@ export function execute(deps: ExecutorDeps, work: Work, threadId: string, option
         settings: deps.lease,
         ...(options.waitMs ? { waitMs: options.waitMs } : {}),
         signal: controller.signal,
+        logger: log,
       });
-      lease.lost.addEventListener("abort", () => controller.abort(lease!.lost.reason), { once: true });
+      if (lease.previous)
+        log.warn(
+          { previous: lease.previous },
+          `took over thread ${threadId} from ${lease.previous.owner}, which stopped heartbeating`,
+        );
+      lease.lost.addEventListener(
+        "abort",
+        () => {
+          log.warn({ err: lease!.lost.reason }, `lost thread ${threadId} to another owner; this run stops`);
+          controller.abort(lease!.lost.reason);
+        },
+        { once: true },
+      );
       if (work.kind === "run") await refuseNewTurn(deps, threadId, lease);
       await deps.serve();
       const mode = replaying ? "replay" : "live";
@@ -176,8 +196,8 @@ export function execute(deps: ExecutorDeps, work: Work, threadId: string, option
       if (deps.active.get(threadId)?.runId === runId) deps.active.delete(threadId);
       lifecycle?.actor.stop();
       // a failed write was reported above; the store keeps what it has, as after a crash
-      await lifecycle?.flush().catch(() => undefined);
-      await lease?.release().catch(() => undefined); // an unreleased lease lapses after its TTL
+      await lifecycle?.flush().catch(ignored(log, "a failed write was reported above; the store keeps what it has"));
+      await lease?.release().catch(ignored(log, "an unreleased lease lapses after its TTL"));
       await subscription.unsubscribe();
       queue.close();
     }

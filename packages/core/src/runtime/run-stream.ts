@@ -2,6 +2,7 @@ import { TroupeError } from "../errors.js";
 import type { TroupeEvent } from "../protocol/events.js";
 import type { RunResult } from "./run-result.js";
 import type { Execution } from "./run-work.js";
+import { defaultLogger, ignored } from "../logging/logger.js";
 
 /**
  * A run's events as they happen, and its result once it settles: iterate it with `for await`, and
@@ -29,7 +30,7 @@ export function runStream(started: Execution | Promise<Execution>, onBreak: OnBr
   const execution = Promise.resolve(started);
   const result = execution.then((run) => run.result);
   // a caller that only iterates learns of a failure from run.failed (or the iteration's throw)
-  result.catch(() => undefined);
+  result.catch(ignored(defaultLogger(), "the run's failure is its run.failed event and the rejection of .result"));
   return {
     result,
     async *[Symbol.asyncIterator]() {
@@ -42,7 +43,9 @@ export function runStream(started: Execution | Promise<Execution>, onBreak: OnBr
         // the caller stopped reading early: never leave a run going on unseen unless asked to
         if (!ended && onBreak === "cancel") {
           run.cancel();
-          await run.result.catch(() => undefined);
+          await run.result.catch(
+            ignored(defaultLogger(), "the caller stopped reading; the cancelled run's outcome is in .result"),
+          );
         }
       }
     },

@@ -11,6 +11,7 @@ import type { RunResult } from "./run-result.js";
 import type { LeaseSettings } from "../stores/thread-lease.js";
 import type { TeamSpec } from "../spec/team-spec.js";
 import type { TeamStore } from "../stores/team-store.js";
+import type { Logger } from "../logging/logger.js";
 
 export interface ExecutorDeps {
   name: string;
@@ -37,6 +38,8 @@ export interface ExecutorDeps {
   controlPollMs: number;
   /** Thread lease timing: one active run per thread. */
   lease: LeaseSettings;
+  /** The team's logger; each run logs through a child carrying runId, threadId and team. */
+  logger: Logger;
 }
 
 export interface ExecuteOptions {

@@ -8,6 +8,7 @@ import type { BreakerRegistry } from "../resilience/circuit-breakers.js";
 import type { Interceptor } from "../resilience/interceptor.js";
 import type { TeamSpec } from "../spec/team-spec.js";
 import type { TeamStore } from "../stores/team-store.js";
+import { logIgnored, type Logger } from "../logging/logger.js";
 
 export interface ServedAgentsDeps {
   /** False when workers host the agents: nothing is served here. */
@@ -21,6 +22,7 @@ export interface ServedAgentsDeps {
   resolveModel: (choice: string | ModelClient | undefined) => ModelClient;
   /** Your interceptors, around each attempt of the agents' model and tool calls. */
   interceptors: readonly Interceptor[];
+  logger: Logger;
 }
 
 /** The team's agents served on its bus from this process, started on first use. */
@@ -45,6 +47,7 @@ export class ServedAgents {
             resilience: deps.resilience,
             breakers: () => deps.breakers,
             interceptors: deps.interceptors,
+            logger: deps.logger,
           }),
         ),
       ),
@@ -61,7 +64,10 @@ export class ServedAgents {
 
   /** Stops serving; an agent that never started serving has nothing to stop. */
   async close(): Promise<void> {
-    const handles = await this.serving?.catch(() => []);
+    const handles = await this.serving?.catch((error: unknown) => {
+      logIgnored(this.deps.logger, error, "agents that failed to start serving have nothing to stop");
+      return [];
+    });
     await Promise.all((handles ?? []).map((h) => h.unsubscribe()));
   }
 }

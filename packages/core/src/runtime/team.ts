@@ -28,6 +28,7 @@ import type { ThreadStatus } from "./thread-status.js";
 import type { TeamSpec } from "../spec/team-spec.js";
 import type { TeamStore } from "../stores/team-store.js";
 import type { CheckpointInfo } from "./thread-history.js";
+import { defaultLogger, type Logger } from "../logging/logger.js";
 
 export interface TeamOptions {
   spec: TeamSpec;
@@ -56,6 +57,12 @@ export interface TeamOptions {
    * the team, inside its retry, breaker and timeout layers (see docs/resilience.md, "The call pipeline").
    */
   interceptors?: readonly Interceptor[];
+  /**
+   * Where the team logs (a pino logger; default `defaultLogger()`, silent unless `TROUPE_LOG_LEVEL`
+   * or `setDefaultLogger` says otherwise). Each run logs through a child carrying runId, threadId
+   * and team; each agent served here through one carrying agent.
+   */
+  logger?: Logger;
 }
 
 /**
@@ -96,6 +103,7 @@ export class Team {
     const policies = this.resilience;
     this.breakers = new BreakerRegistry(policies.breaker, (scope, name) => breakerPolicy(policies, scope, name));
     this.deadLetters = new DeadLetters(options.store.docs);
+    const logger = options.logger ?? defaultLogger();
     this.approvals = new Approvals(options.store.docs);
     this.agents = new ServedAgents({
       enabled: options.serveAgents !== false,
@@ -107,6 +115,7 @@ export class Team {
       breakers: this.breakers,
       resolveModel: options.resolveModel,
       interceptors: options.interceptors ?? [],
+      logger,
     });
     const undo = stepUndoer(this.bus, options.tools, options.store.records);
     const runs = new Map<string, RunContext>();
@@ -144,6 +153,7 @@ export class Team {
         baseDir,
         controlPollMs: options.controlPollMs ?? 250,
         lease: leaseSettings(options.lease),
+        logger,
       },
       this.threads,
     );

@@ -1,6 +1,7 @@
 import { hostname } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import { TroupeError } from "../errors.js";
+import { defaultLogger, logIgnored, type Logger } from "../logging/logger.js";
 import { describeHolder, leaseIsLive, type LeaseSettings, type LeaseStore, type ThreadLease } from "./thread-lease.js";
 
 /** A lease this process holds: renewed in the background until released. */
@@ -19,6 +20,8 @@ export interface TakeLeaseOptions {
   /** Wait this long (ms; Infinity for no limit) for a busy thread instead of failing at once. */
   waitMs?: number;
   signal?: AbortSignal;
+  /** Hears failed heartbeats (default: defaultLogger()). */
+  logger?: Logger;
 }
 
 /**
@@ -63,7 +66,12 @@ export async function takeLease(leases: LeaseStore, threadId: string, options: T
             ),
           );
       },
-      () => undefined, // a store hiccup: the next heartbeat tries again, and the TTL covers the gap
+      (error: unknown) =>
+        logIgnored(
+          options.logger ?? defaultLogger(),
+          error,
+          "a store hiccup: the next heartbeat tries again, and the TTL covers the gap",
+        ),
     );
   }, options.settings.heartbeatMs);
   beat.unref();
