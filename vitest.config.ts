@@ -11,6 +11,7 @@ export default defineConfig({
       "@troupe/patterns": src("./patterns/src/index.ts"),
       "@troupe/agents": src("./agents/src/index.ts"),
       "@troupe/nats": src("./packages/nats/src/index.ts"),
+      "@troupe/metrics": src("./packages/metrics/src/index.ts"),
       "@troupe/store-sqlite": src("./packages/store-sqlite/src/index.ts"),
       "@troupe/store-postgres": src("./packages/store-postgres/src/index.ts"),
     },

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// pretest: integration tests start their own nats-server and PostgreSQL on loopback; make sure the
-// binaries exist. Installs the Debian packages with apt when running as root, otherwise stops with
+// pretest: integration tests start their own nats-server, PostgreSQL and Prometheus on loopback (the
+// metrics tests also run promtool); make sure the binaries exist. Installs the Debian packages with apt when running as root, otherwise stops with
 // the exact command to run. Integration tests are never skipped.
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
@@ -14,6 +14,12 @@ const needs = [
       (existsSync("/usr/lib/postgresql") &&
         readdirSync("/usr/lib/postgresql").some((v) => existsSync(`/usr/lib/postgresql/${v}/bin/initdb`))) ||
       spawnSync("initdb", ["--version"], { stdio: "ignore" }).status === 0,
+  },
+  {
+    pkg: "prometheus",
+    present: () =>
+      spawnSync("prometheus", ["--version"], { stdio: "ignore" }).status === 0 &&
+      spawnSync("promtool", ["--version"], { stdio: "ignore" }).status === 0,
   },
 ];
 

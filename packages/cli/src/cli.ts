@@ -62,6 +62,8 @@ Distributed (NATS; see docs/distributed.md):
                       [--remote-agents] [--ack-wait <ms>] [--max-deliver <n>]
                                          (--team registers a team requests may name, imports from its own directory;
                                           submitted specs import code only from --allow-imports dirs, none by default)
+  worker and orchestrator take --metrics-port <n> [--metrics-host <ip>]: Prometheus metrics on
+                                         http://127.0.0.1:<n>/metrics (0: a free port, printed; see docs/observability.md)
   troupe submit <spec> --input <text> [--thread <id>] --nats <url>     (validated as troupe run does; prints the thread id)
   troupe submit --team <name>[@<version>] --input <text> [--thread <id>] --nats <url>   (a registered team: no spec sent)
   troupe watch <thread> --nats <url> [--json]
@@ -109,6 +111,8 @@ const OPTIONS = {
   "max-deliver": { type: "string" },
   "allow-imports": { type: "string", multiple: true },
   team: { type: "string", multiple: true },
+  "metrics-port": { type: "string" },
+  "metrics-host": { type: "string" },
   "log-level": { type: "string" },
   "log-format": { type: "string" },
 } as const;
@@ -130,7 +134,7 @@ const ALLOWED: Record<string, readonly (keyof typeof OPTIONS)[]> = {
   approve: ["store", "as", "comment", "json", "id", "wait", "allow-imports"],
   reject: ["store", "as", "comment", "json", "id", "wait", "allow-imports"],
   dlq: ["store", "json", "nats", "namespace", "nkey", "creds", "wait", "allow-imports"],
-  worker: ["agents", "nats", "namespace", "nkey", "creds", "model", "store"],
+  worker: ["agents", "nats", "namespace", "nkey", "creds", "model", "store", "metrics-port", "metrics-host"],
   orchestrator: [
     "nats",
     "namespace",
@@ -143,6 +147,8 @@ const ALLOWED: Record<string, readonly (keyof typeof OPTIONS)[]> = {
     "max-deliver",
     "allow-imports",
     "team",
+    "metrics-port",
+    "metrics-host",
   ],
   submit: ["input", "thread", "nats", "namespace", "nkey", "creds", "allow-imports", "team"],
   watch: ["nats", "namespace", "nkey", "creds", "json"],

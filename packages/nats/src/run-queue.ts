@@ -246,6 +246,16 @@ export class RunQueue {
     if (!deleted) throw new TroupeError("DEAD_LETTER_UNKNOWN", `no dead run #${seq} in ${this.dlqStream}`);
   }
 
+  /** Requests not yet delivered to any orchestrator: the shared consumer's `num_pending` (its lag). */
+  async lag(): Promise<number> {
+    return (await this.jsm.consumers.info(this.stream, ORCHESTRATORS_CONSUMER)).num_pending;
+  }
+
+  /** Requests in the dead-letter stream. */
+  async deadCount(): Promise<number> {
+    return (await this.jsm.streams.info(this.dlqStream)).state.messages;
+  }
+
   /** Requests waiting in the queue or being worked on. */
   async depth(): Promise<number> {
     return (await this.jsm.streams.info(this.stream)).state.messages;

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { accessSync, constants, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { defaultLogger, ignored, type RunStream, type TroupeEvent } from "@troupe/core";
+import { Approvals, defaultLogger, ignored, type RunStream, type TroupeEvent } from "@troupe/core";
 import {
   AgentRegistry,
   followThread,
@@ -21,8 +21,9 @@ import { isPostgresUrl, openStore } from "../open-store.js";
 import { allowedImports, type ImportFlags } from "../allowed-imports.js";
 import { parseTeamRef, registeredTeams } from "../registered-teams.js";
 import { printRun, type RunOutputFlags } from "./run-command.js";
+import { metricsAddress, startMetrics, type MetricsFlags } from "./metrics-flags.js";
 
-export interface NatsFlags extends RunOutputFlags, ImportFlags {
+export interface NatsFlags extends RunOutputFlags, ImportFlags, MetricsFlags {
   nats?: string | undefined;
   namespace?: string | undefined;
   /** File holding the namespace's nkey seed (what troupe nats config writes); overrides NATS_NKEY. */
@@ -95,11 +96,17 @@ export async function workerCommand(flags: NatsFlags, io: CliIO): Promise<number
       "troupe worker needs --store <url>: pass the store the orchestrators (or troupe run --nats) use, e.g. --store postgres://troupe@db/troupe; the worker reads approval decisions from it, records model answers and tool results there so a retried request repeats no side effect, and journals compensable tool calls there so a cancelled or failed run undoes them",
     );
   }
+  const metricsAt = metricsAddress(flags);
   const agents = await loadAgentModule(flags.agents, io.cwd);
   const store = openStore(flags.store, io);
+  const served = await startMetrics(metricsAt, io, "worker").catch(async (error: unknown) => {
+    await store.close();
+    throw error;
+  });
   const bus = await NatsBus.connect(natsOptions(flags, io, { durableEvents: true, name: "troupe-worker" })).catch(
     async (error: unknown) => {
       await store.close();
+      await served?.server.close();
       throw error;
     },
   );
@@ -113,6 +120,7 @@ export async function workerCommand(flags: NatsFlags, io: CliIO): Promise<number
       ...(replicas ? { registry: { replicas } } : {}),
       onNotice: (m) => io.err(`note: ${m}`),
       ...(flags.model ? { model: flags.model } : {}),
+      ...(served ? { interceptors: served.interceptors } : {}),
     });
     io.err(
       `worker ${worker.workerId} serves ${worker.agents.join(", ")} in namespace "${bus.namespace}" (SIGTERM drains)`,
@@ -124,6 +132,7 @@ export async function workerCommand(flags: NatsFlags, io: CliIO): Promise<number
   } finally {
     await bus.close();
     await store.close();
+    await served?.server.close();
   }
 }
 
@@ -132,13 +141,24 @@ export async function workerCommand(flags: NatsFlags, io: CliIO): Promise<number
  * SIGTERM/SIGINT, then stops gracefully. Each --team spec is validated before it connects.
  */
 export async function orchestratorCommand(flags: NatsFlags, io: CliIO): Promise<number> {
+  const metricsAt = metricsAddress(flags);
   const teams = await registeredTeams(flags.team ?? [], flags, io);
   if (!isPostgresUrl(flags.store))
     io.err(
       "note: without --store postgres://... the checkpoints stay on this machine; another orchestrator cannot resume its runs",
     );
   const store = openStore(flags.store, io);
-  const bus = await NatsBus.connect(natsOptions(flags, io, { durableEvents: true, name: "troupe-orchestrator" }));
+  const served = await startMetrics(metricsAt, io, "orchestrator").catch(async (error: unknown) => {
+    await store.close();
+    throw error;
+  });
+  const bus = await NatsBus.connect(natsOptions(flags, io, { durableEvents: true, name: "troupe-orchestrator" })).catch(
+    async (error: unknown) => {
+      await store.close();
+      await served?.server.close();
+      throw error;
+    },
+  );
   try {
     const orchestrator = await Orchestrator.start({
       bus,
@@ -153,12 +173,19 @@ export async function orchestratorCommand(flags: NatsFlags, io: CliIO): Promise<
       ...(flags.model ? { model: flags.model } : {}),
       ...(flags["ack-wait"] ? { ackWaitMs: positive(flags["ack-wait"], "--ack-wait") } : {}),
       ...(flags["max-deliver"] ? { maxDeliver: positive(flags["max-deliver"], "--max-deliver") } : {}),
+      ...(served ? { interceptors: served.interceptors } : {}),
       onEvent: (event, request) => {
+        served?.observe(event, request);
         const line = formatEvent(event);
         if (line) io.err(`${request.threadId.slice(0, 12)} ${line}`);
       },
       onLog: (line) => io.err(line),
       onNotice: once((m) => io.err(`note: ${m}`)),
+    });
+    served?.metrics.readFrom({
+      runQueueLag: () => orchestrator.queue.lag(),
+      deadRuns: () => orchestrator.queue.deadCount(),
+      approvalsPending: async () => (await new Approvals(store.docs).pending()).length,
     });
     const allowed = allowedImports(undefined, flags, io);
     io.err(
@@ -175,6 +202,7 @@ export async function orchestratorCommand(flags: NatsFlags, io: CliIO): Promise<
   } finally {
     await bus.close();
     await store.close();
+    await served?.server.close();
   }
 }
 
