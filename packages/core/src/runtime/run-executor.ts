@@ -18,6 +18,7 @@ import { runGraph } from "./run-graph.js";
 import { graphInput, refuseNewTurn } from "./run-input.js";
 import type { ExecuteOptions, Execution, ExecutorDeps, Work } from "./run-work.js";
 import { takeLease, type HeldLease } from "../stores/run-lease.js";
+import { RunEventLog } from "./run-event-log.js";
 
 /**
  * Runs one piece of work on a thread under the thread's lease; events stream out while the result
@@ -30,15 +31,19 @@ export function execute(deps: ExecutorDeps, work: Work, threadId: string, option
   const runId = randomUUID();
   const queue = new AsyncQueue<TroupeEvent>();
   // Every event goes over the bus (so a durable bus keeps a run's whole history) and comes back
-  // through the run's subscription; the terminal event doubles as a barrier before closing.
+  // through the run's subscription, events of agent hosts in other processes too; each is appended
+  // once to the thread's event log. The terminal event doubles as a barrier before closing.
   let reachedEnd: () => void = () => undefined;
   const ended = new Promise<void>((resolve) => (reachedEnd = resolve));
+  const eventLog = new RunEventLog(deps.store.events, threadId);
+  const received = (event: TroupeEvent) => {
+    eventLog.add(event);
+    queue.push(event);
+    if (TERMINAL_EVENTS.has(event.type)) reachedEnd();
+  };
   const emit = (body: EventBody) => {
     const event = { ...body, runId, threadId, at: new Date().toISOString() } as TroupeEvent;
-    deps.bus.publish(runEventsTopic(runId), event).catch(() => {
-      queue.push(event);
-      if (TERMINAL_EVENTS.has(event.type)) reachedEnd();
-    });
+    deps.bus.publish(runEventsTopic(runId), event).catch(() => received(event));
   };
   const controller = new AbortController();
   signal?.addEventListener("abort", () => controller.abort(signal.reason), { once: true });
@@ -57,11 +62,7 @@ export function execute(deps: ExecutorDeps, work: Work, threadId: string, option
   const cancel = () => requests.send({ type: "CANCEL_REQUESTED" });
 
   const result = (async (): Promise<RunResult> => {
-    const subscription = await deps.bus.subscribe(runEventsTopic(runId), (message) => {
-      const event = message as TroupeEvent;
-      queue.push(event);
-      if (TERMINAL_EVENTS.has(event.type)) reachedEnd();
-    });
+    const subscription = await deps.bus.subscribe(runEventsTopic(runId), (message) => received(message as TroupeEvent));
     let lifecycle: RunLifecycle | undefined;
     let lease: HeldLease | undefined;
     const runTimeoutMs = deps.spec.limits.runTimeoutMs;
@@ -172,6 +173,8 @@ export function execute(deps: ExecutorDeps, work: Work, threadId: string, option
       clearInterval(poll);
       clearTimeout(timer);
       await Promise.race([ended, new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
+      // the terminal event is in the log before the result settles (a store that hangs is not waited for long)
+      await eventLog.flushed(EVENT_LOG_FLUSH_MS);
       deps.runs.delete(runId);
       if (deps.active.get(threadId)?.runId === runId) deps.active.delete(threadId);
       lifecycle?.actor.stop();
@@ -184,6 +187,9 @@ export function execute(deps: ExecutorDeps, work: Work, threadId: string, option
   })();
   return { events: queue, result, cancel };
 }
+
+// how long a settling run waits for its last events to reach the event log
+const EVENT_LOG_FLUSH_MS = 5000;
 
 /** Requests (pause, cancel, timeout) go to the run machine; until it is open they wait, and a stop aborts at once. */
 class RunRequests {
