@@ -25,6 +25,7 @@ export async function eventsCommand(
         stopper.abort();
       }) ?? (() => undefined))
     : () => undefined;
+  if (flags.follow) io.err(`following thread ${threadId} in ${store.kind} until its run settles (Ctrl-C stops)`);
   try {
     let afterSeq = 0;
     let settled = true;
