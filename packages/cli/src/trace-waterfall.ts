@@ -71,6 +71,8 @@ export function traceWaterfall(events: readonly TroupeEvent[]): string[] {
         break;
     }
   }
+  // by start time (a tool call is reported when it ends); spans that start together keep their order
+  spans.sort((a, b) => a.start - b.start);
   const failedNode = typeof failure?.details?.node === "string" ? failure.details.node : undefined;
   for (const span of spans) {
     if (span.open) span.end = end;
