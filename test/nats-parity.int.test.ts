@@ -120,7 +120,7 @@ describe("a spec runs the same in-process and distributed", () => {
     const expected = JSON.parse(local.out.at(-1)!) as {
       status: string;
       output: unknown;
-      steps: Array<{ agent: string }>;
+      steps: Array<{ kind: string; agent: string }>;
     };
     expect(expected.status).toBe("completed");
 
@@ -140,7 +140,8 @@ describe("a spec runs the same in-process and distributed", () => {
     expect(submitted.code, submitted.err.join("\n")).toBe(0);
     const events = await watch(`submitted-${id}`);
     expect(events.at(-1)).toMatchObject({ type: "run.completed", output: expected.output });
-    expect(agentsStarted(events)).toEqual(expected.steps.map((s) => s.agent));
+    // steps list every node (kind agent, tool, step); the agent turns are the agents that started
+    expect(agentsStarted(events)).toEqual(expected.steps.filter((s) => s.kind === "agent").map((s) => s.agent));
     expect(await storedSteps(spec, `submitted-${id}`)).toEqual(expected.steps);
 
     // troupe run --nats: the run here, the agents in the worker

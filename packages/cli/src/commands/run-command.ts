@@ -153,7 +153,10 @@ export function jsonOf(result: RunResult) {
   };
 }
 
-/** A node of the run as --json prints it: every node that ran, with its kind and node name. */
+/**
+ * A node of the run as --json prints it: every node that ran, with its kind and node name. Timings
+ * stay out (the same run prints the same steps; troupe trace shows durations).
+ */
 function printedNode(n: RanNode) {
   if (!("afterTurn" in n))
     return {
@@ -174,7 +177,6 @@ function printedNode(n: RanNode) {
     ...(n.input === undefined ? {} : { input: n.input }),
     ...("output" in n ? { output: n.output } : {}),
     ...(n.error ? { error: n.error } : {}),
-    ...(n.durationMs === undefined ? {} : { durationMs: n.durationMs }),
   };
 }
 
