@@ -3,7 +3,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Step, type TroupeEvent } from "@troupe/core";
+import { type RunResult, type TroupeEvent } from "@troupe/core";
+import { jsonOf } from "../packages/cli/src/commands/run-command.js";
 // internal: not part of the public entry
 import { pendingSaga } from "../packages/core/src/records/saga-journal.js";
 import { postgresStore, type PostgresStore } from "@troupe/store-postgres";
@@ -76,26 +77,17 @@ function ledger(): LedgerEntry[] {
     .map((l) => JSON.parse(l) as LedgerEntry);
 }
 
-/** A step as `troupe run --json` prints it. */
-function printed(step: Step) {
-  return JSON.parse(
-    JSON.stringify({
-      agent: step.agent,
-      turn: step.turn,
-      task: step.task,
-      directive: step.directive,
-      ...(step.to ? { to: step.to } : {}),
-      output: step.output,
-      usage: step.usage,
-    }),
-  ) as unknown;
+/** The result's steps as `troupe run --json` prints them (every node, with kind and node name). */
+function printed(result: RunResult): unknown[] {
+  return JSON.parse(JSON.stringify(jsonOf(result).steps)) as unknown[];
 }
 
 /** The thread's result as the shared store holds it. */
 async function storedSteps(spec: string, threadId: string): Promise<unknown[]> {
   const reader = await loadTeam(spec, { store: postgresStore(pg.url), env: {}, serveAgents: false });
   try {
-    return ((await reader.result(threadId))?.steps ?? []).map(printed);
+    const result = await reader.result(threadId);
+    return result ? printed(result) : [];
   } finally {
     await reader.close();
   }
@@ -128,7 +120,7 @@ describe("a spec runs the same in-process and distributed", () => {
     const expected = JSON.parse(local.out.at(-1)!) as {
       status: string;
       output: unknown;
-      steps: Array<{ agent: string }>;
+      steps: Array<{ kind: string; agent: string }>;
     };
     expect(expected.status).toBe("completed");
 
@@ -148,7 +140,8 @@ describe("a spec runs the same in-process and distributed", () => {
     expect(submitted.code, submitted.err.join("\n")).toBe(0);
     const events = await watch(`submitted-${id}`);
     expect(events.at(-1)).toMatchObject({ type: "run.completed", output: expected.output });
-    expect(agentsStarted(events)).toEqual(expected.steps.map((s) => s.agent));
+    // steps list every node (kind agent, tool, step); the agent turns are the agents that started
+    expect(agentsStarted(events)).toEqual(expected.steps.filter((s) => s.kind === "agent").map((s) => s.agent));
     expect(await storedSteps(spec, `submitted-${id}`)).toEqual(expected.steps);
 
     // troupe run --nats: the run here, the agents in the worker

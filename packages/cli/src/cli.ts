@@ -3,7 +3,9 @@ import { defaultLogger, ignored, isTroupeError, setDefaultLogger, teamSpecJsonSc
 import { builtinPatterns } from "@troupe/patterns";
 import { UsageError, type CliIO } from "./cli-io.js";
 import { historyCommand } from "./commands/history-command.js";
-import { printRun, runCommand, waitOption } from "./commands/run-command.js";
+import { checkEventsFlag, printRun, runCommand, waitOption } from "./commands/run-command.js";
+import { eventsCommand } from "./commands/events-command.js";
+import { traceCommand } from "./commands/trace-command.js";
 import { validateCommand } from "./commands/validate-command.js";
 import { openAnyThread, openLetterThread, openSpec, openThread } from "./open-team.js";
 import {
@@ -30,10 +32,12 @@ import { cliLogger } from "./cli-logger.js";
 const HELP = `troupe — run multi-agent teams
 
 Usage:
-  troupe run <spec> --input <text> [--thread <id>] [--model <m>] [--wait [ms]] [--json]
+  troupe run <spec> --input <text> [--thread <id>] [--model <m>] [--wait [ms]] [--json] [--events jsonl]
   troupe validate <spec>
   troupe graph <spec>
   troupe history <thread> [--all] [--json]
+  troupe events <thread> [--follow] [--json]   the thread's stored event log (--follow: until the run settles)
+  troupe trace <thread>            waterfall of the latest run: nodes, agents, tools, durations, tokens, cost
   troupe replay <thread> [--from <checkpoint>] [--live [--live-tools]] [--fork] [--model <m>] [--json]
   troupe status <thread> [--json]
   troupe pause <thread>            stop at the next step boundary
@@ -93,6 +97,8 @@ const OPTIONS = {
   live: { type: "boolean" },
   "live-tools": { type: "boolean" },
   json: { type: "boolean" },
+  follow: { type: "boolean", short: "f" },
+  events: { type: "string" },
   as: { type: "string" },
   comment: { type: "string" },
   id: { type: "string" },
@@ -121,7 +127,22 @@ const OPTIONS = {
 const GLOBAL_FLAGS: readonly string[] = ["help", "log-level", "log-format"];
 
 const ALLOWED: Record<string, readonly (keyof typeof OPTIONS)[]> = {
-  run: ["input", "thread", "model", "store", "json", "nats", "namespace", "nkey", "creds", "wait", "allow-imports"],
+  run: [
+    "input",
+    "thread",
+    "model",
+    "store",
+    "json",
+    "events",
+    "nats",
+    "namespace",
+    "nkey",
+    "creds",
+    "wait",
+    "allow-imports",
+  ],
+  events: ["store", "json", "follow"],
+  trace: ["store"],
   validate: ["allow-imports"],
   graph: ["allow-imports"],
   history: ["store", "json", "all", "allow-imports"],
@@ -212,7 +233,12 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
         const spec = needs('a spec file: troupe run team.yaml --input "..."');
         if (values.input === undefined || values.input.trim() === "")
           throw new UsageError('troupe run needs --input "<what to ask the team>"');
-        if (values.nats) return await runOverNatsCommand(spec, values, io);
+        checkEventsFlag(values);
+        if (values.nats) {
+          if (values.events)
+            throw new UsageError("--events applies to a local run; follow a NATS run with troupe watch");
+          return await runOverNatsCommand(spec, values, io);
+        }
         team = await openSpec(spec, values, io);
         return await runCommand(team, values.input, values, io);
       }
@@ -273,6 +299,18 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
         if (command === "resume") return await resumeCommand(team, thread, values, io);
         if (command === "cancel") return await cancelCommand(team, thread, io);
         return await decideCommand(team, thread, command === "approve", values, io);
+      }
+      case "events":
+      case "trace": {
+        const thread = needs("a thread id (see troupe threads)");
+        const store = openStore(values.store, io);
+        try {
+          return command === "events"
+            ? await eventsCommand(store, thread, values, io)
+            : await traceCommand(store, thread, io);
+        } finally {
+          await store.close();
+        }
       }
       case "threads": {
         const store = openStore(values.store, io);

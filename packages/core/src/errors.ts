@@ -72,6 +72,11 @@ export interface ErrorInfo {
   details?: Record<string, unknown>;
 }
 
+/** The error with where it happened added to its details (e.g. `{ node, agent }`), keeping what they held. */
+export function errorAt(info: ErrorInfo, where: Record<string, string>): ErrorInfo {
+  return { ...info, details: { ...info.details, ...where } };
+}
+
 /**
  * The one error type Troupe throws. `code` comes from {@link ErrorCodes}; `cause` keeps the
  * original error; the message says what went wrong and what to do about it.

@@ -68,15 +68,19 @@ export { addUsage, emptyUsage, UsageSchema, type Usage } from "./protocol/usage.
 export {
   TeamState,
   stepsOfLatestTurn,
+  nodesOfLatestTurn,
   usageOf,
   RunStateSchema,
   type Step,
+  type NodeStep,
+  type RanNode,
   type RunState,
   type TeamStateValue,
   type TeamStateUpdate,
 } from "./protocol/team-state.js";
 export {
   runEventsTopic,
+  TERMINAL_EVENTS,
   type TroupeEvent,
   type TroupeEventType,
   type EventBody,
@@ -213,6 +217,9 @@ export type { AgentLifecycleState } from "./agent/agent-lifecycle.js";
 // (SQLite: @troupe/store-sqlite; PostgreSQL: @troupe/store-postgres)
 export { memoryStore } from "./stores/memory-store.js";
 export type { TeamStore } from "./stores/team-store.js";
+export { memoryEventLog, type EventLog, type ReadEventsOptions, type StoredEventRow } from "./stores/event-log.js";
+export { appendEvent, latestRunId, readEvents } from "./records/run-events.js";
+export type { LoggedEvent } from "./records/record-schemas.js";
 export type { RecordStore, ThreadInfo, ThreadStore, DocStore, StoredDoc } from "./stores/record-store.js";
 export {
   DEFAULT_LEASE,

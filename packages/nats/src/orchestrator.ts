@@ -249,6 +249,7 @@ export class Orchestrator {
         threads: store.threads,
         docs: store.docs,
         leases: store.leases,
+        events: store.events,
         close: async () => undefined,
       };
       active.team = await this.options.loadTeam(source, {

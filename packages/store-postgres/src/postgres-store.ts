@@ -14,6 +14,7 @@ import type { DocStore, RecordStore, ThreadStore } from "@troupe/core";
 import type { TeamStore } from "@troupe/core";
 import { docOf, threadOf, type DocRow, type ThreadRow } from "@troupe/core";
 import { leaseTableSql, postgresLeases } from "./postgres-leases.js";
+import { eventTablesSql, postgresEvents } from "./postgres-events.js";
 import { withFaults } from "@troupe/core";
 import { postgresFault } from "./postgres-fault.js";
 
@@ -71,6 +72,7 @@ export function postgresStore(url: string, options: PostgresStoreOptions = {}): 
           CREATE INDEX IF NOT EXISTS troupe_docs_thread ON ${t("troupe_docs")} (kind, thread_id);
           CREATE TABLE IF NOT EXISTS ${t("troupe_threads")} (thread_id TEXT PRIMARY KEY, spec TEXT NOT NULL, base_dir TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
           ${leaseTableSql(t("troupe_leases"))}
+          ${eventTablesSql(t("troupe_events"), t("troupe_event_seqs"))}
         `);
       } catch (error) {
         throw fault(error);
@@ -164,6 +166,7 @@ export function postgresStore(url: string, options: PostgresStoreOptions = {}): 
     threads,
     docs,
     leases: withFaults(postgresLeases(t("troupe_leases"), query), fault),
+    events: postgresEvents(t("troupe_events"), t("troupe_event_seqs"), query),
     ready,
     close: () => (closed ??= pool.end()),
   };

@@ -13,6 +13,7 @@ import type { DocStore, RecordStore, ThreadStore } from "@troupe/core";
 import type { TeamStore } from "@troupe/core";
 import { docOf, threadOf, type DocRow, type ThreadRow } from "@troupe/core";
 import { sqliteLeases } from "./sqlite-leases.js";
+import { EVENTS_TABLE_SQL, sqliteEvents } from "./sqlite-events.js";
 import { checkSqliteFile } from "./sqlite-file.js";
 import { withFaults } from "@troupe/core";
 import { sqliteFault } from "./sqlite-fault.js";
@@ -64,6 +65,7 @@ function openedStore(db: Database.Database, file: string): TeamStore {
     CREATE TABLE IF NOT EXISTS troupe_records (thread_id TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (thread_id, key));
     CREATE TABLE IF NOT EXISTS troupe_docs (kind TEXT NOT NULL, id TEXT NOT NULL, thread_id TEXT NOT NULL, body TEXT NOT NULL, updated_at TEXT NOT NULL, PRIMARY KEY (kind, id));
     CREATE TABLE IF NOT EXISTS troupe_threads (thread_id TEXT PRIMARY KEY, spec TEXT NOT NULL, base_dir TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+    ${EVENTS_TABLE_SQL}
   `);
   const getRecord = db.prepare<[string, string], { value: string }>(
     "SELECT value FROM troupe_records WHERE thread_id = ? AND key = ?",
@@ -135,6 +137,7 @@ function openedStore(db: Database.Database, file: string): TeamStore {
     threads: withFaults(threads, fault),
     docs: withFaults(docs, fault),
     leases: withFaults(sqliteLeases(db), fault),
+    events: withFaults(sqliteEvents(db), fault),
     async close() {
       if (db.open) db.close();
     },

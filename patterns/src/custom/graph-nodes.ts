@@ -53,6 +53,7 @@ export function toolNodePlan(spec: CustomSpec, id: string, tool: Tool): ToolNode
 export function stepNodePlan(spec: CustomSpec, id: string, step: StepDefinition): CodeNodePlan {
   return {
     label: `step ${step.name}`,
+    name: step.name,
     run: async (state, ctx) =>
       readStepUpdate(
         step.name,

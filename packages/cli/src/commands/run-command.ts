@@ -1,10 +1,26 @@
 import { randomUUID } from "node:crypto";
-import { defaultLogger, ignored, type RunResult, type RunStream, type Team, type TroupeEvent } from "@troupe/core";
+import {
+  defaultLogger,
+  ignored,
+  type RanNode,
+  type RunResult,
+  type RunStream,
+  type Team,
+  type TroupeEvent,
+} from "@troupe/core";
 import { SIGNAL_EXIT, UsageError, type CliIO, type StopSignal } from "../cli-io.js";
 import { formatEvent } from "../format-event.js";
 
 export interface RunOutputFlags {
   json?: boolean | undefined;
+  /** "jsonl": every event as one JSON line on stdout as it happens (instead of progress lines on stderr). */
+  events?: string | undefined;
+}
+
+/** Checks --events: only "jsonl" is known. */
+export function checkEventsFlag(flags: RunOutputFlags): void {
+  if (flags.events !== undefined && flags.events !== "jsonl")
+    throw new UsageError(`--events takes jsonl (every event as one JSON line), got "${flags.events}"`);
 }
 
 /** Flags of the commands that run work on a thread. */
@@ -96,6 +112,10 @@ async function printEvents(
       onThread(threadId);
     }
     if (event.type === "run.failed") failure = event;
+    if (flags.events === "jsonl") {
+      io.out(JSON.stringify(event));
+      continue;
+    }
     // a run that could not start is reported once, below, not as progress
     const line = started ? formatEvent(event, replaying) : undefined;
     if (line) io.err(line);
@@ -132,18 +152,39 @@ export function jsonOf(result: RunResult) {
     threadId: result.threadId,
     status: result.status,
     output: result.output,
-    steps: result.steps.map((s) => ({
-      agent: s.agent,
-      turn: s.turn,
-      task: s.task,
-      directive: s.directive,
-      ...(s.to ? { to: s.to } : {}),
-      output: s.output,
-      usage: s.usage,
-    })),
+    steps: (result.nodes ?? result.steps.map((s) => ({ ...s, kind: "agent" as const, node: s.node ?? s.agent }))).map(
+      printedNode,
+    ),
     usage: result.usage,
     ...(result.error ? { error: result.error } : {}),
     ...(result.checkpointId ? { checkpointId: result.checkpointId } : {}),
+  };
+}
+
+/**
+ * A node of the run as --json prints it: every node that ran, with its kind and node name. Timings
+ * stay out (the same run prints the same steps; troupe trace shows durations).
+ */
+function printedNode(n: RanNode) {
+  if (!("afterTurn" in n))
+    return {
+      kind: n.kind,
+      node: n.node,
+      agent: n.agent,
+      turn: n.turn,
+      task: n.task,
+      directive: n.directive,
+      ...(n.to ? { to: n.to } : {}),
+      output: n.output,
+      usage: n.usage,
+    };
+  return {
+    kind: n.kind,
+    node: n.node,
+    [n.kind]: n.name,
+    ...(n.input === undefined ? {} : { input: n.input }),
+    ...("output" in n ? { output: n.output } : {}),
+    ...(n.error ? { error: n.error } : {}),
   };
 }
 

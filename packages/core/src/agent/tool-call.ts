@@ -23,6 +23,8 @@ export interface ToolCallRequest {
   input: unknown;
   /** The agent that called it, or the graph node that runs it. */
   caller: string;
+  /** The graph node making the call, for a `tool:` node (events name it). */
+  node?: string;
   runId: string;
   threadId: string;
   /** The user turn the call belongs to: replays find recorded calls by it. */
@@ -69,6 +71,7 @@ export async function callTool(call: ToolCallRequest, deps: ToolCallDeps): Promi
     deps.emit({
       type: "tool.called",
       agent: caller,
+      ...(call.node ? { node: call.node } : {}),
       tool: tool.name,
       input: call.input,
       ...("output" in fields ? { output: fields.output } : {}),

@@ -8,7 +8,7 @@ import { callPipeline, type PipelineSetup } from "../resilience/call-pipeline.js
 import type { Interceptor } from "../resilience/interceptor.js";
 import type { AgentRequest, AgentResult, DirectiveOffer } from "../protocol/agent-protocol.js";
 import type { Bus } from "../bus/bus.js";
-import { isRunStop, toTroupeError, TroupeError, type ErrorInfo } from "../errors.js";
+import { errorAt, isRunStop, toTroupeError, TroupeError, type ErrorInfo } from "../errors.js";
 import type { EventSink } from "../protocol/events.js";
 import type { ChatMessage } from "../protocol/messages.js";
 import { scoped, type RecordStore } from "../stores/record-store.js";
@@ -103,11 +103,29 @@ export function createAgentNode<S extends TeamStateValue>(
     const prepared = plan.prepare(state);
     if ("skip" in prepared) return toCommand(prepared.skip);
     const call = prepared;
+    const node = graphNodeOf(config) ?? agent;
+    const where = { node, agent };
     const limitError = checkTurnLimit(state, deps.limits);
-    if (limitError) return failed(limitError);
+    if (limitError) return failed(errorAt(limitError, where));
 
     const turn = state.turn + 1;
-    run.emit({ type: "agent.started", agent, task: call.task, turn });
+    const started = Date.now();
+    // an agent node whose call failed leaves no turn: it is listed among the run's nodes instead
+    const failedCall = (error: ErrorInfo): TeamStateUpdate => ({
+      activeAgent: agent,
+      nodeSteps: [
+        {
+          userTurn: state.userTurn,
+          kind: "agent",
+          node,
+          name: agent,
+          afterTurn: state.turn,
+          error,
+          durationMs: Date.now() - started,
+        },
+      ],
+    });
+    run.emit({ type: "agent.started", agent, node, task: call.task, turn });
     const request: AgentRequest = {
       runId: run.runId,
       threadId: run.threadId,
@@ -158,7 +176,8 @@ export function createAgentNode<S extends TeamStateValue>(
         });
         run.emit({ type: "dlq.added", id: letter.id, kind: "agent", error: typed.toInfo() });
       }
-      return failed(typed.toInfo(), { activeAgent: agent });
+      const info = errorAt(typed.toInfo(), where);
+      return failed(info, failedCall(info));
     }
     if (result.approval) {
       // the agent stopped before a tool call that needs a person: ask, wait, then run it again
@@ -186,7 +205,8 @@ export function createAgentNode<S extends TeamStateValue>(
       try {
         result = await callAgent(deps, run, agent, request);
       } catch (error) {
-        return failed(toTroupeError(error, "INTERNAL", `agent ${agent}`).toInfo(), { activeAgent: agent });
+        const info = errorAt(toTroupeError(error, "INTERNAL", `agent ${agent}`).toInfo(), where);
+        return failed(info, failedCall(info));
       }
     }
     if (run.mode !== "replay") await writeRecord(scoped(deps.records, run.threadId), key, result);
@@ -194,10 +214,12 @@ export function createAgentNode<S extends TeamStateValue>(
     run.emit({
       type: "agent.completed",
       agent,
+      node,
       output: result.output,
       usage: result.usage,
       directive: result.directive,
       replayed,
+      durationMs: Date.now() - started,
     });
     const step: Step = {
       userTurn: state.userTurn,
@@ -208,6 +230,8 @@ export function createAgentNode<S extends TeamStateValue>(
       directive: result.directive.type,
       ...(result.directive.type === "finish" ? {} : { to: result.directive.to }),
       usage: result.usage,
+      kind: "agent",
+      node,
     };
     if (result.directive.type !== "finish") {
       run.emit({
@@ -228,7 +252,7 @@ export function createAgentNode<S extends TeamStateValue>(
       ...(result.saga.length ? { saga: result.saga } : {}),
     };
     const budgetError = checkBudget([...stepsOfLatestTurn(state), step], deps.limits);
-    if (budgetError) return failed(budgetError, base);
+    if (budgetError) return failed(errorAt(budgetError, where), base);
     const outcome = plan.commit(state, result, call);
     return toCommand({ goto: outcome.goto, update: { ...base, ...outcome.update } });
   };
@@ -267,10 +291,15 @@ const PUSH = "__pregel_push";
  * index of a fanned-out task. Empty for a plain node named after its agent.
  */
 export function callSlot(config: LangGraphRunnableConfig, name: string): string {
-  const metadata = config.metadata ?? {};
-  const node = typeof metadata.langgraph_node === "string" ? metadata.langgraph_node : undefined;
+  const node = graphNodeOf(config);
   const index = sendIndex(config);
   return `${node && node !== name ? `@${node}` : ""}${index === undefined ? "" : `#${index}`}`;
+}
+
+/** The LangGraph node this task runs in, when LangGraph says. */
+export function graphNodeOf(config: LangGraphRunnableConfig): string | undefined {
+  const node = config.metadata?.langgraph_node;
+  return typeof node === "string" ? node : undefined;
 }
 
 /** The index of the `Send` that started this task, when one did (a fanned-out branch). */

@@ -1,7 +1,7 @@
 import { Command, END, type LangGraphRunnableConfig } from "@langchain/langgraph";
 import { runOf, sendIndex, type RunContext, type AgentNodeDeps, type AgentNodeFn, type Outcome } from "./agent-node.js";
-import { isRunStop, toTroupeError, TroupeError } from "../errors.js";
-import type { TeamStateValue } from "../protocol/team-state.js";
+import { errorAt, isRunStop, toTroupeError, TroupeError } from "../errors.js";
+import type { NodeStep, TeamStateValue } from "../protocol/team-state.js";
 import { parseStored, readRecord, RecordKeys, ScratchKeys, writeRecord } from "../records/record-keys.js";
 import { scoped } from "../stores/record-store.js";
 
@@ -17,6 +17,8 @@ export interface CodeNodeContext {
 export interface CodeNodePlan<S extends TeamStateValue = TeamStateValue> {
   /** Shown in events and errors, e.g. "step check_stock". */
   label: string;
+  /** The step's name, as run results and error details name it (default: the node id). */
+  name?: string;
   /** The input it reports in its event. */
   input?(state: S): unknown;
   /** The work; its JSON result is recorded, so resume re-uses it and replay never runs it again. */
@@ -42,6 +44,15 @@ export function createCodeNode<S extends TeamStateValue>(
     const recordKey = RecordKeys.node(idempotencyKey);
     const input = plan.input?.(state);
     const started = Date.now();
+    const step = plan.name ?? id;
+    const nodeStep: NodeStep = {
+      userTurn: state.userTurn,
+      kind: "step",
+      node: id,
+      name: step,
+      afterTurn: state.turn,
+      ...(input === undefined ? {} : { input }),
+    };
     try {
       const recorded = await readRecord(
         scoped(deps.records, run.mode === "replay" ? run.recordsThreadId : run.threadId),
@@ -60,6 +71,7 @@ export function createCodeNode<S extends TeamStateValue>(
       run.emit({
         type: "tool.called",
         agent: id,
+        node: id,
         tool: plan.label,
         input,
         output,
@@ -67,7 +79,12 @@ export function createCodeNode<S extends TeamStateValue>(
         ...(recorded ? { reused: true } : {}),
       });
       const outcome = plan.commit(state, output ?? null);
-      const update = { ...outcome.update, scratch: { ...outcome.update?.scratch, [visitsKey]: visit } };
+      const ran = { ...nodeStep, output, durationMs: Date.now() - started };
+      const update = {
+        ...outcome.update,
+        scratch: { ...outcome.update?.scratch, [visitsKey]: visit },
+        nodeSteps: [ran],
+      };
       return new Command({ goto: outcome.goto, update });
     } catch (error) {
       const typed = toTroupeError(error, "TOOL_FAILED", `${plan.label} (graph node ${id})`);
@@ -75,12 +92,15 @@ export function createCodeNode<S extends TeamStateValue>(
       run.emit({
         type: "tool.called",
         agent: id,
+        node: id,
         tool: plan.label,
         input,
         error: typed.toInfo(),
         durationMs: Date.now() - started,
       });
-      return new Command({ goto: END, update: { status: "failed", error: typed.toInfo() } });
+      const info = errorAt(typed.toInfo(), { node: id, step });
+      const ran = { ...nodeStep, error: info, durationMs: Date.now() - started };
+      return new Command({ goto: END, update: { status: "failed", error: info, nodeSteps: [ran] } });
     }
   };
 }

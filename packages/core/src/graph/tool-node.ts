@@ -10,12 +10,12 @@ import {
   type RunContext,
 } from "./agent-node.js";
 import type { Tool } from "../authoring/define-tool.js";
-import { isRunStop, toTroupeError, TroupeError } from "../errors.js";
+import { errorAt, isRunStop, toTroupeError, TroupeError } from "../errors.js";
 import type { DocStore } from "../stores/record-store.js";
 import { sagaSink } from "../records/saga-journal.js";
 import { parseStored, readRecord, RecordKeys, writeRecord } from "../records/record-keys.js";
 import { ApprovalDecisionSchema } from "../records/record-schemas.js";
-import type { TeamStateValue } from "../protocol/team-state.js";
+import type { NodeStep, TeamStateValue } from "../protocol/team-state.js";
 import { callTool, type ToolCallDeps, type ToolCallOutcome, type ToolCallRequest } from "../agent/tool-call.js";
 
 /** What a graph node that calls one tool does. */
@@ -57,17 +57,29 @@ export function createToolNode<S extends TeamStateValue>(
       tool,
       input: plan.input(state),
       caller: id,
+      node: id,
       runId: run.runId,
       threadId: run.threadId,
       userTurn: state.userTurn,
       idempotencyKey,
       signal: run.signal,
     };
+    const started = Date.now();
+    const nodeStep = (fields: Partial<NodeStep>): NodeStep => ({
+      userTurn: state.userTurn,
+      kind: "tool",
+      node: id,
+      name: tool.name,
+      afterTurn: state.turn,
+      input: call.input,
+      durationMs: Date.now() - started,
+      ...fields,
+    });
     let outcome: ToolCallOutcome;
     try {
       outcome = run.mode === "replay" ? await replayed(deps, run, call) : await callTool(call, callDeps(deps, run));
     } catch (error) {
-      return failed(deps, run, call, error);
+      return failed(deps, run, call, error, nodeStep);
     }
     if (outcome.kind === "approval") {
       // the run waits for a person; resuming with the decision runs this node again
@@ -95,7 +107,7 @@ export function createToolNode<S extends TeamStateValue>(
       try {
         outcome = await callTool(call, callDeps(deps, run));
       } catch (error) {
-        return failed(deps, run, call, error);
+        return failed(deps, run, call, error, nodeStep);
       }
     }
     if (outcome.kind !== "done") {
@@ -103,12 +115,17 @@ export function createToolNode<S extends TeamStateValue>(
         outcome.kind === "refused"
           ? outcome.error
           : new TroupeError("INTERNAL", `tool ${tool.name} (graph node ${id}) asked for approval twice`);
-      return new Command({ goto: END, update: { status: "failed", error: error.toInfo() } });
+      const info = errorAt(error.toInfo(), { node: id, tool: tool.name });
+      return new Command({
+        goto: END,
+        update: { status: "failed", error: info, nodeSteps: [nodeStep({ error: info })] },
+      });
     }
     const next = plan.commit(state, outcome.output ?? null);
     const update = {
       ...next.update,
       scratch: { ...next.update?.scratch, [visitsKey]: visit },
+      nodeSteps: [nodeStep({ output: outcome.output ?? null })],
       ...(outcome.saga ? { saga: [{ ...outcome.saga, local: true }] } : {}),
     };
     return new Command({ goto: next.goto, update });
@@ -148,6 +165,7 @@ async function replayed(deps: ToolNodeDeps, run: RunContext, call: ToolCallReque
   run.emit({
     type: "tool.called",
     agent: call.caller,
+    node: call.caller,
     tool: call.tool.name,
     input: call.input,
     output: recorded.output,
@@ -158,7 +176,13 @@ async function replayed(deps: ToolNodeDeps, run: RunContext, call: ToolCallReque
 }
 
 /** The tool failed for good: the run fails with the tool's error, and a live call is dead-lettered for redrive. */
-async function failed(deps: ToolNodeDeps, run: RunContext, call: ToolCallRequest, error: unknown): Promise<Command> {
+async function failed(
+  deps: ToolNodeDeps,
+  run: RunContext,
+  call: ToolCallRequest,
+  error: unknown,
+  nodeStep: (fields: Partial<NodeStep>) => NodeStep,
+): Promise<Command> {
   const typed = toTroupeError(error, "TOOL_FAILED", `tool ${call.tool.name} (graph node ${call.caller})`);
   // the run was stopped (cancel, run timeout): not the tool's failure
   if (isRunStop(typed) || run.signal.aborted) throw typed;
@@ -173,5 +197,6 @@ async function failed(deps: ToolNodeDeps, run: RunContext, call: ToolCallRequest
     });
     run.emit({ type: "dlq.added", id: letter.id, kind: "tool", error: typed.toInfo() });
   }
-  return new Command({ goto: END, update: { status: "failed", error: typed.toInfo() } });
+  const info = errorAt(typed.toInfo(), { node: call.caller, tool: call.tool.name });
+  return new Command({ goto: END, update: { status: "failed", error: info, nodeSteps: [nodeStep({ error: info })] } });
 }

@@ -3,6 +3,11 @@ import type { ModelDelta } from "./model-client.js";
 import type { Usage } from "./usage.js";
 import type { Directive } from "./agent-protocol.js";
 
+/** The graph node an event happened in (a custom graph's node name; a pattern's node is named after its agent). */
+interface InNode {
+  node?: string;
+}
+
 interface Base {
   runId: string;
   threadId: string;
@@ -13,27 +18,32 @@ interface Base {
 /** Everything a run reports while it works, in the order it happens. */
 export type TroupeEvent =
   | (Base & { type: "run.started"; input: string | null; mode: "live" | "replay"; from?: string })
-  | (Base & { type: "agent.started"; agent: string; task: string; turn: number })
+  | (Base & InNode & { type: "agent.started"; agent: string; task: string; turn: number })
   | (Base & { type: "model.delta"; agent: string; delta: ModelDelta })
-  | (Base & {
-      type: "tool.called";
-      agent: string;
-      tool: string;
-      input: unknown;
-      output?: unknown;
-      error?: ErrorInfo;
-      durationMs: number;
-      reused?: boolean;
-      /** Answered from the recorded run by a live replay; the tool did not run. */ replayed?: boolean;
-    })
-  | (Base & {
-      type: "agent.completed";
-      agent: string;
-      output: unknown;
-      usage: Usage;
-      directive: Directive;
-      replayed: boolean;
-    })
+  | (Base &
+      InNode & {
+        type: "tool.called";
+        /** The agent that called the tool, or the graph node for a `tool:` or `step:` node. */
+        agent: string;
+        tool: string;
+        input: unknown;
+        output?: unknown;
+        error?: ErrorInfo;
+        durationMs: number;
+        reused?: boolean;
+        /** Answered from the recorded run by a live replay; the tool did not run. */ replayed?: boolean;
+      })
+  | (Base &
+      InNode & {
+        type: "agent.completed";
+        agent: string;
+        output: unknown;
+        usage: Usage;
+        directive: Directive;
+        replayed: boolean;
+        /** From agent.started to this event, ms. */
+        durationMs?: number;
+      })
   | (Base & { type: "handoff"; from: string; to: string; task: string; kind: "route" | "handoff" })
   | (Base & { type: "checkpoint.saved"; checkpointId: string; step: number })
   | (Base & {

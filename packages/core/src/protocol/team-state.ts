@@ -17,7 +17,32 @@ export interface Step {
   directive: Directive["type"];
   to?: string;
   usage: Usage;
+  /** Always "agent" (absent in checkpoints of earlier versions). */
+  kind?: "agent";
+  /** The graph node the agent ran in (absent in checkpoints of earlier versions). */
+  node?: string;
 }
+
+/**
+ * A graph node that is not an agent turn: a `tool:` or `step:` node that ran, or an agent node
+ * whose call failed (it left no turn). The run result lists them with the agent turns in `nodes`.
+ */
+export interface NodeStep {
+  userTurn: number;
+  kind: "agent" | "tool" | "step";
+  node: string;
+  /** The agent's, tool's or step's name. */
+  name: string;
+  /** Agent turns of the run completed before this node started (orders it among them). */
+  afterTurn: number;
+  input?: unknown;
+  output?: unknown;
+  error?: ErrorInfo;
+  durationMs?: number;
+}
+
+/** Every node of a run in the order they ran: agent turns and the other nodes, each with its kind. */
+export type RanNode = (Step & { kind: "agent"; node: string }) | NodeStep;
 
 /**
  * Where a run stands: the one status model of the run lifecycle, thread status and run results.
@@ -49,6 +74,8 @@ export const TeamState = Annotation.Root({
   activeAgent: last<string | null>(() => null),
   outputs: Annotation<Record<string, unknown>>({ reducer: (a, b) => ({ ...a, ...b }), default: () => ({}) }),
   steps: Annotation<Step[]>({ reducer: (a, b) => a.concat(b), default: () => [] }),
+  /** Tool and step nodes that ran, and agent nodes that failed (see NodeStep). */
+  nodeSteps: Annotation<NodeStep[]>({ reducer: (a, b) => a.concat(b), default: () => [] }),
   /** Agent turns in the current run. */
   turn: Annotation<number>({ reducer: (a, b) => (b === 0 ? 0 : a + b), default: () => 0 }),
   /** Thread-total usage; a run's usage is the sum of its steps. */
@@ -73,6 +100,20 @@ export type TeamStateUpdate = typeof TeamState.Update;
 /** Steps of the latest user turn in a state. */
 export function stepsOfLatestTurn(state: Pick<TeamStateValue, "steps" | "userTurn">): Step[] {
   return state.steps.filter((s) => s.userTurn === state.userTurn);
+}
+
+/** Every node of the latest user turn, agent turns and other nodes together, in the order they ran. */
+export function nodesOfLatestTurn(
+  state: Pick<TeamStateValue, "steps" | "userTurn"> & { nodeSteps?: NodeStep[] },
+): RanNode[] {
+  const agents: RanNode[] = stepsOfLatestTurn(state).map((s) => ({ ...s, kind: "agent", node: s.node ?? s.agent }));
+  const others = (state.nodeSteps ?? []).filter((s) => s.userTurn === state.userTurn);
+  // a node that is not an agent turn goes after the turns that completed before it started
+  const order = (n: RanNode) => (n.kind === "agent" && !("afterTurn" in n) ? n.turn : (n as NodeStep).afterTurn + 0.5);
+  return [...agents, ...others]
+    .map((n, i) => ({ n, i }))
+    .sort((a, b) => order(a.n) - order(b.n) || a.i - b.i)
+    .map(({ n }) => n);
 }
 
 export function usageOf(steps: readonly Step[]): Usage {

@@ -5,7 +5,7 @@ import { ContentBlockSchema } from "../protocol/messages.js";
 import { StopReasonSchema } from "../protocol/model-client.js";
 import { UsageSchema } from "../protocol/usage.js";
 import { RunStateSchema } from "../protocol/team-state.js";
-import type { DeadLetterKind } from "../protocol/events.js";
+import type { DeadLetterKind, TroupeEvent, TroupeEventType } from "../protocol/events.js";
 
 // The shapes of what Troupe keeps beside the checkpoints. They describe data already on disk in
 // existing stores, so a change here must still accept what older versions wrote.
@@ -133,3 +133,59 @@ export const RunRequestDocSchema = z.object({
   outcome: RunStateSchema.optional(),
 });
 export type RunRequestDoc = z.infer<typeof RunRequestDocSchema>;
+
+// every event type: the compile-time check below fails when protocol/events.ts gains one not listed
+const EVENT_TYPES = [
+  "run.started",
+  "agent.started",
+  "model.delta",
+  "tool.called",
+  "agent.completed",
+  "handoff",
+  "checkpoint.saved",
+  "retry",
+  "breaker.opened",
+  "breaker.half_open",
+  "breaker.closed",
+  "fallback",
+  "saga.compensating",
+  "saga.compensated",
+  "saga.failed",
+  "dlq.added",
+  "run.paused",
+  "run.resumed",
+  "run.cancelled",
+  "run.interrupted",
+  "approval.requested",
+  "approval.escalated",
+  "approval.decided",
+  "run.completed",
+  "run.failed",
+] as const satisfies readonly TroupeEventType[];
+type MissingEventType = Exclude<TroupeEventType, (typeof EVENT_TYPES)[number]>;
+const allEventTypesListed: MissingEventType extends never ? true : MissingEventType = true;
+void allEventTypesListed;
+
+/**
+ * A run's event as the event log keeps it. The envelope (type, run, thread, time) is checked; the
+ * rest of each event is kept as the run emitted it (newer versions only add fields).
+ */
+export const StoredTroupeEventSchema: z.ZodType<TroupeEvent, unknown> = z
+  .object({ type: z.enum(EVENT_TYPES), runId: z.string(), threadId: z.string(), at: z.string() })
+  .passthrough()
+  .transform((event) => event as TroupeEvent);
+
+/** One row of a thread's event log: the event and its place in the thread's log. */
+export interface LoggedEvent {
+  seq: number;
+  threadId: string;
+  runId: string;
+  event: TroupeEvent;
+}
+
+export const StoredEventSchema: z.ZodType<LoggedEvent, unknown> = z.object({
+  seq: z.number().int().positive(),
+  threadId: z.string(),
+  runId: z.string(),
+  event: StoredTroupeEventSchema,
+});

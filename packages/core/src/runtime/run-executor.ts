@@ -20,6 +20,7 @@ import type { ExecuteOptions, Execution, ExecutorDeps, Work } from "./run-work.j
 import { takeLease, type HeldLease } from "../stores/run-lease.js";
 import { ignored, logIgnored, runLogger } from "../logging/logger.js";
 import { logEvent } from "../logging/log-event.js";
+import { RunEventLog } from "./run-event-log.js";
 
 /**
  * Runs one piece of work on a thread under the thread's lease; events stream out while the result
@@ -33,17 +34,23 @@ export function execute(deps: ExecutorDeps, work: Work, threadId: string, option
   const queue = new AsyncQueue<TroupeEvent>();
   const log = runLogger(deps.logger, { runId, threadId, team: deps.name });
   // Every event goes over the bus (so a durable bus keeps a run's whole history) and comes back
-  // through the run's subscription; the terminal event doubles as a barrier before closing.
+  // through the run's subscription, events of agent hosts in other processes too; each is appended
+  // once to the thread's event log. The terminal event doubles as a barrier before closing.
   let reachedEnd: () => void = () => undefined;
   const ended = new Promise<void>((resolve) => (reachedEnd = resolve));
+  const eventLog = new RunEventLog(deps.store.events, threadId);
+  const received = (event: TroupeEvent) => {
+    eventLog.add(event);
+    queue.push(event);
+    if (TERMINAL_EVENTS.has(event.type)) reachedEnd();
+  };
   const emit = (body: EventBody) => {
     const event = { ...body, runId, threadId, at: new Date().toISOString() } as TroupeEvent;
     deps.observe?.(event);
     logEvent(log, body);
     deps.bus.publish(runEventsTopic(runId), event).catch((error: unknown) => {
       logIgnored(log, error, "the bus did not take the event; it goes straight to this run's stream");
-      queue.push(event);
-      if (TERMINAL_EVENTS.has(event.type)) reachedEnd();
+      received(event);
     });
   };
   const controller = new AbortController();
@@ -63,11 +70,7 @@ export function execute(deps: ExecutorDeps, work: Work, threadId: string, option
   const cancel = () => requests.send({ type: "CANCEL_REQUESTED" });
 
   const result = (async (): Promise<RunResult> => {
-    const subscription = await deps.bus.subscribe(runEventsTopic(runId), (message) => {
-      const event = message as TroupeEvent;
-      queue.push(event);
-      if (TERMINAL_EVENTS.has(event.type)) reachedEnd();
-    });
+    const subscription = await deps.bus.subscribe(runEventsTopic(runId), (message) => received(message as TroupeEvent));
     let lifecycle: RunLifecycle | undefined;
     let lease: HeldLease | undefined;
     const runTimeoutMs = deps.spec.limits.runTimeoutMs;
@@ -193,6 +196,8 @@ export function execute(deps: ExecutorDeps, work: Work, threadId: string, option
       clearInterval(poll);
       clearTimeout(timer);
       await Promise.race([ended, new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
+      // the terminal event is in the log before the result settles (a store that hangs is not waited for long)
+      await eventLog.flushed(EVENT_LOG_FLUSH_MS);
       deps.runs.delete(runId);
       if (deps.active.get(threadId)?.runId === runId) deps.active.delete(threadId);
       lifecycle?.actor.stop();
@@ -205,6 +210,9 @@ export function execute(deps: ExecutorDeps, work: Work, threadId: string, option
   })();
   return { events: queue, result, cancel };
 }
+
+// how long a settling run waits for its last events to reach the event log
+const EVENT_LOG_FLUSH_MS = 5000;
 
 /** Requests (pause, cancel, timeout) go to the run machine; until it is open they wait, and a stop aborts at once. */
 class RunRequests {

@@ -99,6 +99,7 @@ function uncheckpointedResult(ctx: SettleContext, state: RunState): RunResult {
     status: cancelled ? "cancelled" : "failed",
     output: null,
     steps: [],
+    nodes: [],
     usage: usageOf([]),
     ...(cancelled ? {} : { error }),
   };

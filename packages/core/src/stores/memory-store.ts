@@ -2,6 +2,7 @@ import { MemorySaver } from "@langchain/langgraph-checkpoint";
 import type { DocStore, RecordStore, StoredDoc, ThreadInfo, ThreadStore } from "./record-store.js";
 import type { TeamStore } from "./team-store.js";
 import { memoryLeases } from "./thread-lease.js";
+import { memoryEventLog } from "./event-log.js";
 
 /**
  * Keeps checkpoints, records and threads in memory: for tests and throwaway runs.
@@ -65,6 +66,7 @@ export function memoryStore(): TeamStore {
     threads: threadStore,
     docs: docStore,
     leases: memoryLeases(),
+    events: memoryEventLog(),
     async close() {},
   };
 }
