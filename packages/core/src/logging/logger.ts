@@ -1,3 +1,4 @@
+import { isSpanContextValid, trace } from "@opentelemetry/api";
 import { pino, type DestinationStream, type Level, type LevelWithSilent, type Logger } from "pino";
 import { TroupeError } from "../errors.js";
 
@@ -15,8 +16,8 @@ export interface LoggerOptions {
   /** Where JSON lines go (default: stderr, written synchronously so no line is lost on exit). */
   destination?: DestinationStream;
   /**
-   * The trace id of the current span, put on every line as `traceId` (the OpenTelemetry hook:
-   * `() => trace.getActiveSpan()?.spanContext().traceId`). Undefined adds nothing.
+   * The trace id put on every line as `traceId` (default: the active OpenTelemetry span's, when a
+   * tracer provider is registered and a span is active; a function returning undefined adds nothing).
    */
   traceIdOf?: () => string | undefined;
   /** Read for `TROUPE_LOG_LEVEL` (default process.env). */
@@ -35,20 +36,16 @@ export interface LoggerOptions {
 export function createLogger(options: LoggerOptions = {}): Logger {
   const env = options.env ?? process.env;
   const level = options.level ?? parseLogLevel(env.TROUPE_LOG_LEVEL, "TROUPE_LOG_LEVEL") ?? "silent";
-  const { traceIdOf } = options;
+  const traceIdOf = options.traceIdOf ?? activeTraceId;
   return pino(
     {
       level,
       base: { pid: process.pid },
       timestamp: pino.stdTimeFunctions.isoTime,
-      ...(traceIdOf
-        ? {
-            mixin: () => {
-              const traceId = traceIdOf();
-              return traceId ? { traceId } : {};
-            },
-          }
-        : {}),
+      mixin: () => {
+        const traceId = traceIdOf();
+        return traceId ? { traceId } : {};
+      },
     },
     options.destination ?? pino.destination({ fd: 2, sync: true }),
   );
@@ -126,4 +123,10 @@ export function logIgnored(
   level: Extract<Level, "debug" | "warn"> = "debug",
 ): void {
   logger[level]({ err: error, ignored: true }, `ignored error: ${why}`);
+}
+
+/** The trace id of the active OpenTelemetry span, if a valid one is active. */
+function activeTraceId(): string | undefined {
+  const context = trace.getActiveSpan()?.spanContext();
+  return context && isSpanContextValid(context) ? context.traceId : undefined;
 }
