@@ -7,7 +7,7 @@ import { z } from "zod";
 import { defineAgent, defineTool, memoryStore, TroupeError, type Team } from "@troupe/core";
 import { loadTeam, supervisor } from "@troupe/patterns";
 import { callTool, delegate, finish, ScriptedModel } from "@troupe/testing";
-import { PATTERN_SPECS_DIR } from "./pattern-cases.js";
+import { PATTERN_SPECS_DIR, patternCases } from "./pattern-cases.js";
 
 // a user's own provider, registered globally: the team's spans reach it without any option
 const exporter = new InMemorySpanExporter();
@@ -184,6 +184,32 @@ describe("traces (OpenTelemetry, GenAI semantic conventions)", () => {
         expect(chats[0]!.attributes["gen_ai.usage.input_tokens"]).toEqual(expect.any(Number));
       }
       if (pattern !== "network") expect(named(`handoff ${agents[0]} -> ${agents[1]}`)).toHaveLength(1);
+    },
+  );
+
+  it.each(patternCases.filter(([pattern]) => pattern === "hierarchical" || pattern === "custom"))(
+    "a %s run: one trace, an invoke_agent span per agent turn (sub-teams' included) under the run, each with a chat span",
+    async (pattern, input, agents) => {
+      const team = await loadTeam(join(PATTERN_SPECS_DIR, `${pattern}.yaml`), {
+        store: memoryStore(),
+        model: "offline",
+      });
+      open.push(team);
+      const result = await team.run(input, { threadId: `t-${pattern}` });
+      expect(result.status).toBe("completed");
+
+      const spans = exporter.getFinishedSpans();
+      const run = one(`run ${team.name}`);
+      expect(run.attributes).toMatchObject({ "troupe.pattern": pattern, "gen_ai.conversation.id": `t-${pattern}` });
+      expect(new Set(spans.map((s) => s.spanContext().traceId))).toEqual(new Set([run.spanContext().traceId]));
+      const turns = spans
+        .filter((s) => s.name.startsWith("invoke_agent "))
+        .sort((a, b) => a.startTime[0] - b.startTime[0] || a.startTime[1] - b.startTime[1]);
+      expect(turns.map((s) => s.attributes["gen_ai.agent.name"])).toEqual(agents);
+      for (const turn of turns) {
+        expect(parentOf(turn)).toBe(run);
+        expect(spans.some((s) => s.name === "chat offline" && parentOf(s) === turn)).toBe(true);
+      }
     },
   );
 
