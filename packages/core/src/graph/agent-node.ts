@@ -1,4 +1,5 @@
-import { Command, END, interrupt, type LangGraphRunnableConfig } from "@langchain/langgraph";
+import { awaitApproval } from "./await-approval.js";
+import { Command, END, type LangGraphRunnableConfig } from "@langchain/langgraph";
 import { invokeAgent } from "../bus/agent-client.js";
 import type { Approvals } from "../records/approvals.js";
 import type { BreakerRegistry } from "../resilience/circuit-breakers.js";
@@ -12,8 +13,8 @@ import { errorAt, isRunStop, toTroupeError, TroupeError, type ErrorInfo } from "
 import type { EventSink } from "../protocol/events.js";
 import type { ChatMessage } from "../protocol/messages.js";
 import { scoped, type RecordStore } from "../stores/record-store.js";
-import { parseStored, readRecord, RecordKeys, writeRecord } from "../records/record-keys.js";
-import { ApprovalDecisionSchema, type RecordedDecision } from "../records/record-schemas.js";
+import { readRecord, RecordKeys, writeRecord } from "../records/record-keys.js";
+import type { RecordedDecision } from "../records/record-schemas.js";
 import {
   stepsOfLatestTurn,
   usageOf,
@@ -181,27 +182,7 @@ export function createAgentNode<S extends TeamStateValue>(
     }
     if (result.approval) {
       // the agent stopped before a tool call that needs a person: ask, wait, then run it again
-      const { approval, created } = await deps.approvals.open(result.approval, run, deps.now());
-      if (created) {
-        run.emit({
-          type: "approval.requested",
-          approvalId: approval.id,
-          tool: approval.tool,
-          approver: approval.assignee,
-          deadline: approval.deadline,
-          reason: approval.reason,
-        });
-      }
-      const resumed: unknown = interrupt({
-        kind: "approval",
-        approvalId: approval.id,
-        tool: approval.tool,
-        input: approval.input,
-        reason: approval.reason,
-      });
-      const decision = parseStored(ApprovalDecisionSchema, resumed, `approval decision for ${approval.id}`);
-      run.emit({ type: "approval.decided", approvalId: approval.id, approved: decision.approved, by: decision.by });
-      await writeRecord(scoped(deps.records, run.threadId), RecordKeys.approval(result.approval.key), decision);
+      await awaitApproval(deps, run, result.approval);
       try {
         result = await callAgent(deps, run, agent, request);
       } catch (error) {

@@ -1,4 +1,5 @@
-import { Command, END, interrupt, type LangGraphRunnableConfig } from "@langchain/langgraph";
+import { awaitApproval } from "./await-approval.js";
+import { Command, END, type LangGraphRunnableConfig } from "@langchain/langgraph";
 import { scoped } from "../stores/record-store.js";
 import { nodeVisit } from "./code-node.js";
 import {
@@ -13,8 +14,7 @@ import type { Tool } from "../authoring/define-tool.js";
 import { errorAt, isRunStop, toTroupeError, TroupeError } from "../errors.js";
 import type { DocStore } from "../stores/record-store.js";
 import { sagaSink } from "../records/saga-journal.js";
-import { parseStored, readRecord, RecordKeys, writeRecord } from "../records/record-keys.js";
-import { ApprovalDecisionSchema } from "../records/record-schemas.js";
+import { readRecord, RecordKeys } from "../records/record-keys.js";
 import type { NodeStep, TeamStateValue } from "../protocol/team-state.js";
 import { callTool, type ToolCallDeps, type ToolCallOutcome, type ToolCallRequest } from "../agent/tool-call.js";
 
@@ -83,27 +83,7 @@ export function createToolNode<S extends TeamStateValue>(
     }
     if (outcome.kind === "approval") {
       // the run waits for a person; resuming with the decision runs this node again
-      const { approval, created } = await deps.approvals.open(outcome.approval, run, deps.now());
-      if (created) {
-        run.emit({
-          type: "approval.requested",
-          approvalId: approval.id,
-          tool: approval.tool,
-          approver: approval.assignee,
-          deadline: approval.deadline,
-          reason: approval.reason,
-        });
-      }
-      const resumed: unknown = interrupt({
-        kind: "approval",
-        approvalId: approval.id,
-        tool: approval.tool,
-        input: approval.input,
-        reason: approval.reason,
-      });
-      const decision = parseStored(ApprovalDecisionSchema, resumed, `approval decision for ${approval.id}`);
-      run.emit({ type: "approval.decided", approvalId: approval.id, approved: decision.approved, by: decision.by });
-      await writeRecord(scoped(deps.records, run.threadId), RecordKeys.approval(call.idempotencyKey), decision);
+      await awaitApproval(deps, run, outcome.approval);
       try {
         outcome = await callTool(call, callDeps(deps, run));
       } catch (error) {
